@@ -1,0 +1,52 @@
+/* `urun create`: options to struct, then container_create. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "container.h"
+#include "run.h"
+
+static int rootless_mode(const struct urun_cmdline *cl)
+{
+    if (!cl->set[OPT_ROOTLESS] || strcmp(cl->values[OPT_ROOTLESS], "auto") == 0)
+        return -1;
+    return strcmp(cl->values[OPT_ROOTLESS], "true") == 0;
+}
+
+int cmd_fill_create_opts(const struct urun_context *ctx, struct container_create_opts *o, struct urun_error *err)
+{
+    const struct urun_cmdline *cl = ctx->cl;
+    char *end;
+
+    *o = (struct container_create_opts){
+        .id = ctx->id,
+        .bundle = cl->set[OPT_BUNDLE] ? cl->values[OPT_BUNDLE] : ".",
+        .pid_file = cl->set[OPT_PID_FILE] ? cl->values[OPT_PID_FILE] : NULL,
+        .console_socket = cl->set[OPT_CONSOLE_SOCKET] ? cl->values[OPT_CONSOLE_SOCKET] : NULL,
+        .no_pivot = cl->set[OPT_NO_PIVOT],
+        .no_new_keyring = cl->set[OPT_NO_NEW_KEYRING],
+        .rootless = rootless_mode(cl),
+    };
+    if (cl->set[OPT_PRESERVE_FDS]) {
+        long n = strtol(cl->values[OPT_PRESERVE_FDS], &end, 10);
+        if (!*cl->values[OPT_PRESERVE_FDS] || *end || n < 0 || n > 4096)
+            return urun_error_set(err, 0, "--preserve-fds: expected a number from 0 to 4096, got \"%s\"",
+                                  cl->values[OPT_PRESERVE_FDS]);
+        o->preserve_fds = (int)n;
+    }
+    return 0;
+}
+
+int cmd_create(struct urun_context *ctx, struct urun_error *err)
+{
+    struct container_create_opts o;
+    struct container_created c;
+    int r = cmd_fill_create_opts(ctx, &o, err);
+    if (r < 0)
+        return r;
+    r = container_create(&ctx->root, &o, &c, err);
+    if (r >= 0 && c.pidfd >= 0)
+        close(c.pidfd);
+    return r;
+}

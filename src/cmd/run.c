@@ -1,0 +1,13 @@
+/* `urun run`: create + start + wait, see src/run.c. */
+#include "commands.h"
+#include "run.h"
+
+
+int cmd_run(struct urun_context *ctx, struct urun_error *err)
+{
+    struct run_opts o = {.detach = ctx->cl->set[OPT_DETACH], .keep = ctx->cl->set[OPT_KEEP]};
+    int r = cmd_fill_create_opts(ctx, &o.create, err);
+    if (r < 0)
+        return r;
+    return container_run(&ctx->root, &o, &urun_exit_status, err);
+}

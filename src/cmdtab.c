@@ -1,0 +1,250 @@
+/* The command table (see cmdtab.h) and everything generated from it: usage text and the
+ * bash/zsh/fish completion scripts.  Adding a command or an option is one entry here. */
+#include "cmdtab.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+static const char *const log_formats[] = {"text", "json", NULL};
+static const char *const rootless_values[] = {"true", "false", "auto", NULL};
+static const char *const list_formats[] = {"table", "json", NULL};
+static const char *const shells[] = {"bash", "zsh", "fish", NULL};
+
+#define OPT_HELP_ENTRY {"help", 'h', OPT_HELP, NULL, NULL, 0, "show this help"}
+#define OPT_END {NULL, 0, OPT_NONE, NULL, NULL, 0, NULL}
+
+const struct urun_option urun_global_options[] = {
+    {"root", 0, OPT_ROOT, "DIR", NULL, 0, "state directory (default $XDG_RUNTIME_DIR/urun, else /tmp/urun-$UID)"},
+    {"log", 0, OPT_LOG, "FILE", NULL, 0, "write the runtime log to FILE instead of stderr"},
+    {"log-format", 0, OPT_LOG_FORMAT, "FORMAT", log_formats, 0, "log format: text or json"},
+    {"debug", 0, OPT_DEBUG, NULL, NULL, 0, "log debug messages"},
+    {"rootless", 0, OPT_ROOTLESS, "VALUE", rootless_values, 0,
+     "true, false or auto (default): whether to add a user namespace when the spec has none"},
+    {"systemd-cgroup", 0, OPT_SYSTEMD_CGROUP, NULL, NULL, URUN_OPT_IGNORED,
+     "accepted for compatibility; ignored (urun does not talk to systemd)"},
+    {"version", 'v', OPT_VERSION, NULL, NULL, 0, "print the version"},
+    OPT_HELP_ENTRY,
+    OPT_END,
+};
+
+#define OPT_BUNDLE_ENTRY {"bundle", 'b', OPT_BUNDLE, "DIR", NULL, 0, "bundle directory (default: current directory)"}
+#define OPT_PID_FILE_ENTRY {"pid-file", 0, OPT_PID_FILE, "FILE", NULL, 0, "write the container's pid to FILE"}
+#define OPT_CREATE_COMMON                                                                                     \
+    OPT_BUNDLE_ENTRY, OPT_PID_FILE_ENTRY,                                                                     \
+        {"console-socket", 0, OPT_CONSOLE_SOCKET, "SOCKET", NULL, 0,                                          \
+         "AF_UNIX socket that receives the pty master of a terminal container"},                               \
+        {"no-pivot", 0, OPT_NO_PIVOT, NULL, NULL, 0, "use MS_MOVE and chroot instead of pivot_root"},        \
+        {"no-new-keyring", 0, OPT_NO_NEW_KEYRING, NULL, NULL, 0,                                             \
+         "keep the caller's session keyring instead of making a new one"},                                     \
+        {"preserve-fds", 0, OPT_PRESERVE_FDS, "N", NULL, 0, "pass N extra fds (3 .. 3+N-1) to the container"}
+
+static const struct urun_option create_options[] = {OPT_CREATE_COMMON, OPT_HELP_ENTRY, OPT_END};
+
+static const struct urun_option run_options[] = {
+    OPT_CREATE_COMMON,
+    {"detach", 'd', OPT_DETACH, NULL, NULL, 0, "return once the container is running"},
+    {"keep", 0, OPT_KEEP, NULL, NULL, 0, "keep the container's state after it exits"},
+    OPT_HELP_ENTRY,
+    OPT_END,
+};
+
+static const struct urun_option plain_options[] = {OPT_HELP_ENTRY, OPT_END};
+
+static const struct urun_option kill_options[] = {
+    {"all", 'a', OPT_ALL, NULL, NULL, 0, "signal every process of the container, not only its init"},
+    OPT_HELP_ENTRY,
+    OPT_END,
+};
+
+static const struct urun_option delete_options[] = {
+    {"force", 'f', OPT_FORCE, NULL, NULL, 0, "kill a running container and delete it"},
+    OPT_HELP_ENTRY,
+    OPT_END,
+};
+
+static const struct urun_option list_options[] = {
+    {"format", 'f', OPT_FORMAT, "FORMAT", list_formats, 0, "table or json"},
+    {"quiet", 'q', OPT_QUIET, NULL, NULL, 0, "print the IDs only"},
+    OPT_HELP_ENTRY,
+    OPT_END,
+};
+
+static const struct urun_option spec_options[] = {
+    OPT_BUNDLE_ENTRY,
+    {"rootless", 0, OPT_SPEC_ROOTLESS, NULL, NULL, 0, "write a spec for an unprivileged user"},
+    OPT_HELP_ENTRY,
+    OPT_END,
+};
+
+const struct urun_command urun_commands[] = {
+    {"create", "<container-id>", "create a container; its process waits for start", create_options, 1, 1,
+     CMD_TAKES_ID | CMD_NEEDS_ROOT, cmd_create},
+    {"start", "<container-id>", "run the user's process of a created container", plain_options, 1, 1,
+     CMD_TAKES_ID | CMD_NEEDS_ROOT, cmd_start},
+    {"run", "<container-id>", "create and start a container, wait for it and delete it", run_options, 1, 1,
+     CMD_TAKES_ID | CMD_NEEDS_ROOT, cmd_run},
+    {"state", "<container-id>", "print the OCI state of a container", plain_options, 1, 1,
+     CMD_TAKES_ID | CMD_NEEDS_ROOT, cmd_state},
+    {"kill", "<container-id> [signal]", "send a signal (default TERM) to a container", kill_options, 1, 2,
+     CMD_TAKES_ID | CMD_NEEDS_ROOT, cmd_kill},
+    {"delete", "<container-id>", "delete a container's state (and with --force, kill it first)", delete_options,
+     1, 1, CMD_TAKES_ID | CMD_NEEDS_ROOT, cmd_delete},
+    {"list", "", "list containers", list_options, 0, 0, CMD_NEEDS_ROOT, cmd_list},
+    {"spec", "", "write a config.json for a new bundle", spec_options, 0, 0, 0, cmd_spec},
+    {"completion", "<bash|zsh|fish>", "print a shell completion script", plain_options, 1, 1, CMD_HIDDEN,
+     cmd_completion},
+    {NULL, NULL, NULL, NULL, 0, 0, 0, NULL},
+};
+
+const struct urun_command *urun_command_find(const char *name)
+{
+    for (const struct urun_command *c = urun_commands; c->name; c++)
+        if (strcmp(c->name, name) == 0)
+            return c;
+    return NULL;
+}
+
+const struct urun_option *urun_option_find(const struct urun_option *opts, const char *long_name, char short_name)
+{
+    for (const struct urun_option *o = opts; o->name; o++) {
+        if (long_name && strcmp(o->name, long_name) == 0)
+            return o;
+        if (!long_name && short_name && o->short_name == short_name)
+            return o;
+    }
+    return NULL;
+}
+
+static void print_options(const struct urun_option *opts)
+{
+    for (const struct urun_option *o = opts; o->name; o++) {
+        char left[64];
+        if (o->short_name)
+            snprintf(left, sizeof(left), "-%c, --%s%s%s", o->short_name, o->name, o->arg ? " " : "",
+                     o->arg ? o->arg : "");
+        else
+            snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+        printf("  %-28s %s%s\n", left, o->flags & URUN_OPT_IGNORED ? "[ignored] " : "", o->help);
+    }
+}
+
+void urun_print_usage(const struct urun_command *cmd)
+{
+    if (cmd) {
+        printf("Usage: urun [global options] %s [options] %s\n\n%s\n\nOptions:\n", cmd->name, cmd->args_usage,
+               cmd->summary);
+        print_options(cmd->options);
+        return;
+    }
+    printf("Usage: urun [global options] <command> [options] [arguments]\n\n"
+           "A rootless OCI container runtime with runc's command line.\n\nCommands:\n");
+    for (const struct urun_command *c = urun_commands; c->name; c++)
+        if (!(c->flags & CMD_HIDDEN))
+            printf("  %-10s %s\n", c->name, c->summary);
+    printf("\nGlobal options:\n");
+    print_options(urun_global_options);
+    printf("\nRun 'urun <command> --help' for a command's options.\n");
+}
+
+/* --- completions ------------------------------------------------------------------------------ */
+
+static void print_words(const struct urun_option *opts, bool with_short)
+{
+    for (const struct urun_option *o = opts; o->name; o++) {
+        printf(" --%s", o->name);
+        if (with_short && o->short_name)
+            printf(" -%c", o->short_name);
+    }
+}
+
+static void completion_bash(void)
+{
+    printf("# bash completion for urun, generated from its command table\n"
+           "_urun_ids() { urun list -q 2>/dev/null; }\n"
+           "_urun() {\n"
+           "  local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} cmd= i\n"
+           "  for ((i=1; i<COMP_CWORD; i++)); do case ${COMP_WORDS[i]} in -*) ;; *) cmd=${COMP_WORDS[i]}; break;; esac; done\n"
+           "  case $prev in\n"
+           "    --root|--bundle|-b|--log|--pid-file|--console-socket) COMPREPLY=($(compgen -f -- \"$cur\")); return;;\n");
+    for (const struct urun_option *o = urun_global_options; o->name; o++)
+        if (o->choices) {
+            printf("    --%s) COMPREPLY=($(compgen -W \"", o->name);
+            for (const char *const *c = o->choices; *c; c++)
+                printf("%s ", *c);
+            printf("\" -- \"$cur\")); return;;\n");
+        }
+    printf("  esac\n  case $cmd in\n    '') COMPREPLY=($(compgen -W \"");
+    for (const struct urun_command *c = urun_commands; c->name; c++)
+        if (!(c->flags & CMD_HIDDEN))
+            printf("%s ", c->name);
+    print_words(urun_global_options, false);
+    printf("\" -- \"$cur\"));;\n");
+    for (const struct urun_command *c = urun_commands; c->name; c++) {
+        if (c->flags & CMD_HIDDEN)
+            continue;
+        printf("    %s) COMPREPLY=($(compgen -W \"", c->name);
+        print_words(c->options, true);
+        printf("%s\" -- \"$cur\"));;\n", c->flags & CMD_TAKES_ID ? " $(_urun_ids)" : "");
+    }
+    printf("  esac\n}\ncomplete -F _urun urun\n");
+}
+
+static void completion_zsh(void)
+{
+    printf("#compdef urun\n# zsh completion for urun, generated from its command table\n"
+           "_urun() {\n  local -a cmds\n  cmds=(\n");
+    for (const struct urun_command *c = urun_commands; c->name; c++)
+        if (!(c->flags & CMD_HIDDEN))
+            printf("    '%s:%s'\n", c->name, c->summary);
+    printf("  )\n  if (( CURRENT == 2 )); then _describe command cmds; return; fi\n"
+           "  case $words[2] in\n");
+    for (const struct urun_command *c = urun_commands; c->name; c++) {
+        if (c->flags & CMD_HIDDEN)
+            continue;
+        printf("    %s) _arguments", c->name);
+        for (const struct urun_option *o = c->options; o->name; o++)
+            printf(" '--%s[%s]%s'", o->name, o->help, o->arg ? ":arg:_files" : "");
+        if (c->flags & CMD_TAKES_ID)
+            printf(" '1:container:($(urun list -q 2>/dev/null))'");
+        printf(";;\n");
+    }
+    printf("  esac\n}\n_urun \"$@\"\n");
+}
+
+static void completion_fish(void)
+{
+    printf("# fish completion for urun, generated from its command table\n"
+           "complete -c urun -f\n");
+    for (const struct urun_option *o = urun_global_options; o->name; o++)
+        printf("complete -c urun -n '__fish_use_subcommand' -l %s -d '%s'%s\n", o->name, o->help,
+               o->arg ? " -r" : "");
+    for (const struct urun_command *c = urun_commands; c->name; c++) {
+        if (c->flags & CMD_HIDDEN)
+            continue;
+        printf("complete -c urun -n '__fish_use_subcommand' -a %s -d '%s'\n", c->name, c->summary);
+        for (const struct urun_option *o = c->options; o->name; o++) {
+            printf("complete -c urun -n '__fish_seen_subcommand_from %s' -l %s", c->name, o->name);
+            if (o->short_name)
+                printf(" -s %c", o->short_name);
+            printf(" -d '%s'%s\n", o->help, o->arg ? " -r" : "");
+        }
+        if (c->flags & CMD_TAKES_ID)
+            printf("complete -c urun -n '__fish_seen_subcommand_from %s' -a '(urun list -q 2>/dev/null)'\n",
+                   c->name);
+    }
+}
+
+int urun_print_completion(const char *shell, struct urun_error *err)
+{
+    if (strcmp(shell, shells[0]) == 0)
+        completion_bash();
+    else if (strcmp(shell, shells[1]) == 0)
+        completion_zsh();
+    else if (strcmp(shell, shells[2]) == 0)
+        completion_fish();
+    else
+        return urun_error_set(err, 0, "completion: unknown shell \"%s\" (bash, zsh or fish)", shell);
+    return 0;
+}

@@ -1,0 +1,462 @@
+/* Implementation of container.h: the parent's side of the lifecycle.  The container init's side is
+ * init.c; the two talk only through sync.h.  On any failure create removes everything it made:
+ * the process, the state directory and the pid file. */
+#include "container.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bundle.h"
+#include "cleanup.h"
+#include "idmap.h"
+#include "init.h"
+#include "log.h"
+#include "pidfd.h"
+#include "sync.h"
+#include "util.h"
+
+static const int ns_clone_flags[SPEC_NS__MAX] = {
+    [SPEC_NS_PID] = CLONE_NEWPID,     [SPEC_NS_NETWORK] = CLONE_NEWNET, [SPEC_NS_MOUNT] = CLONE_NEWNS,
+    [SPEC_NS_IPC] = CLONE_NEWIPC,     [SPEC_NS_UTS] = CLONE_NEWUTS,     [SPEC_NS_USER] = CLONE_NEWUSER,
+    [SPEC_NS_CGROUP] = CLONE_NEWCGROUP, [SPEC_NS_TIME] = CLONE_NEWTIME,
+};
+
+/* The namespaces to create, from the spec.  An unprivileged caller always gets a user namespace
+ * (as crun does): without one it could create none of the others. */
+static int plan_namespaces(const struct urun_spec *s, int rootless, unsigned long *ret_flags, struct urun_error *err)
+{
+    unsigned long flags = 0;
+    const struct spec_linux *lx = s->linux_;
+
+    for (size_t i = 0; lx && i < lx->n_namespaces; i++) {
+        if (lx->namespaces[i].path)
+            return urun_error_set(err, ENOTSUP, "linux.namespaces[%zu]: joining a namespace by path (%s) is not "
+                                  "supported yet", i, lx->namespaces[i].path);
+        flags |= ns_clone_flags[lx->namespaces[i].type];
+    }
+    if (rootless == 1 || (rootless == -1 && geteuid() != 0))
+        flags |= CLONE_NEWUSER;
+    if (!(flags & CLONE_NEWNS))
+        return urun_error_set(err, EINVAL, "linux.namespaces: a mount namespace is required");
+    if ((flags & CLONE_NEWTIME) && access("/proc/self/ns/time", F_OK) < 0)
+        return urun_error_set(err, ENOTSUP, "linux.namespaces: this kernel has no time namespaces");
+    *ret_flags = flags;
+    return 0;
+}
+
+static int check_process(const struct urun_spec *s, const struct container_create_opts *o, struct urun_error *err)
+{
+    if (s->process->terminal)
+        return urun_error_set(err, ENOTSUP, "process.terminal: terminal containers are not supported yet; "
+                              "set \"terminal\": false");
+    for (int fd = 3; fd < 3 + o->preserve_fds; fd++)
+        if (fcntl(fd, F_GETFD) < 0)
+            return urun_error_set(err, EBADF, "--preserve-fds %d: fd %d is not open", o->preserve_fds, fd);
+    if (o->no_new_keyring)
+        log_debug("--no-new-keyring: the container keeps the caller's session keyring");
+    if (o->console_socket)
+        return urun_error_set(err, ENOTSUP, "--console-socket is only used with process.terminal, which is not "
+                              "supported yet");
+    return 0;
+}
+
+/* clone3 with the namespace flags; returns the pid (0 in the child) and a pidfd where possible. */
+static pid_t clone_init(unsigned long flags, int *ret_pidfd)
+{
+    struct clone_args ca = {
+        .flags = flags | CLONE_PIDFD,
+        .pidfd = (uint64_t)(uintptr_t)ret_pidfd,
+        .exit_signal = SIGCHLD,
+    };
+    long pid = syscall(SYS_clone3, &ca, sizeof(ca));
+    if (pid < 0 && errno == ENOSYS) {
+        /* Kernels before 5.3: plain clone, no pidfd. */
+        *ret_pidfd = -1;
+        pid = syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+    }
+    return (pid_t)pid;
+}
+
+static void rfc3339_now(char *buf, size_t size)
+{
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    size_t n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, size - n, ".%09ldZ", ts.tv_nsec);
+}
+
+static int write_pid_file(const char *path, pid_t pid, struct urun_error *err)
+{
+    _cleanup_free_ char *abs = path[0] == '/' ? xstrdup(path) : NULL;
+    char data[32];
+    if (!abs) {
+        char cwd[4096];
+        if (!getcwd(cwd, sizeof(cwd)))
+            return urun_error_errno(err, "--pid-file: getcwd");
+        abs = xasprintf("%s/%s", cwd, path);
+    }
+    int n = snprintf(data, sizeof(data), "%d", (int)pid);
+    return write_file_atomic_at(AT_FDCWD, abs, data, (size_t)n, 0644, err);
+}
+
+/* The parent's half of create, once the init exists: maps, READY, state, pid file, GO. */
+static int finish_create(const struct container_create_opts *o, const struct urun_bundle *b, int dirfd,
+                         int sync_fd, pid_t pid, const struct idmap *maps, bool *ret_wrote_pid_file,
+                         struct urun_error *err)
+{
+    struct urun_state st = {0};
+    char created[64], state_letter;
+    int r;
+
+    if (maps) {
+        r = idmap_write(pid, maps, err);
+        if (r < 0)
+            return r;
+        if (sync_send(sync_fd, SYNC_MAPS_DONE, NULL) < 0)
+            return urun_error_errno(err, "signal container init");
+    }
+    r = sync_expect(sync_fd, SYNC_READY, err);
+    if (r < 0)
+        return r;
+    rfc3339_now(created, sizeof(created));
+    st = (struct urun_state){
+        .id = (char *)o->id, .bundle = b->path, .rootfs = b->rootfs, .pid = pid, .created = created,
+        .owner = geteuid(), .annotations = b->spec->annotations, .n_annotations = b->spec->n_annotations,
+    };
+    r = proc_stat_read(pid, &state_letter, &st.start_time);
+    if (r < 0)
+        return urun_error_set(err, -r, "read start time of container init %d", (int)pid);
+    r = state_write(dirfd, &st, err);
+    if (r < 0)
+        return r;
+    if (o->pid_file && (r = write_pid_file(o->pid_file, pid, err)) < 0)
+        return urun_error_wrap(err, r, "--pid-file");
+    *ret_wrote_pid_file = o->pid_file != NULL;
+    if (sync_send(sync_fd, SYNC_GO, NULL) < 0)
+        return urun_error_errno(err, "signal container init");
+    return 0;
+}
+
+static void kill_and_reap(pid_t pid)
+{
+    kill(pid, SIGKILL);
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+}
+
+int container_create(const struct state_root *root, const struct container_create_opts *o,
+                     struct container_created *ret, struct urun_error *err)
+{
+    struct urun_bundle b = {0};
+    _cleanup_close_ int dirfd = -1, fifo = -1, procfd = -1, pidfd = -1;
+    int sv[2] = {-1, -1};
+    struct idmap maps;
+    unsigned long flags = 0;
+    bool made_dir = false, wrote_pid_file = false;
+    pid_t pid = -1;
+    int r;
+
+    r = bundle_load(o->bundle, &b, err);
+    if (r >= 0)
+        r = check_process(b.spec, o, err);
+    if (r >= 0)
+        r = plan_namespaces(b.spec, o->rootless, &flags, err);
+    if (r >= 0 && (flags & CLONE_NEWUSER))
+        r = idmap_plan(b.spec->linux_, geteuid(), getegid(), &maps, err);
+    if (r >= 0) {
+        r = state_container_create(root, o->id, &dirfd, err);
+        made_dir = r >= 0;
+    }
+    if (r < 0)
+        goto out;
+
+    if (mkfifoat(dirfd, STATE_EXEC_FIFO, 0600) < 0 ||
+        (fifo = openat(dirfd, STATE_EXEC_FIFO, O_PATH | O_CLOEXEC)) < 0) {
+        r = urun_error_errno(err, "create exec fifo");
+        goto out;
+    }
+    procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (procfd < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+        r = urun_error_errno(err, procfd < 0 ? "open /proc" : "socketpair");
+        goto out;
+    }
+
+    pid = clone_init(flags, &pidfd);
+    if (pid < 0) {
+        r = urun_error_errno(err, "create namespaces (clone)");
+        goto out;
+    }
+    if (pid == 0) {
+        struct init_args a = {
+            .spec = b.spec, .rootfs = b.rootfs, .bundle = b.path, .sync_fd = sv[1], .fifo_fd = fifo,
+            .proc_fd = procfd, .wait_maps = flags & CLONE_NEWUSER, .new_netns = flags & CLONE_NEWNET,
+            .new_utsns = flags & CLONE_NEWUTS, .no_pivot = o->no_pivot, .preserve_fds = o->preserve_fds,
+        };
+        /* The container directory's flock belongs to this create, not to the init: holding it
+         * until exec would deadlock `start`. */
+        close(sv[0]);
+        close(dirfd);
+        close(root->fd);
+        init_main(&a);
+    }
+    closep(&sv[1]);
+    r = finish_create(o, &b, dirfd, sv[0], pid, (flags & CLONE_NEWUSER) ? &maps : NULL, &wrote_pid_file, err);
+    if (r < 0) {
+        kill_and_reap(pid);
+        if (wrote_pid_file)
+            unlink(o->pid_file);
+        goto out;
+    }
+    ret->pid = pid;
+    ret->pidfd = TAKE_FD(pidfd);
+out:
+    closep(&sv[0]);
+    closep(&sv[1]);
+    if (r < 0 && made_dir)
+        state_container_remove(root, o->id, dirfd, NULL);
+    bundle_clear(&b);
+    return r;
+}
+
+int container_load(const struct state_root *root, const char *id, int lock, int *ret_dirfd, struct urun_state **ret,
+                   enum urun_status *ret_status, struct urun_error *err)
+{
+    _cleanup_close_ int dirfd = -1;
+    struct urun_state *st = NULL;
+    int r;
+
+    r = state_container_open(root, id, lock, &dirfd, err);
+    if (r < 0)
+        return r;
+    r = state_read(dirfd, &st, err);
+    if (r == -ENOENT) {
+        *ret_status = URUN_STATUS_CREATING;
+    } else if (r < 0) {
+        return r;
+    } else {
+        *ret_status = state_status(dirfd, st);
+    }
+    *ret = st;
+    if (ret_dirfd)
+        *ret_dirfd = TAKE_FD(dirfd);
+    return 0;
+}
+
+/* A pidfd for the recorded init, checked against its start time so a recycled pid is refused:
+ * -ESRCH when the container's init is gone. */
+static int open_init(const struct urun_state *st)
+{
+    uint64_t start;
+    char letter;
+    int fd = pidfd_open_fd(st->pid);
+
+    if (fd < 0 && fd != -ENOSYS)
+        return fd;
+    if (proc_stat_read(st->pid, &letter, &start) < 0 || start != st->start_time || letter == 'Z') {
+        if (fd >= 0)
+            close(fd);
+        return -ESRCH;
+    }
+    return fd >= 0 ? fd : -1; /* -1: no pidfds, fall back to kill(2) */
+}
+
+/* Wait for the init to exit (pidfd readable), at most timeout_ms. */
+static int wait_exit(int pidfd, const struct urun_state *st, int timeout_ms)
+{
+    struct timespec ts = {0, 10 * 1000 * 1000};
+    if (pidfd >= 0) {
+        struct pollfd p = {.fd = pidfd, .events = POLLIN};
+        int r;
+        do
+            r = poll(&p, 1, timeout_ms);
+        while (r < 0 && errno == EINTR);
+        return r > 0 ? 0 : -ETIMEDOUT;
+    }
+    for (int waited = 0; waited < timeout_ms; waited += 10) {
+        uint64_t start;
+        char letter;
+        if (proc_stat_read(st->pid, &letter, &start) < 0 || start != st->start_time || letter == 'Z')
+            return 0;
+        nanosleep(&ts, NULL);
+    }
+    return -ETIMEDOUT;
+}
+
+/* Read the init's go-ahead from the exec fifo, then wait for EOF: the init's write end is
+ * close-on-exec, so EOF means the user's process has exec'd.  The pidfd catches an init that dies
+ * instead, so `start` can never hang on a dead container. */
+static int release_fifo(int dirfd, int pidfd, struct urun_error *err)
+{
+    _cleanup_close_ int fd = openat(dirfd, STATE_EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    bool got = false;
+
+    if (fd < 0)
+        return urun_error_errno(err, "open exec fifo");
+    for (;;) {
+        struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
+        int n = poll(p, pidfd >= 0 ? 2 : 1, -1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return urun_error_errno(err, "wait for container init");
+        if (p[0].revents & (POLLIN | POLLHUP)) {
+            char buf[16];
+            ssize_t k = read(fd, buf, sizeof(buf));
+            if (k > 0) {
+                got = true;
+                continue;
+            }
+            if (k == 0 && got)
+                return 0;
+            if (k < 0 && errno != EAGAIN && errno != EINTR)
+                return urun_error_errno(err, "read exec fifo");
+            if (k == 0)
+                return urun_error_set(err, 0, "container init closed the exec fifo without starting");
+        }
+        if (p[1].revents & POLLIN) {
+            if (got)
+                return 0; /* it exec'd and already exited */
+            return urun_error_set(err, 0, "container init exited before it could start");
+        }
+    }
+}
+
+int container_start(const struct state_root *root, const char *id, struct urun_error *err)
+{
+    _cleanup_(state_freep) struct urun_state *st = NULL;
+    _cleanup_close_ int dirfd = -1, pidfd = -1;
+    enum urun_status status;
+    int r;
+
+    r = container_load(root, id, LOCK_EX, &dirfd, &st, &status, err);
+    if (r < 0)
+        return r;
+    switch (status) {
+    case URUN_STATUS_CREATED:
+        break;
+    case URUN_STATUS_STOPPED:
+        return urun_error_set(err, 0, "cannot start a container that has stopped");
+    case URUN_STATUS_RUNNING:
+        return urun_error_set(err, 0, "cannot start an already running container");
+    default:
+        return urun_error_set(err, 0, "cannot start a container in the %s state", urun_status_name(status));
+    }
+    pidfd = open_init(st);
+    if (pidfd == -ESRCH)
+        return urun_error_set(err, 0, "cannot start a container that has stopped");
+    r = release_fifo(dirfd, pidfd, err);
+    if (r < 0)
+        return r;
+    if (unlinkat(dirfd, STATE_EXEC_FIFO, 0) < 0)
+        return urun_error_errno(err, "remove exec fifo");
+    return 0;
+}
+
+/* Every process in the container's pid namespace, found by its /proc/PID/ns/pid link, gets sig.
+ * Without a cgroup this is how the container's processes are told apart from everyone else's. */
+static int signal_pidns(const struct urun_state *st, int sig, struct urun_error *err)
+{
+    char path[64], ns[64], other[64];
+    ssize_t n;
+    DIR *d;
+    struct dirent *e;
+
+    snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)st->pid);
+    n = readlink(path, ns, sizeof(ns) - 1);
+    if (n < 0)
+        return urun_error_errno(err, "read pid namespace of %d", (int)st->pid);
+    ns[n] = '\0';
+    n = readlink("/proc/self/ns/pid", other, sizeof(other) - 1);
+    if (n >= 0 && (other[n] = '\0', strcmp(other, ns) == 0))
+        return urun_error_set(err, ENOTSUP, "kill --all: the container shares urun's pid namespace and has no "
+                              "cgroup, so only its init can be signalled");
+    d = opendir("/proc");
+    if (!d)
+        return urun_error_errno(err, "open /proc");
+    while ((e = readdir(d))) {
+        if (e->d_name[0] < '1' || e->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof(path), "/proc/%s/ns/pid", e->d_name);
+        n = readlink(path, other, sizeof(other) - 1);
+        if (n < 0)
+            continue;
+        other[n] = '\0';
+        if (strcmp(other, ns) == 0)
+            kill((pid_t)atoi(e->d_name), sig);
+    }
+    closedir(d);
+    return 0;
+}
+
+int container_kill(const struct state_root *root, const char *id, int sig, bool all, struct urun_error *err)
+{
+    _cleanup_(state_freep) struct urun_state *st = NULL;
+    _cleanup_close_ int pidfd = -1;
+    enum urun_status status;
+    int r;
+
+    r = container_load(root, id, 0, NULL, &st, &status, err);
+    if (r < 0)
+        return r;
+    if (status != URUN_STATUS_CREATED && status != URUN_STATUS_RUNNING && status != URUN_STATUS_PAUSED)
+        return urun_error_set(err, 0, "container %s is not running (%s)", id, urun_status_name(status));
+    pidfd = open_init(st);
+    if (pidfd == -ESRCH)
+        return urun_error_set(err, 0, "container %s is not running (stopped)", id);
+    if (all && (r = signal_pidns(st, sig, err)) < 0)
+        return r;
+    r = pidfd_signal(pidfd, st->pid, sig);
+    if (r < 0 && !(all && r == -ESRCH))
+        return urun_error_set(err, -r, "kill container %s", id);
+    return 0;
+}
+
+int container_delete(const struct state_root *root, const char *id, bool force, struct urun_error *err)
+{
+    _cleanup_(state_freep) struct urun_state *st = NULL;
+    _cleanup_close_ int dirfd = -1, pidfd = -1;
+    enum urun_status status;
+    int r;
+
+    r = container_load(root, id, LOCK_EX, &dirfd, &st, &status, err);
+    if (r < 0)
+        return r;
+    /* With the lock held a state-less directory is a create that died half-way: remove it. */
+    if (status == URUN_STATUS_RUNNING || status == URUN_STATUS_PAUSED) {
+        if (!force)
+            return urun_error_set(err, 0, "cannot delete container %s that is not stopped: %s", id,
+                                  urun_status_name(status));
+    }
+    if (st && status != URUN_STATUS_STOPPED) {
+        pidfd = open_init(st);
+        if (pidfd != -ESRCH) {
+            /* SIGKILL to the init of a pid namespace kills every process in it (pid_namespaces(7)). */
+            struct urun_error ignored;
+            if (force)
+                signal_pidns(st, SIGKILL, &ignored);
+            r = pidfd_signal(pidfd, st->pid, SIGKILL);
+            if (r < 0 && r != -ESRCH)
+                return urun_error_set(err, -r, "kill container %s", id);
+            if (wait_exit(pidfd, st, 10000) < 0)
+                return urun_error_set(err, ETIMEDOUT, "container %s did not exit after SIGKILL", id);
+        }
+    }
+    return state_container_remove(root, id, dirfd, err);
+}

@@ -1,0 +1,35 @@
+/* Container lifecycle operations behind the CLI verbs: create, start, kill, delete.  Each takes the
+ * state root and an ID, serialises on the container directory's lock, and reports through err. */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "state.h"
+
+struct container_create_opts {
+    const char *id;
+    const char *bundle;
+    const char *pid_file;
+    const char *console_socket;
+    bool no_pivot;
+    bool no_new_keyring;
+    int preserve_fds;
+    int rootless; /* -1 auto, 0 false, 1 true */
+};
+
+struct container_created {
+    pid_t pid;
+    int pidfd; /* -1 when the kernel has no pidfds */
+};
+
+int container_create(const struct state_root *root, const struct container_create_opts *o,
+                     struct container_created *ret, struct urun_error *err);
+int container_start(const struct state_root *root, const char *id, struct urun_error *err);
+int container_kill(const struct state_root *root, const char *id, int sig, bool all, struct urun_error *err);
+int container_delete(const struct state_root *root, const char *id, bool force, struct urun_error *err);
+
+/* Load a container's state and live status (CREATING when state.json is not written yet, with *ret NULL). */
+int container_load(const struct state_root *root, const char *id, int lock, int *ret_dirfd, struct urun_state **ret,
+                   enum urun_status *ret_status, struct urun_error *err);

@@ -1,0 +1,136 @@
+/* Implementation of init.h.  Every step either succeeds or sends SYNC_ERROR and exits: the parent
+ * turns that into the one error line the user sees and removes everything it made. */
+#include "init.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "loopback.h"
+#include "mounts.h"
+#include "process.h"
+#include "sync.h"
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* Find args[0] the way execvp would, but with the container's PATH, inside the container.  Doing
+ * it before READY makes "executable file not found" a create-time error, as runc reports it. */
+static int find_executable(const struct spec_process *p, char *out, size_t size, struct urun_error *err)
+{
+    const char *arg0 = p->args[0], *path = DEFAULT_PATH;
+
+    if (strchr(arg0, '/')) {
+        if (access(arg0, X_OK) < 0)
+            return urun_error_errno(err, "exec: \"%s\"", arg0);
+        snprintf(out, size, "%s", arg0);
+        return 0;
+    }
+    for (char **e = p->env; e && *e; e++)
+        if (strncmp(*e, "PATH=", 5) == 0)
+            path = *e + 5;
+    for (const char *dir = path; dir;) {
+        const char *colon = strchr(dir, ':');
+        size_t len = colon ? (size_t)(colon - dir) : strlen(dir);
+        struct stat st;
+        snprintf(out, size, "%.*s%s%s", (int)len, dir, len ? "/" : "", arg0);
+        if (stat(out, &st) == 0 && S_ISREG(st.st_mode) && access(out, X_OK) == 0)
+            return 0;
+        dir = colon ? colon + 1 : NULL;
+    }
+    return urun_error_set(err, ENOENT, "exec: \"%s\": executable file not found in $PATH", arg0);
+}
+
+static int setup(const struct init_args *a, char *exe, size_t exe_size, struct urun_error *err)
+{
+    const struct urun_spec *s = a->spec;
+    struct mounts_config mc = {
+        .spec = s, .rootfs = a->rootfs, .bundle = a->bundle, .no_pivot = a->no_pivot, .new_netns = a->new_netns,
+    };
+    int r;
+
+    r = mounts_setup(&mc, err);
+    if (r < 0)
+        return r;
+    if (s->hostname && a->new_utsns && sethostname(s->hostname, strlen(s->hostname)) < 0)
+        return urun_error_errno(err, "hostname: set \"%s\"", s->hostname);
+    if (s->hostname && !a->new_utsns)
+        return urun_error_set(err, EINVAL, "hostname: needs a new uts namespace");
+    if (s->domainname && a->new_utsns && setdomainname(s->domainname, strlen(s->domainname)) < 0)
+        return urun_error_errno(err, "domainname: set \"%s\"", s->domainname);
+    if (a->new_netns && (r = loopback_up(err)) < 0)
+        return r;
+    r = mounts_switch_root(&mc, err);
+    if (r < 0)
+        return r;
+    if (chdir(s->process->cwd) < 0)
+        return urun_error_errno(err, "process.cwd: %s", s->process->cwd);
+    r = process_prepare(s->process, err);
+    if (r < 0)
+        return r;
+    return find_executable(s->process, exe, exe_size, err);
+}
+
+/* Block until `start` opens the fifo for reading, then tell it we are going ahead. */
+static int wait_for_start(const struct init_args *a, struct urun_error *err)
+{
+    char path[64];
+    int fd;
+
+    snprintf(path, sizeof(path), "self/fd/%d", a->fifo_fd);
+    do
+        fd = openat(a->proc_fd, path, O_WRONLY | O_CLOEXEC);
+    while (fd < 0 && errno == EINTR);
+    if (fd < 0)
+        return urun_error_errno(err, "open exec fifo");
+    /* The fd stays open, close-on-exec: `start` sees EOF exactly when the exec has happened. */
+    if (write(fd, "0", 1) != 1)
+        return urun_error_errno(err, "write exec fifo");
+    close(a->fifo_fd);
+    close(a->proc_fd);
+    return 0;
+}
+
+_Noreturn static void fail(const struct init_args *a, struct urun_error *err, bool can_report)
+{
+    char msg[URUN_ERROR_MSG_MAX + 128];
+    if (can_report && sync_send(a->sync_fd, SYNC_ERROR, err) == 0)
+        _exit(1);
+    /* After the go-ahead nobody listens on the sync socket any more: stderr is all there is. */
+    fprintf(stderr, "urun: container init: %s\n", urun_error_format(err, msg, sizeof(msg)));
+    _exit(127);
+}
+
+_Noreturn void init_main(const struct init_args *a)
+{
+    struct urun_error err = {0};
+    char exe[PATH_MAX];
+    sigset_t none;
+
+    if (a->wait_maps && sync_expect(a->sync_fd, SYNC_MAPS_DONE, &err) < 0)
+        _exit(1); /* the parent is gone or failed: it cleans up and reports */
+    if (setup(a, exe, sizeof(exe), &err) < 0)
+        fail(a, &err, true);
+    if (sync_send(a->sync_fd, SYNC_READY, NULL) < 0)
+        _exit(1);
+    if (sync_expect(a->sync_fd, SYNC_GO, &err) < 0)
+        _exit(1); /* EOF: urun died or gave up before recording state */
+    close(a->sync_fd);
+
+    if (wait_for_start(a, &err) < 0)
+        fail(a, &err, false);
+    if (process_finalize(a->spec->process, a->preserve_fds, &err) < 0)
+        fail(a, &err, false);
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    execve(exe, a->spec->process->args, a->spec->process->env ? a->spec->process->env : (char *[]){NULL});
+    urun_error_errno(&err, "exec %s", exe);
+    fail(a, &err, false);
+}

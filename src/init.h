@@ -1,0 +1,25 @@
+/* The container init: the first process in the container's namespaces.  It finishes the container's
+ * setup, reports READY (or the step that failed, with its errno) over the sync socket, waits for the
+ * go-ahead, blocks on the exec fifo until `start`, and then execs the user's process.
+ * It runs in a child of urun that shares nothing with it but the copied fd table. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "spec.h"
+
+struct init_args {
+    const struct urun_spec *spec;
+    const char *rootfs;
+    const char *bundle;
+    int sync_fd;      /* our end of the sync socketpair */
+    int fifo_fd;      /* O_PATH fd of the exec fifo */
+    int proc_fd;      /* O_PATH fd of the host's /proc, to reopen fifo_fd after pivot_root */
+    bool wait_maps;   /* a new user namespace: wait for SYNC_MAPS_DONE first */
+    bool new_netns;
+    bool new_utsns;
+    bool no_pivot;
+    int preserve_fds;
+};
+
+_Noreturn void init_main(const struct init_args *a);

@@ -1,0 +1,111 @@
+/* urun's entry point: refuses a setuid/setcap install, parses the command line through the command
+ * table, checks each command's preconditions in one place, runs it, and is the only place that
+ * prints an error. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "cmdline.h"
+#include "commands.h"
+#include "config.h"
+#include "id.h"
+#include "log.h"
+#include "state.h"
+
+int urun_exit_status;
+
+/* urun gets its privileges from user namespaces alone.  Installed setuid/setgid or with file
+ * capabilities it would hand them to whoever runs it, so it refuses to run at all. */
+static int refuse_privileged_install(struct urun_error *err)
+{
+    uid_t ruid, euid, suid;
+    gid_t rgid, egid, sgid;
+    char buf[64];
+
+    if (getresuid(&ruid, &euid, &suid) < 0 || getresgid(&rgid, &egid, &sgid) < 0)
+        return urun_error_errno(err, "getresuid");
+    if (ruid != euid || ruid != suid || rgid != egid || rgid != sgid)
+        return urun_error_set(err, EPERM, "urun must not be installed setuid or setgid; remove the bit (chmod u-s,g-s)");
+    /* A file capability on our own binary shows up as the security.capability xattr. */
+    if (getxattr("/proc/self/exe", "security.capability", buf, sizeof(buf)) >= 0)
+        return urun_error_set(err, EPERM, "urun must not have file capabilities; remove them (setcap -r)");
+    return 0;
+}
+
+static void print_version(void)
+{
+    printf("urun version %s\nspec: 1.2.0\n", URUN_VERSION);
+}
+
+static int dispatch(struct urun_cmdline *cl, struct urun_error *err)
+{
+    struct urun_context ctx = {.cl = cl, .root = {.fd = -1}};
+    int r;
+
+    if (cl->cmd->flags & CMD_TAKES_ID) {
+        ctx.id = cl->args[0];
+        r = urun_id_validate(ctx.id, err);
+        if (r < 0)
+            return r;
+    }
+    if (cl->cmd->flags & CMD_NEEDS_ROOT) {
+        r = state_root_open(cl->set[OPT_ROOT] ? cl->values[OPT_ROOT] : NULL, &ctx.root, err);
+        if (r < 0)
+            return r;
+    }
+    r = cl->cmd->run(&ctx, err);
+    state_root_close(&ctx.root);
+    return r;
+}
+
+int main(int argc, char **argv)
+{
+    struct urun_error err = {0};
+    struct urun_cmdline cl;
+    char msg[URUN_ERROR_MSG_MAX + 256];
+    int r;
+
+    r = refuse_privileged_install(&err);
+    if (r >= 0)
+        r = urun_cmdline_parse(argc, argv, &cl, &err);
+    if (r < 0)
+        goto fail;
+
+    r = urun_log_open(cl.set[OPT_LOG] ? cl.values[OPT_LOG] : NULL,
+                      cl.set[OPT_LOG_FORMAT] && strcmp(cl.values[OPT_LOG_FORMAT], "json") == 0, cl.set[OPT_DEBUG],
+                      &err);
+    if (r < 0)
+        goto fail;
+    if (cl.set[OPT_SYSTEMD_CGROUP])
+        log_info("--systemd-cgroup is ignored: urun does not ask systemd for cgroups");
+
+    if (cl.set[OPT_VERSION] && !cl.cmd) {
+        print_version();
+        return 0;
+    }
+    if (!cl.cmd || cl.set[OPT_HELP]) {
+        urun_print_usage(cl.cmd);
+        if (!cl.cmd && !cl.set[OPT_HELP]) {
+            urun_error_set(&err, 0, "no command given");
+            r = -EINVAL;
+            goto fail;
+        }
+        return 0;
+    }
+    r = dispatch(&cl, &err);
+    if (r < 0)
+        goto fail;
+    return urun_exit_status;
+
+fail:
+    urun_error_format(&err, msg, sizeof(msg));
+    /* The runtime log (json for podman/conmon) gets the error too; stderr always gets one line. */
+    if (!urun_log_is_stderr())
+        log_error("%s", msg);
+    fprintf(stderr, "urun: %s\n", msg);
+    return 1;
+}

@@ -1,0 +1,20 @@
+/* pidfd wrappers (pidfd_open(2), pidfd_send_signal(2)) with the fallbacks urun uses on kernels that
+ * lack them.  A pidfd pins one process, so a signal can never hit a recycled pid. */
+#pragma once
+
+#include <errno.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static inline int pidfd_open_fd(pid_t pid)
+{
+    long fd = syscall(SYS_pidfd_open, pid, 0);
+    return fd < 0 ? -errno : (int)fd;
+}
+
+static inline int pidfd_signal(int pidfd, pid_t pid, int sig)
+{
+    long r = pidfd >= 0 ? syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) : kill(pid, sig);
+    return r < 0 ? -errno : 0;
+}

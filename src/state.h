@@ -1,0 +1,89 @@
+/* Where container state lives and how it is stored: the state root, one directory per container
+ * (named by its ID, flock-serialised), state.json written atomically, and the live status derived
+ * from the recorded pid plus its start time.  Never touches the container itself. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "spec.h"
+
+#define STATE_FILE "state.json"
+#define STATE_EXEC_FIFO "exec.fifo"
+
+struct state_root {
+    int fd;     /* O_DIRECTORY, O_CLOEXEC */
+    char *path; /* absolute */
+};
+
+/* Resolve, create (0700, parents too) and check the state root.
+ * opt_root: --root, or NULL for $XDG_RUNTIME_DIR/urun, falling back to /tmp/urun-$UID when that
+ * variable is unset or unusable.  Refuses a root that is a symlink, not a directory, owned by
+ * another user, or group/world-writable. */
+int state_root_open(const char *opt_root, struct state_root *ret, struct urun_error *err);
+void state_root_close(struct state_root *r);
+
+/* What state.json records for one container. */
+struct urun_state {
+    char *id;
+    char *bundle; /* absolute */
+    char *rootfs; /* absolute */
+    pid_t pid;    /* container init, in urun's pid namespace */
+    uint64_t start_time; /* /proc/PID/stat field 22 of pid */
+    char *created;       /* RFC 3339, UTC */
+    uid_t owner;
+    struct spec_kv *annotations;
+    size_t n_annotations;
+    pid_t helper_pid; /* network helper, 0 when none */
+    uint64_t helper_start_time;
+};
+
+enum urun_status {
+    URUN_STATUS_CREATING,
+    URUN_STATUS_CREATED,
+    URUN_STATUS_RUNNING,
+    URUN_STATUS_STOPPED,
+    URUN_STATUS_PAUSED,
+};
+const char *urun_status_name(enum urun_status s);
+
+/* Make the container directory (mode 0700) and return it open and flock()ed LOCK_EX.
+ * EEXIST becomes "container ID already exists". */
+int state_container_create(const struct state_root *r, const char *id, int *ret_dirfd, struct urun_error *err);
+
+/* Open an existing container directory, flock()ed with `lock` (LOCK_SH, LOCK_EX or 0 for none).
+ * A missing one, or one removed while we waited for the lock, is "container ID does not exist". */
+int state_container_open(const struct state_root *r, const char *id, int lock, int *ret_dirfd,
+                         struct urun_error *err);
+
+/* Remove every file in the container directory and the directory itself. */
+int state_container_remove(const struct state_root *r, const char *id, int dirfd, struct urun_error *err);
+
+/* state.json: write to a temporary file, fsync, rename into place. */
+int state_write(int dirfd, const struct urun_state *st, struct urun_error *err);
+/* -ENOENT (with err set) when there is no state.json yet: the container is still being created. */
+int state_read(int dirfd, struct urun_state **ret, struct urun_error *err);
+void state_free(struct urun_state *st);
+static inline void state_freep(struct urun_state **s)
+{
+    state_free(*s);
+}
+
+/* Sorted list of container IDs under the root (NULL-terminated). Entries that are not valid IDs are skipped. */
+int state_list_ids(const struct state_root *r, char ***ret_ids, struct urun_error *err);
+
+/* Live status: stopped unless pid is alive, not a zombie and has the recorded start time;
+ * created while exec.fifo exists; running otherwise. */
+enum urun_status state_status(int dirfd, const struct urun_state *st);
+
+/* The OCI state document (ociVersion, id, status, pid, bundle, annotations; plus rootfs, created, owner
+ * as runc prints them).  pid is 0 once stopped.  Returns a malloc'd string, NULL on OOM. */
+char *state_to_json(const struct urun_state *st, enum urun_status status, bool pretty);
+
+/* Pure helpers, exported for tests. */
+/* Parse a /proc/PID/stat line: state letter (field 3) and starttime (field 22). */
+int proc_stat_parse(const char *line, char *ret_state, uint64_t *ret_start_time);
+/* Read and parse /proc/PID/stat. -ESRCH when the process is gone. */
+int proc_stat_read(pid_t pid, char *ret_state, uint64_t *ret_start_time);

@@ -1,0 +1,143 @@
+/* Implementation of util.h: plain file I/O helpers.  Nothing here knows about containers. */
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+
+int write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len, struct urun_error *err)
+{
+    _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    _cleanup_free_ char *buf = NULL;
+    size_t len = 0, cap = 0;
+
+    if (fd < 0)
+        return urun_error_errno(err, "open %s", path);
+    for (;;) {
+        if (cap - len < 4096) {
+            cap = cap ? cap * 2 : 8192;
+            char *nb = realloc(buf, cap + 1);
+            if (!nb)
+                return urun_error_set(err, ENOMEM, "read %s", path);
+            buf = nb;
+        }
+        ssize_t n = read(fd, buf + len, cap - len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return urun_error_errno(err, "read %s", path);
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+        if (len > max)
+            return urun_error_set(err, EFBIG, "%s: larger than %zu bytes", path, max);
+    }
+    buf[len] = '\0';
+    *ret = TAKE_PTR(buf);
+    if (ret_len)
+        *ret_len = len;
+    return 0;
+}
+
+int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
+                         struct urun_error *err)
+{
+    _cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+    _cleanup_close_ int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+    int r;
+
+    if (fd < 0)
+        return urun_error_errno(err, "create %s", tmp);
+    r = write_all(fd, data, len);
+    if (r == 0 && fsync(fd) < 0)
+        r = -errno;
+    if (r == 0 && renameat(dirfd, tmp, dirfd, path) < 0)
+        r = -errno;
+    if (r < 0) {
+        unlinkat(dirfd, tmp, 0);
+        return urun_error_set(err, -r, "write %s", path);
+    }
+    return 0;
+}
+
+int write_file_str(const char *path, const char *s, struct urun_error *err)
+{
+    _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+    int r;
+
+    if (fd < 0)
+        return urun_error_errno(err, "open %s", path);
+    r = write_all(fd, s, strlen(s));
+    if (r < 0)
+        return urun_error_set(err, -r, "write %s", path);
+    return 0;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    char *s;
+    va_start(ap, fmt);
+    int n = vasprintf(&s, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        abort();
+    return s;
+}
+
+char *xstrdup(const char *s)
+{
+    char *d = s ? strdup(s) : NULL;
+    if (s && !d)
+        abort();
+    return d;
+}
+
+void close_fds_from(int from)
+{
+    if (syscall(SYS_close_range, (unsigned)from, ~0U, 0) == 0)
+        return;
+    /* Kernels before 5.9: walk /proc/self/fd (collect first, then close, so the walk is stable). */
+    DIR *d = opendir("/proc/self/fd");
+    if (!d) {
+        for (int fd = from; fd < 65536; fd++)
+            close(fd);
+        return;
+    }
+    int dfd = dirfd(d), fds[4096], n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < (int)ARRAY_SIZE(fds)) {
+        int fd = atoi(e->d_name);
+        if (e->d_name[0] >= '0' && e->d_name[0] <= '9' && fd >= from && fd != dfd)
+            fds[n++] = fd;
+    }
+    closedir(d);
+    for (int i = 0; i < n; i++)
+        close(fds[i]);
+}

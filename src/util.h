@@ -1,0 +1,23 @@
+/* Small file and string helpers shared by the runtime modules.  No policy lives here. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+/* Read a whole file (at most max bytes; more is an error) relative to dirfd. NUL-terminated. */
+int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len, struct urun_error *err);
+/* Write a file atomically: path.tmp, fsync, rename.  mode for the new file. */
+int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
+                         struct urun_error *err);
+/* write(2) all of it, retrying on EINTR and short writes. */
+int write_all(int fd, const void *data, size_t len);
+/* Write a short string to a file that must already exist (procfs/sysfs style). */
+int write_file_str(const char *path, const char *s, struct urun_error *err);
+/* Format to a malloc'd string; aborts on OOM (tiny, fixed-size uses only). */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xstrdup(const char *s);
+/* Close every fd >= from except those listed; fallback loop when close_range is missing. */
+void close_fds_from(int from);

@@ -1,0 +1,43 @@
+#!/bin/bash
+# Installs every Debian package that building urun, its tests and its benchmark need.
+# Idempotent; needs root (re-runs itself through sudo when started as a normal user).
+set -euo pipefail
+
+packages=(
+	# build
+	meson ninja-build pkg-config gcc libc6-dev
+	libseccomp-dev libcap-dev libyaml-dev libslirp-dev libglib2.0-dev
+	# the busybox rootfs of tests/make-bundle.sh
+	busybox-static
+	# rootless user namespaces (newuidmap/newgidmap)
+	uidmap
+	# integration tests
+	bats jq iproute2 procps util-linux passwd
+	# fresh-clone basics
+	git ca-certificates
+)
+
+if [ "$(id -u)" -ne 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then
+		exec sudo -- "$0" "$@"
+	fi
+	echo "install-deps.sh: must run as root (and sudo is not installed)" >&2
+	exit 1
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+	if ! dpkg-query -W -f '${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+		missing+=("$p")
+	fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+	echo "install-deps.sh: all ${#packages[@]} packages already installed"
+	exit 0
+fi
+
+echo "install-deps.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"

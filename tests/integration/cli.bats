@@ -1,0 +1,155 @@
+#!/usr/bin/env bats
+# The command line itself: --help, --version, global options and their spellings, usage errors.
+
+load helpers
+
+setup_file() { common_setup_file; }
+setup() { common_setup; }
+teardown() { common_teardown; }
+
+COMMANDS=(create start run state kill delete list spec)
+
+@test "--help lists every command and exits 0" {
+	run --separate-stderr "$URUN" --help
+	[ "$status" -eq 0 ]
+	for c in "${COMMANDS[@]}"; do
+		assert_contains "$output" "$c"
+	done
+	for o in --root --log --log-format --debug --rootless --systemd-cgroup --version; do
+		assert_contains "$output" "$o"
+	done
+}
+
+@test "COMMAND --help describes the command's options and exits 0" {
+	run --separate-stderr "$URUN" create --help
+	[ "$status" -eq 0 ]
+	for o in --bundle --pid-file --console-socket --no-pivot --no-new-keyring --preserve-fds; do
+		assert_contains "$output" "$o"
+	done
+	run --separate-stderr "$URUN" run --help
+	[ "$status" -eq 0 ]
+	for o in --bundle --detach --pid-file --keep; do
+		assert_contains "$output" "$o"
+	done
+	for c in "${COMMANDS[@]}"; do
+		run --separate-stderr "$URUN" "$c" --help
+		[ "$status" -eq 0 ]
+		[ -n "$output" ]
+	done
+}
+
+@test "--version prints the name and a version and exits 0" {
+	run --separate-stderr "$URUN" --version
+	[ "$status" -eq 0 ]
+	assert_contains "$output" urun
+	[[ $output =~ [0-9]+\.[0-9]+\.[0-9]+ ]]
+}
+
+@test "an unknown command is a usage error" {
+	run --separate-stderr urun frobnicate
+	assert_urun_error frobnicate
+}
+
+@test "an unknown global option is a usage error" {
+	run --separate-stderr urun --frobnicate list
+	assert_urun_error frobnicate
+}
+
+@test "an unknown command option is a usage error" {
+	run --separate-stderr urun create --frobnicate --bundle "$BUNDLE" c1
+	assert_urun_error frobnicate
+	assert_nothing_left c1
+}
+
+@test "a missing container ID is a usage error for every command that takes one" {
+	for c in create start state kill delete run; do
+		run --separate-stderr urun "$c"
+		if [ "$status" -ne 1 ] || [ -z "$stderr" ]; then
+			echo "urun $c without an ID: status $status, stderr: $stderr" >&2
+			return 1
+		fi
+	done
+}
+
+@test "an option missing its value is a usage error" {
+	run --separate-stderr "$URUN" --root
+	[ "$status" -eq 1 ]
+	run --separate-stderr urun create c1 --bundle
+	[ "$status" -eq 1 ]
+	assert_nothing_left c1
+}
+
+@test "--root DIR and --root=DIR both select the state root" {
+	local r1=$BATS_TEST_TMPDIR/r1 r2=$BATS_TEST_TMPDIR/r2
+	EXTRA_ROOTS=("$r1" "$r2")
+	"$URUN" --root "$r1" create --bundle "$BUNDLE" c1 </dev/null >/dev/null 2>&1 3>&-
+	"$URUN" --root="$r2" create --bundle "$BUNDLE" c2 </dev/null >/dev/null 2>&1 3>&-
+	[ -d "$r1/c1" ]
+	[ -d "$r2/c2" ]
+	[ ! -e "$URUN_ROOT" ]
+	run "$URUN" --root "$r1" list -q
+	[ "$output" = c1 ]
+	run "$URUN" --root="$r2" list --quiet
+	[ "$output" = c2 ]
+}
+
+@test "--log FILE with --log-format json writes JSON lines" {
+	local log=$BATS_TEST_TMPDIR/urun.log
+	bundle_args true
+	run urun --debug --log "$log" --log-format json run --bundle "$BUNDLE" c1
+	[ "$status" -eq 0 ]
+	[ -s "$log" ]
+	while IFS= read -r l; do
+		[ -z "$l" ] && continue
+		if ! jq -e . >/dev/null 2>&1 <<<"$l"; then
+			echo "not JSON: $l" >&2
+			return 1
+		fi
+	done <"$log"
+}
+
+@test "--log=FILE --log-format=text --debug writes a text log" {
+	local log=$BATS_TEST_TMPDIR/urun.log
+	bundle_args true
+	run urun --debug --log="$log" --log-format=text run --bundle "$BUNDLE" c1
+	[ "$status" -eq 0 ]
+	[ -s "$log" ]
+	! jq -e . >/dev/null 2>&1 <"$log"
+}
+
+@test "errors go to the --log file too" {
+	local log=$BATS_TEST_TMPDIR/urun.log
+	run --separate-stderr urun --log "$log" state nosuch
+	assert_urun_error "container nosuch does not exist"
+	grep -q "container nosuch does not exist" "$log"
+}
+
+@test "an invalid --log-format is refused" {
+	run --separate-stderr urun --log-format xml list
+	assert_urun_error xml
+}
+
+@test "--rootless true and --rootless=auto are accepted; a bogus value is refused" {
+	bundle_args true
+	run urun --rootless true run --bundle "$BUNDLE" c1
+	[ "$status" -eq 0 ]
+	run urun --rootless=auto run --bundle "$BUNDLE" c2
+	[ "$status" -eq 0 ]
+	run --separate-stderr urun --rootless=maybe list
+	assert_urun_error maybe
+}
+
+@test "--systemd-cgroup is accepted and the log says what it does" {
+	local log=$BATS_TEST_TMPDIR/urun.log
+	bundle_args true
+	run urun --systemd-cgroup --debug --log "$log" run --bundle "$BUNDLE" c1
+	[ "$status" -eq 0 ]
+	grep -qi systemd "$log"
+}
+
+@test "--debug does not change stdout of state" {
+	create_ctr c1
+	run --separate-stderr urun --debug state c1
+	[ "$status" -eq 0 ]
+	jq -e '.id == "c1"' <<<"$output"
+}

@@ -1,0 +1,80 @@
+#!/bin/bash
+# Runs the bats integration suite against one urun binary and prints TAP. Started as root (as CI is),
+# it prepares the unprivileged user `urun-test` and runs the suite as that user: the tests never run
+# urun as root. Started as a normal user, it runs the suite directly.
+#
+# usage: tests/integration/run.sh URUN [BATS-ARGS...]
+#   BATS-ARGS default to the whole suite (this directory); e.g. `-f kill` or a single .bats file.
+#   Passed through to the suite: ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS URUN_SANITIZER_LOG_DIR
+#   URUN_TEST_TIMEOUT CI.
+set -euo pipefail
+
+if [ $# -lt 1 ]; then
+	echo "usage: $0 URUN [BATS-ARGS...]" >&2
+	exit 2
+fi
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+tests=$(cd "$here/.." && pwd -P)
+urun=$(realpath -e "$1")
+shift
+if [ ! -x "$urun" ]; then
+	echo "run.sh: $urun is not executable" >&2
+	exit 1
+fi
+if ! command -v bats >/dev/null; then
+	echo "run.sh: bats is not installed (tests/install-deps.sh installs it)" >&2
+	exit 1
+fi
+
+passthrough=()
+for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS URUN_SANITIZER_LOG_DIR URUN_TEST_TIMEOUT CI; do
+	if [ -n "${!v+set}" ]; then
+		passthrough+=("$v=${!v}")
+	fi
+done
+
+if [ "$(id -u)" -ne 0 ]; then
+	if [ $# -eq 0 ]; then set -- "$here"; fi
+	exec env URUN="$urun" bats --tap "$@"
+fi
+
+user=${URUN_TEST_USER:-urun-test}
+rc=0
+"$tests/setup-test-user.sh" "$urun" "$here/helpers.bash" "$tests/make-bundle.sh" 2>/dev/null || rc=$?
+if [ "$rc" -ne 0 ] && [ "$rc" -ne 3 ]; then
+	echo "run.sh: setting up the test user failed" >&2
+	exit 1
+fi
+uid=$(id -u "$user")
+home=$(getent passwd "$user" | cut -d: -f6)
+
+# The checkout (e.g. under /root) may not be reachable by the test user: run a private copy of the
+# binary and the suite instead of loosening permissions on the host.
+if [ "$rc" -eq 3 ]; then
+	stage=$(mktemp -d /tmp/urun-it.XXXXXX)
+	trap 'rm -rf "$stage"' EXIT
+	cp "$urun" "$stage/urun"
+	mkdir "$stage/tests"
+	cp -r "$here" "$tests/make-bundle.sh" "$stage/tests/"
+	chmod -R a+rX "$stage"
+	chown -R "$user:" "$stage/tests"
+	urun=$stage/urun
+	here=$stage/tests/integration
+	tests=$stage/tests
+fi
+
+if [ -n "${URUN_SANITIZER_LOG_DIR:-}" ]; then
+	mkdir -p "$URUN_SANITIZER_LOG_DIR"
+	chown "$user:" "$URUN_SANITIZER_LOG_DIR"
+fi
+
+if [ $# -eq 0 ]; then set -- "$here"; fi
+cd "$home"
+# Not exec: the EXIT trap removes the staged copy afterwards.
+runuser -u "$user" -- env -i \
+	HOME="$home" USER="$user" LOGNAME="$user" SHELL=/bin/bash LANG=C.UTF-8 \
+	PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin \
+	XDG_RUNTIME_DIR="/run/user/$uid" \
+	URUN="$urun" \
+	"${passthrough[@]}" \
+	bats --tap "$@"

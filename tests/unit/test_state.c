@@ -1,0 +1,625 @@
+/* Unit tests for the state module (src/state.c), run against a private temporary directory: the
+ * state root's creation and refusals, container directories and their locks, the state.json
+ * round trip, live status from /proc, listing, removal and the OCI state document. */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "state.h"
+#include "tap.h"
+
+static char tmp[64];
+
+static char *tpath(const char *rel)
+{
+    static char buf[4][512];
+    static int i;
+
+    i = (i + 1) % 4;
+    snprintf(buf[i], sizeof(buf[i]), "%s/%s", tmp, rel);
+    return buf[i];
+}
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)ftw;
+    return flag == FTW_DP ? rmdir(p) : unlink(p);
+}
+
+static void rm_rf(const char *p)
+{
+    nftw(p, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static bool exists_at(int dirfd, const char *name)
+{
+    struct stat st;
+
+    return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+static void expect_root_error(const char *path, const char *want, const char *what)
+{
+    struct state_root r = { .fd = -1 };
+    struct urun_error err = { 0 };
+    int k = state_root_open(path, &r, &err);
+
+    TAP_OK(k < 0 && r.fd == -1, "root refused: %s", what);
+    TAP_STREQ(err.msg, want, "message: %s", what);
+    state_root_close(&r);
+}
+
+static void test_root_create(void)
+{
+    struct state_root r = { .fd = -1 };
+    struct urun_error err = { 0 };
+    char cwd[512], want[600];
+    struct stat st;
+    int k;
+
+    k = state_root_open(tpath("p1/p2/root"), &r, &err);
+    TAP_OK(k == 0 && r.fd >= 0, "root with missing parents is created (%s)", err.msg);
+    TAP_STREQ(r.path, tpath("p1/p2/root"), "root path is kept");
+    TAP_OK(stat(tpath("p1/p2/root"), &st) == 0 && (st.st_mode & 07777) == 0700, "root has mode 0700");
+    TAP_OK(stat(tpath("p1"), &st) == 0 && (st.st_mode & 07777) == 0700, "missing parent has mode 0700");
+    state_root_close(&r);
+    TAP_OK(r.fd == -1 && r.path == NULL, "state_root_close resets the root");
+    state_root_close(&r);
+
+    k = state_root_open(tpath("p1/p2/root/"), &r, &err);
+    TAP_OK(k == 0 && strcmp(r.path, tpath("p1/p2/root")) == 0, "existing root opens, trailing slash dropped");
+    state_root_close(&r);
+
+    if (!getcwd(cwd, sizeof(cwd)) || chdir(tmp) < 0)
+        return;
+    k = state_root_open("rel/root", &r, &err);
+    snprintf(want, sizeof(want), "%s/rel/root", tmp);
+    TAP_OK(k == 0, "relative root opens (%s)", err.msg);
+    TAP_STREQ(r.path, want, "relative root is made absolute");
+    state_root_close(&r);
+    if (chdir(cwd) < 0)
+        return;
+
+    k = state_root_open("", &r, &err);
+    TAP_OK(k < 0, "empty --root is refused");
+}
+
+static void test_root_refusals(void)
+{
+    char want[700];
+    int fd;
+
+    if (mkdir(tpath("real"), 0700) < 0 || symlink(tpath("real"), tpath("link")) < 0)
+        return;
+    snprintf(want, sizeof(want), "state root %s: is a symlink, refusing to use it", tpath("link"));
+    expect_root_error(tpath("link"), want, "symlink");
+
+    mkdir(tpath("wide"), 0700);
+    chmod(tpath("wide"), 0777);
+    snprintf(want, sizeof(want), "state root %s: mode 0777 is group/world-writable; refusing to use it", tpath("wide"));
+    expect_root_error(tpath("wide"), want, "0777 root");
+
+    mkdir(tpath("gw"), 0700);
+    chmod(tpath("gw"), 0770);
+    snprintf(want, sizeof(want), "state root %s: mode 0770 is group/world-writable; refusing to use it", tpath("gw"));
+    expect_root_error(tpath("gw"), want, "group-writable root");
+
+    fd = open(tpath("file"), O_CREAT | O_WRONLY, 0600);
+    if (fd >= 0)
+        close(fd);
+    snprintf(want, sizeof(want), "state root %s: not a directory, refusing to use it", tpath("file"));
+    expect_root_error(tpath("file"), want, "regular file");
+
+    if (geteuid() != 0) {
+        TAP_OK(1, "root owned by another user # SKIP needs root to chown");
+        TAP_OK(1, "message: root owned by another user # SKIP needs root to chown");
+        return;
+    }
+    mkdir(tpath("theirs"), 0700);
+    if (chown(tpath("theirs"), 65534, 65534) < 0)
+        return;
+    snprintf(want, sizeof(want), "state root %s: owned by uid 65534, not 0; refusing to use it", tpath("theirs"));
+    expect_root_error(tpath("theirs"), want, "root owned by another user");
+}
+
+/* state_root_open(NULL) with XDG_RUNTIME_DIR set to xdg (NULL: unset); returns the chosen path. */
+static char *default_root_with(const char *xdg)
+{
+    struct state_root r = { .fd = -1 };
+    struct urun_error err = { 0 };
+    char *path = NULL;
+
+    if (xdg)
+        setenv("XDG_RUNTIME_DIR", xdg, 1);
+    else
+        unsetenv("XDG_RUNTIME_DIR");
+    if (state_root_open(NULL, &r, &err) == 0)
+        path = strdup(r.path);
+    else
+        printf("# state_root_open(NULL): %s\n", err.msg);
+    state_root_close(&r);
+    return path;
+}
+
+static void test_root_default(void)
+{
+    char fallback[64], *p;
+    struct stat st;
+    bool had_fallback;
+
+    snprintf(fallback, sizeof(fallback), "/tmp/urun-%u", (unsigned)geteuid());
+    had_fallback = lstat(fallback, &st) == 0;
+
+    p = default_root_with(NULL);
+    TAP_STREQ(p, fallback, "XDG_RUNTIME_DIR unset: /tmp/urun-$UID");
+    free(p);
+    p = default_root_with("relative/dir");
+    TAP_STREQ(p, fallback, "relative XDG_RUNTIME_DIR: fallback");
+    free(p);
+    p = default_root_with(tpath("no-such-xdg"));
+    TAP_STREQ(p, fallback, "missing XDG_RUNTIME_DIR: fallback");
+    free(p);
+    p = default_root_with(tpath("wide"));
+    TAP_STREQ(p, fallback, "world-writable XDG_RUNTIME_DIR: fallback");
+    free(p);
+    if (geteuid() == 0) {
+        p = default_root_with(tpath("theirs"));
+        TAP_STREQ(p, fallback, "XDG_RUNTIME_DIR owned by another user: fallback");
+        free(p);
+    } else {
+        TAP_OK(1, "XDG_RUNTIME_DIR owned by another user: fallback # SKIP needs root to chown");
+    }
+
+    mkdir(tpath("xdg"), 0700);
+    p = default_root_with(tpath("xdg"));
+    TAP_STREQ(p, tpath("xdg/urun"), "usable XDG_RUNTIME_DIR: $XDG_RUNTIME_DIR/urun");
+    TAP_OK(stat(tpath("xdg/urun"), &st) == 0 && (st.st_mode & 07777) == 0700, "$XDG_RUNTIME_DIR/urun is 0700");
+    free(p);
+    unsetenv("XDG_RUNTIME_DIR");
+    if (!had_fallback)
+        rmdir(fallback);
+}
+
+static int open_root(const char *rel, struct state_root *r)
+{
+    struct urun_error err = { 0 };
+    int k = state_root_open(tpath(rel), r, &err);
+
+    if (k < 0)
+        printf("# open root %s: %s\n", rel, err.msg);
+    return k;
+}
+
+/* A child blocked in state_container_open(LOCK_EX) while we remove the container it waits for. */
+static void test_removed_while_waiting(struct state_root *r)
+{
+    struct urun_error err = { 0 };
+    int fd = -1, status = 0, p[2];
+    pid_t child;
+    char c;
+
+    if (state_container_create(r, "gone", &fd, &err) < 0 || pipe(p) < 0)
+        return;
+    child = fork();
+    if (child == 0) {
+        int cfd = -1, k;
+
+        close(p[0]);
+        if (write(p[1], "x", 1) != 1)
+            _exit(3);
+        k = state_container_open(r, "gone", LOCK_EX, &cfd, &err);
+        _exit(k == -ENOENT && err.errnum == ENOENT && strcmp(err.msg, "container ID does not exist") == 0 ? 0 : 1);
+    }
+    close(p[1]);
+    if (read(p[0], &c, 1) != 1)
+        c = 0;
+    close(p[0]);
+    usleep(200 * 1000); /* let the child reach flock() */
+    state_container_remove(r, "gone", fd, &err);
+    close(fd);
+    waitpid(child, &status, 0);
+    TAP_OK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "container removed while waiting for its lock: does not exist");
+}
+
+static void test_containers(void)
+{
+    struct state_root r = { .fd = -1 };
+    struct urun_error err = { 0 };
+    int fd = -1, fd2 = -1, other, k;
+    struct stat st;
+
+    if (open_root("croot", &r) < 0)
+        return;
+    k = state_container_create(&r, "c1", &fd, &err);
+    TAP_OK(k == 0 && fd >= 0, "container directory created (%s)", err.msg);
+    TAP_OK(fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 07777) == 0700, "container directory is 0700");
+    other = openat(r.fd, "c1", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    TAP_OK(other >= 0 && flock(other, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK, "create holds LOCK_EX");
+
+    k = state_container_create(&r, "c1", &fd2, &err);
+    TAP_OK(k == -EEXIST && err.errnum == EEXIST && fd2 == -1, "second create fails");
+    TAP_STREQ(err.msg, "container ID already exists", "second create: message");
+
+    k = state_container_open(&r, "c1", LOCK_SH | LOCK_NB, &fd2, &err);
+    TAP_OK(k == -EWOULDBLOCK, "open with a conflicting lock reports the flock error");
+    k = state_container_open(&r, "c1", 0, &fd2, &err);
+    TAP_OK(k == 0 && fd2 >= 0, "open without a lock while locked");
+    close(fd2);
+    close(fd);
+    k = state_container_open(&r, "c1", LOCK_SH, &fd2, &err);
+    TAP_OK(k == 0 && fd2 >= 0, "open with LOCK_SH once released");
+    close(fd2);
+    if (other >= 0)
+        close(other);
+
+    err = (struct urun_error){ 0 };
+    k = state_container_open(&r, "nope", LOCK_EX, &fd2, &err);
+    TAP_OK(k == -ENOENT && err.errnum == ENOENT, "open of a missing container fails with ENOENT");
+    TAP_STREQ(err.msg, "container ID does not exist", "missing container: message");
+    if (close(open(tpath("croot/plainfile"), O_CREAT | O_WRONLY, 0600)) == 0) {
+        k = state_container_open(&r, "plainfile", 0, &fd2, &err);
+        TAP_OK(k == -ENOENT, "a file in the root is not a container");
+    }
+    k = state_container_create(&r, "../escape", &fd2, &err);
+    TAP_OK(k < 0 && !exists_at(r.fd, "../escape"), "create refuses an invalid id");
+
+    test_removed_while_waiting(&r);
+    state_root_close(&r);
+}
+
+static void fill_state(struct urun_state *st)
+{
+    static struct spec_kv ann[] = {
+        { "org.example.plain", "v" },
+        { "quote\"back\\slash", "line\nbreak\ttab \xc3\xa9 \xf0\x9f\x98\x80" },
+        { "empty", "" },
+        { "null", "null" },
+        { "number", "42" },
+        { "colon: key", "- [not, yaml]" },
+    };
+
+    memset(st, 0, sizeof(*st));
+    st->id = "rt";
+    st->bundle = "/home/alice/bundle dir";
+    st->rootfs = "/home/alice/bundle dir/rootfs";
+    st->pid = 2147483647;
+    st->start_time = UINT64_MAX;
+    st->created = "2024-05-06T07:08:09.123456789Z";
+    st->owner = 4294967294u;
+    st->annotations = ann;
+    st->n_annotations = sizeof(ann) / sizeof(ann[0]);
+    st->helper_pid = 4242;
+    st->helper_start_time = 123456789;
+}
+
+static bool same_state(const struct urun_state *a, const struct urun_state *b)
+{
+    bool ok = strcmp(a->id, b->id) == 0 && strcmp(a->bundle, b->bundle) == 0 && strcmp(a->rootfs, b->rootfs) == 0 &&
+              a->pid == b->pid && a->start_time == b->start_time && strcmp(a->created, b->created) == 0 &&
+              a->owner == b->owner && a->helper_pid == b->helper_pid && a->helper_start_time == b->helper_start_time &&
+              a->n_annotations == b->n_annotations;
+
+    for (size_t i = 0; ok && i < a->n_annotations; i++) {
+        bool found = false;
+        for (size_t j = 0; j < b->n_annotations; j++)
+            if (strcmp(a->annotations[i].key, b->annotations[j].key) == 0)
+                found = strcmp(a->annotations[i].value, b->annotations[j].value) == 0;
+        if (!found)
+            printf("# annotation %s differs\n", a->annotations[i].key);
+        ok = found;
+    }
+    return ok;
+}
+
+static int write_file(int dirfd, const char *name, const char *content)
+{
+    int fd = openat(dirfd, name, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
+    ssize_t n;
+
+    if (fd < 0)
+        return -1;
+    n = write(fd, content, strlen(content));
+    close(fd);
+    return n == (ssize_t)strlen(content) ? 0 : -1;
+}
+
+static void expect_read_error(int dirfd, const char *content, const char *want_prefix, const char *what)
+{
+    struct urun_state *st = NULL;
+    struct urun_error err = { 0 };
+    int k;
+
+    write_file(dirfd, STATE_FILE, content);
+    k = state_read(dirfd, &st, &err);
+    TAP_OK(k < 0 && st == NULL && strncmp(err.msg, want_prefix, strlen(want_prefix)) == 0, "corrupt state.json: %s (%s)",
+           what, err.msg);
+    state_free(st);
+}
+
+static void test_read_write(void)
+{
+    struct state_root r = { .fd = -1 };
+    struct urun_error err = { 0 };
+    struct urun_state in, *out = NULL, minimal = { .id = "rt" };
+    struct stat stt;
+    int fd = -1, k;
+
+    if (open_root("rwroot", &r) < 0 || state_container_create(&r, "rt", &fd, &err) < 0)
+        return;
+    k = state_read(fd, &out, &err);
+    TAP_OK(k == -ENOENT && out == NULL, "no state.json yet: -ENOENT");
+    TAP_STREQ(err.msg, "container is still being created", "no state.json yet: message");
+
+    fill_state(&in);
+    k = state_write(fd, &in, &err);
+    TAP_OK(k == 0, "state_write (%s)", err.msg);
+    TAP_OK(fstatat(fd, STATE_FILE, &stt, 0) == 0 && (stt.st_mode & 07777) == 0600, "state.json is 0600");
+    TAP_OK(!exists_at(fd, STATE_FILE ".tmp"), "no temporary file left");
+    k = state_read(fd, &out, &err);
+    TAP_OK(k == 0 && out, "state_read (%s)", err.msg);
+    TAP_OK(out && same_state(&in, out), "every field round-trips");
+    state_free(out);
+    out = NULL;
+
+    k = state_write(fd, &minimal, &err);
+    TAP_OK(k == 0, "state_write with NULL strings and no annotations");
+    k = state_read(fd, &out, &err);
+    TAP_OK(k == 0 && out && !out->bundle && !out->rootfs && !out->created && out->n_annotations == 0 && out->pid == 0,
+           "NULL strings read back as NULL (%s)", err.msg);
+    state_free(out);
+    state_free(NULL);
+
+    expect_read_error(fd, "{not json", "state.json of rt: ", "syntax error");
+    expect_read_error(fd, "[1, 2]", "state.json of rt: ", "not an object");
+    expect_read_error(fd, "{\"id\": \"rt\", \"pid\": \"x\"}", "state.json of rt: pid", "pid not a number");
+    expect_read_error(fd, "{\"id\": \"rt\", \"pid\": -5}", "state.json of rt: pid", "negative pid");
+    expect_read_error(fd, "{\"pid\": 5}", "state.json of rt: missing \"id\"", "missing id");
+    expect_read_error(fd, "{\"id\": \"rt\", \"pid\": 1, \"annotations\": {\"a\": 1.5e3, \"b\": [1]}}",
+                      "state.json of rt: annotations.b", "annotation not a string");
+    expect_read_error(fd, "", "state.json of rt: ", "empty file");
+    {
+        char *big = malloc((1u << 20) + 2);
+        memset(big, ' ', (1u << 20) + 1);
+        big[(1u << 20) + 1] = '\0';
+        expect_read_error(fd, big, "state.json of rt: larger than", "larger than 1 MiB");
+        free(big);
+    }
+    close(fd);
+    state_root_close(&r);
+}
+
+static char *stat_line(const char *comm, char state, const char *start)
+{
+    static char buf[1024];
+
+    snprintf(buf, sizeof(buf),
+             "123 %s %c 1 123 123 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 %s 1000 100 18446744073709551615 "
+             "1 1 0 0 0 0 0 0 0 0 0 0 17 3 0 0 0 0 0\n",
+             comm, state, start);
+    return buf;
+}
+
+static void test_proc_stat(void)
+{
+    uint64_t start = 0;
+    char state = 0;
+    int k;
+
+    k = proc_stat_parse(stat_line("(a) b) c)", 'S', "98765"), &state, &start);
+    TAP_OK(k == 0 && state == 'S' && start == 98765, "comm with spaces and ')' parses");
+    k = proc_stat_parse(stat_line("(sleep)", 'Z', "18446744073709551615"), &state, &start);
+    TAP_OK(k == 0 && state == 'Z' && start == UINT64_MAX, "zombie state and max start time");
+    k = proc_stat_parse(stat_line("()", 'R', "1"), &state, &start);
+    TAP_OK(k == 0 && state == 'R' && start == 1, "empty comm");
+    k = proc_stat_parse(stat_line("((x) )", 't', "7"), &state, &start);
+    TAP_OK(k == 0 && state == 't' && start == 7, "comm with '(' too");
+
+    state = 0;
+    TAP_OK(proc_stat_parse("123 (x) S 1 2 3", &state, &start) < 0 && state == 0, "truncated line fails, output untouched");
+    TAP_OK(proc_stat_parse(stat_line("(x)", 'S', "12a"), &state, &start) < 0, "non-numeric start time fails");
+    TAP_OK(proc_stat_parse(stat_line("(x)", 'S', "18446744073709551616"), &state, &start) < 0, "overflowing start time fails");
+    TAP_OK(proc_stat_parse(stat_line("x", 'S', "1"), &state, &start) < 0, "no parentheses fails");
+    TAP_OK(proc_stat_parse("", &state, &start) < 0, "empty line fails");
+
+    k = proc_stat_read(getpid(), &state, &start);
+    TAP_OK(k == 0 && state == 'R' && start > 0, "proc_stat_read of ourselves");
+    TAP_OK(proc_stat_read(0, &state, &start) == -ESRCH, "proc_stat_read(0) is -ESRCH");
+}
+
+static void test_status(void)
+{
+    struct state_root r = { .fd = -1 };
+    struct urun_error err = { 0 };
+    struct urun_state st = { .id = "s" };
+    int fd = -1, status;
+    pid_t child;
+    char state;
+
+    if (open_root("sroot", &r) < 0 || state_container_create(&r, "s", &fd, &err) < 0)
+        return;
+    st.pid = getpid();
+    if (proc_stat_read(st.pid, &state, &st.start_time) < 0)
+        return;
+    TAP_OK(state_status(fd, &st) == URUN_STATUS_RUNNING, "own pid, matching start time: running");
+    mkfifoat(fd, STATE_EXEC_FIFO, 0600);
+    TAP_OK(state_status(fd, &st) == URUN_STATUS_CREATED, "with exec.fifo: created");
+    unlinkat(fd, STATE_EXEC_FIFO, 0);
+    st.start_time++;
+    TAP_OK(state_status(fd, &st) == URUN_STATUS_STOPPED, "wrong start time: stopped");
+    st.pid = 0;
+    TAP_OK(state_status(fd, &st) == URUN_STATUS_STOPPED, "pid 0: stopped");
+
+    child = fork();
+    if (child == 0)
+        _exit(0);
+    for (int i = 0; i < 500; i++) { /* until it is a zombie */
+        if (proc_stat_read(child, &state, &st.start_time) == 0 && state == 'Z')
+            break;
+        usleep(10 * 1000);
+    }
+    st.pid = child;
+    TAP_OK(state_status(fd, &st) == URUN_STATUS_STOPPED, "zombie child with matching start time: stopped");
+    waitpid(child, &status, 0);
+    TAP_OK(state_status(fd, &st) == URUN_STATUS_STOPPED, "exited and reaped child: stopped");
+
+    TAP_STREQ(urun_status_name(URUN_STATUS_CREATING), "creating", "status name creating");
+    TAP_STREQ(urun_status_name(URUN_STATUS_CREATED), "created", "status name created");
+    TAP_STREQ(urun_status_name(URUN_STATUS_RUNNING), "running", "status name running");
+    TAP_STREQ(urun_status_name(URUN_STATUS_STOPPED), "stopped", "status name stopped");
+    TAP_STREQ(urun_status_name(URUN_STATUS_PAUSED), "paused", "status name paused");
+    close(fd);
+    state_root_close(&r);
+}
+
+static void test_list(void)
+{
+    static const char *const dirs[] = { "b", "a", "c.1", "A", ".hidden", "bad name", "caf\xc3\xa9" };
+    struct state_root r = { .fd = -1 };
+    struct urun_error err = { 0 };
+    char **ids = NULL, joined[256] = "";
+    int k;
+
+    if (open_root("lroot", &r) < 0)
+        return;
+    k = state_list_ids(&r, &ids, &err);
+    TAP_OK(k == 0 && ids && ids[0] == NULL, "empty root lists nothing");
+    if (ids)
+        for (char **p = ids; *p; p++)
+            free(*p);
+    free(ids);
+    ids = NULL;
+
+    for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+        mkdirat(r.fd, dirs[i], 0700);
+    write_file(r.fd, "zfile", "x");
+    symlinkat("a", r.fd, "zlink");
+    k = state_list_ids(&r, &ids, &err);
+    TAP_OK(k == 0 && ids, "list (%s)", err.msg);
+    for (char **p = ids; ids && *p; p++) {
+        strncat(joined, *p, sizeof(joined) - strlen(joined) - 2);
+        strcat(joined, ",");
+        free(*p);
+    }
+    free(ids);
+    TAP_STREQ(joined, "A,a,b,c.1,", "sorted, invalid names, files and symlinks skipped");
+    state_root_close(&r);
+}
+
+static void test_remove(void)
+{
+    struct state_root r = { .fd = -1 };
+    struct urun_error err = { 0 };
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    int fd = -1, sub, sock, k;
+
+    if (open_root("rmroot", &r) < 0 || state_container_create(&r, "gone", &fd, &err) < 0)
+        return;
+    write_file(fd, "state.json", "{}");
+    write_file(fd, "other", "x");
+    mkfifoat(fd, STATE_EXEC_FIFO, 0600);
+    symlinkat("/etc/passwd", fd, "link");
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", tpath("rmroot/gone/sock"));
+    sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (sock >= 0) {
+        bind(sock, (struct sockaddr *)&sa, sizeof(sa));
+        close(sock);
+    }
+    mkdirat(fd, "sub", 0700);
+    sub = openat(fd, "sub", O_RDONLY | O_DIRECTORY);
+    if (sub >= 0) {
+        write_file(sub, "inner", "x");
+        close(sub);
+    }
+    TAP_OK(exists_at(fd, "sock") && exists_at(fd, "sub/inner"), "container directory populated");
+
+    k = state_container_remove(&r, "gone", fd, &err);
+    TAP_OK(k == 0, "remove (%s)", err.msg);
+    TAP_OK(!exists_at(r.fd, "gone"), "container directory is gone");
+    TAP_OK(access("/etc/passwd", F_OK) == 0, "symlink target untouched");
+    close(fd);
+
+    k = state_container_remove(&r, "gone", -1, &err);
+    TAP_OK(k == 0, "removing a missing container is fine");
+    if (state_container_create(&r, "again", &fd, &err) == 0) {
+        write_file(fd, "f", "x");
+        close(fd);
+        k = state_container_remove(&r, "again", -1, &err);
+        TAP_OK(k == 0 && !exists_at(r.fd, "again"), "remove without a dirfd opens it itself");
+    }
+    state_root_close(&r);
+}
+
+static void test_to_json(void)
+{
+    static struct spec_kv ann[] = { { "k", "v" } };
+    struct urun_state st = {
+        .id = "j",
+        .bundle = "/b",
+        .rootfs = "/b/rootfs",
+        .pid = 42,
+        .created = "2024-01-02T03:04:05Z",
+        .owner = 3999999,
+    };
+    char *s;
+
+    s = state_to_json(&st, URUN_STATUS_RUNNING, true);
+    TAP_STREQ(s,
+              "{\n"
+              "  \"ociVersion\": \"1.2.0\",\n"
+              "  \"id\": \"j\",\n"
+              "  \"pid\": 42,\n"
+              "  \"status\": \"running\",\n"
+              "  \"bundle\": \"/b\",\n"
+              "  \"rootfs\": \"/b/rootfs\",\n"
+              "  \"created\": \"2024-01-02T03:04:05Z\",\n"
+              "  \"owner\": \"3999999\",\n"
+              "  \"annotations\": {}\n"
+              "}",
+              "pretty OCI state, uid without a name");
+    free(s);
+
+    st.annotations = ann;
+    st.n_annotations = 1;
+    st.owner = 0;
+    s = state_to_json(&st, URUN_STATUS_STOPPED, false);
+    TAP_STREQ(s,
+              "{\"ociVersion\":\"1.2.0\",\"id\":\"j\",\"pid\":0,\"status\":\"stopped\",\"bundle\":\"/b\","
+              "\"rootfs\":\"/b/rootfs\",\"created\":\"2024-01-02T03:04:05Z\",\"owner\":\"root\","
+              "\"annotations\":{\"k\":\"v\"}}",
+              "compact, stopped shows pid 0, uid 0 is root");
+    free(s);
+}
+
+int main(void)
+{
+    snprintf(tmp, sizeof(tmp), "/tmp/urun-test-state-XXXXXX");
+    if (!mkdtemp(tmp)) {
+        printf("Bail out! mkdtemp: %s\n", strerror(errno));
+        return 1;
+    }
+    umask(022);
+    test_root_create();
+    test_root_refusals();
+    test_root_default();
+    test_containers();
+    test_read_write();
+    test_proc_stat();
+    test_status();
+    test_list();
+    test_remove();
+    test_to_json();
+    rm_rf(tmp);
+    return tap_done();
+}
