@@ -23,7 +23,7 @@ static int copy_ranges(const struct spec_id_mapping *in, size_t n, const char *f
                        size_t *ret_n, struct urun_error *err)
 {
     if (n > 340)
-        return urun_error_set(err, EINVAL, "linux.%s: %zu ranges, the kernel allows at most 340", field, n);
+        return urun_error_set(err, 0, "linux.%s: %zu ranges, the kernel allows at most 340", field, n);
     for (size_t i = 0; i < n; i++)
         out[i] = (struct idmap_range){in[i].container_id, in[i].host_id, in[i].size};
     *ret_n = n;
@@ -47,7 +47,7 @@ int idmap_plan(const struct spec_linux *lx, uid_t uid, gid_t gid, struct idmap *
         return 0;
     }
     if (lx->n_uid_mappings == 0 || lx->n_gid_mappings == 0)
-        return urun_error_set(err, EINVAL, "linux.%s: required when linux.%s is given",
+        return urun_error_set(err, 0, "linux.%s: required when linux.%s is given",
                               lx->n_uid_mappings ? "gidMappings" : "uidMappings",
                               lx->n_uid_mappings ? "uidMappings" : "gidMappings");
     r = copy_ranges(lx->uid_mappings, lx->n_uid_mappings, "uidMappings", ret->uid, &ret->n_uid, err);
@@ -56,7 +56,7 @@ int idmap_plan(const struct spec_linux *lx, uid_t uid, gid_t gid, struct idmap *
     if (r < 0)
         return r;
     if (geteuid() != 0 && (!only_own_id(ret->uid, ret->n_uid, uid) || !only_own_id(ret->gid, ret->n_gid, gid)))
-        return urun_error_set(err, EPERM,
+        return urun_error_set(err, 0,
                               "linux.uidMappings/gidMappings: an unprivileged user can map only its own ID "
                               "(%u/%u) with size 1; subordinate ranges are not supported yet",
                               uid, gid);

@@ -28,7 +28,7 @@ static int read_config(int dirfd, const char *bundle, char **ret_buf, size_t *re
         }
         return 0;
     }
-    return urun_error_set(err, ENOENT, "bundle %s: no config.json (or config.yaml)", bundle);
+    return urun_error_set(err, 0, "bundle %s: no config.json (or config.yaml)", bundle);
 }
 
 int bundle_load(const char *dir, struct urun_bundle *ret, struct urun_error *err)
@@ -54,7 +54,7 @@ int bundle_load(const char *dir, struct urun_bundle *ret, struct urun_error *err
     if (r < 0)
         return urun_error_wrap(err, r, "%s/%s", path, name);
     if (!spec->process)
-        return urun_error_set(err, EINVAL, "%s/%s: process: required to create a container", path, name);
+        return urun_error_set(err, 0, "%s/%s: process: required to create a container", path, name);
 
     rootfs_in = spec->root_path[0] == '/' ? xstrdup(spec->root_path) : xasprintf("%s/%s", path, spec->root_path);
     rootfs = realpath(rootfs_in, NULL);

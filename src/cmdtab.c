@@ -15,6 +15,8 @@ static const char *const shells[] = {"bash", "zsh", "fish", NULL};
 #define OPT_HELP_ENTRY {"help", 'h', OPT_HELP, NULL, NULL, 0, "show this help"}
 #define OPT_END {NULL, 0, OPT_NONE, NULL, NULL, 0, NULL}
 
+int urun_exit_status;
+
 const struct urun_option urun_global_options[] = {
     {"root", 0, OPT_ROOT, "DIR", NULL, 0, "state directory (default $XDG_RUNTIME_DIR/urun, else /tmp/urun-$UID)"},
     {"log", 0, OPT_LOG, "FILE", NULL, 0, "write the runtime log to FILE instead of stderr"},

@@ -45,16 +45,16 @@ static int plan_namespaces(const struct urun_spec *s, int rootless, unsigned lon
 
     for (size_t i = 0; lx && i < lx->n_namespaces; i++) {
         if (lx->namespaces[i].path)
-            return urun_error_set(err, ENOTSUP, "linux.namespaces[%zu]: joining a namespace by path (%s) is not "
+            return urun_error_set(err, 0, "linux.namespaces[%zu]: joining a namespace by path (%s) is not "
                                   "supported yet", i, lx->namespaces[i].path);
         flags |= ns_clone_flags[lx->namespaces[i].type];
     }
     if (rootless == 1 || (rootless == -1 && geteuid() != 0))
         flags |= CLONE_NEWUSER;
     if (!(flags & CLONE_NEWNS))
-        return urun_error_set(err, EINVAL, "linux.namespaces: a mount namespace is required");
+        return urun_error_set(err, 0, "linux.namespaces: a mount namespace is required");
     if ((flags & CLONE_NEWTIME) && access("/proc/self/ns/time", F_OK) < 0)
-        return urun_error_set(err, ENOTSUP, "linux.namespaces: this kernel has no time namespaces");
+        return urun_error_set(err, 0, "linux.namespaces: this kernel has no time namespaces");
     *ret_flags = flags;
     return 0;
 }
@@ -62,15 +62,15 @@ static int plan_namespaces(const struct urun_spec *s, int rootless, unsigned lon
 static int check_process(const struct urun_spec *s, const struct container_create_opts *o, struct urun_error *err)
 {
     if (s->process->terminal)
-        return urun_error_set(err, ENOTSUP, "process.terminal: terminal containers are not supported yet; "
+        return urun_error_set(err, 0, "process.terminal: terminal containers are not supported yet; "
                               "set \"terminal\": false");
     for (int fd = 3; fd < 3 + o->preserve_fds; fd++)
         if (fcntl(fd, F_GETFD) < 0)
-            return urun_error_set(err, EBADF, "--preserve-fds %d: fd %d is not open", o->preserve_fds, fd);
+            return urun_error_set(err, 0, "--preserve-fds %d: fd %d is not open", o->preserve_fds, fd);
     if (o->no_new_keyring)
         log_debug("--no-new-keyring: the container keeps the caller's session keyring");
     if (o->console_socket)
-        return urun_error_set(err, ENOTSUP, "--console-socket is only used with process.terminal, which is not "
+        return urun_error_set(err, 0, "--console-socket is only used with process.terminal, which is not "
                               "supported yet");
     return 0;
 }
@@ -385,7 +385,7 @@ static int signal_pidns(const struct urun_state *st, int sig, struct urun_error 
     ns[n] = '\0';
     n = readlink("/proc/self/ns/pid", other, sizeof(other) - 1);
     if (n >= 0 && (other[n] = '\0', strcmp(other, ns) == 0))
-        return urun_error_set(err, ENOTSUP, "kill --all: the container shares urun's pid namespace and has no "
+        return urun_error_set(err, 0, "kill --all: the container shares urun's pid namespace and has no "
                               "cgroup, so only its init can be signalled");
     d = opendir("/proc");
     if (!d)

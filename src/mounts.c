@@ -79,7 +79,7 @@ int mounts_parse_options(char *const *options, struct mount_opts *ret, struct ur
             /* Anything else is filesystem data ("mode=755", "size=64m", "newinstance"). */
             size_t l = strlen(opt);
             if (used + l + 2 > sizeof(o.data))
-                return urun_error_set(err, E2BIG, "mount options too long");
+                return urun_error_set(err, 0, "mount options too long");
             if (used)
                 o.data[used++] = ',';
             memcpy(o.data + used, opt, l + 1);
@@ -201,14 +201,14 @@ static int mount_one(const struct mounts_config *c, int rootfd, const struct spe
     if (is_bind(m, &o)) {
         struct stat st;
         if (!m->source)
-            return urun_error_set(err, EINVAL, "bind mount needs a source");
+            return urun_error_set(err, 0, "bind mount needs a source");
         src = m->source[0] == '/' ? xstrdup(m->source) : xasprintf("%s/%s", c->bundle, m->source);
         if (stat(src, &st) < 0)
             return urun_error_errno(err, "bind source %s", src);
         if (!S_ISDIR(st.st_mode))
             create = PATHRES_MKFILE;
     } else if (!m->type) {
-        return urun_error_set(err, EINVAL, "type: required unless the mount is a bind mount");
+        return urun_error_set(err, 0, "type: required unless the mount is a bind mount");
     }
     r = pathres_open(rootfd, m->destination, create, &fd, err);
     if (r < 0)
@@ -420,7 +420,7 @@ int mounts_switch_root(const struct mounts_config *c, struct urun_error *err)
     if (prop) {
         const struct flag_entry *f = find_flag(propagation_flags, ARRAY_SIZE(propagation_flags), prop);
         if (!f)
-            return urun_error_set(err, EINVAL, "linux.rootfsPropagation: unknown value \"%s\"", prop);
+            return urun_error_set(err, 0, "linux.rootfsPropagation: unknown value \"%s\"", prop);
         if (mount(NULL, "/", NULL, f->flag, NULL) < 0)
             return urun_error_errno(err, "linux.rootfsPropagation: set %s on /", prop);
     }

@@ -165,12 +165,12 @@ int pathres_open(int rootfd, const char *path, enum pathres_create create, int *
     if (fd == -ENOENT && create != PATHRES_NO_CREATE) {
         int r = create_last(rootfd, path, create);
         if (r == -EEXIST)
-            return urun_error_set(err, ENOENT, "%s: is a dangling symlink", path);
+            return urun_error_set(err, 0, "%s: is a dangling symlink", path);
         if (r < 0)
             return urun_error_set(err, -r, "create %s in the rootfs", path);
         fd = resolve(rootfd, path);
         if (fd == -ENOENT)
-            return urun_error_set(err, ENOENT, "%s: a symlink on the way points to nothing inside the rootfs", path);
+            return urun_error_set(err, 0, "%s: a symlink on the way points to nothing inside the rootfs", path);
     }
     if (fd < 0)
         return urun_error_set(err, -fd, "resolve %s in the rootfs", path);

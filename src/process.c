@@ -45,9 +45,9 @@ static int apply_rlimits(const struct spec_process *p, struct urun_error *err)
         int res = process_rlimit_from_name(rl->type);
         struct rlimit v = {.rlim_cur = rl->soft, .rlim_max = rl->hard};
         if (res < 0)
-            return urun_error_set(err, EINVAL, "process.rlimits[%zu].type: unknown rlimit \"%s\"", i, rl->type);
+            return urun_error_set(err, 0, "process.rlimits[%zu].type: unknown rlimit \"%s\"", i, rl->type);
         if (rl->soft > rl->hard)
-            return urun_error_set(err, EINVAL, "process.rlimits[%zu]: soft %llu is above hard %llu", i,
+            return urun_error_set(err, 0, "process.rlimits[%zu]: soft %llu is above hard %llu", i,
                                   (unsigned long long)rl->soft, (unsigned long long)rl->hard);
         /* Raising a hard limit needs CAP_SYS_RESOURCE in the initial user namespace. */
         if (setrlimit(res, &v) < 0)
@@ -80,7 +80,7 @@ static int check_caps(const struct spec_capabilities *c, struct urun_error *err)
         for (size_t i = 0; sets[s] && sets[s][i]; i++) {
             cap_value_t v;
             if (cap_from_name(sets[s][i], &v) < 0)
-                return urun_error_set(err, EINVAL, "process.capabilities.%s[%zu]: unknown capability \"%s\"",
+                return urun_error_set(err, 0, "process.capabilities.%s[%zu]: unknown capability \"%s\"",
                                       names[s], i, sets[s][i]);
         }
     return 0;

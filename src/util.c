@@ -56,7 +56,7 @@ int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *re
             break;
         len += (size_t)n;
         if (len > max)
-            return urun_error_set(err, EFBIG, "%s: larger than %zu bytes", path, max);
+            return urun_error_set(err, 0, "%s: larger than %zu bytes", path, max);
     }
     buf[len] = '\0';
     *ret = TAKE_PTR(buf);
