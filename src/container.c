@@ -67,8 +67,6 @@ static int check_process(const struct urun_spec *s, const struct container_creat
     for (int fd = 3; fd < 3 + o->preserve_fds; fd++)
         if (fcntl(fd, F_GETFD) < 0)
             return urun_error_set(err, 0, "--preserve-fds %d: fd %d is not open", o->preserve_fds, fd);
-    if (o->no_new_keyring)
-        log_debug("--no-new-keyring: the container keeps the caller's session keyring");
     if (o->console_socket)
         return urun_error_set(err, 0, "--console-socket is only used with process.terminal, which is not "
                               "supported yet");
@@ -207,7 +205,8 @@ int container_create(const struct state_root *root, const struct container_creat
         struct init_args a = {
             .spec = b.spec, .rootfs = b.rootfs, .bundle = b.path, .sync_fd = sv[1], .fifo_fd = fifo,
             .proc_fd = procfd, .wait_maps = flags & CLONE_NEWUSER, .new_netns = flags & CLONE_NEWNET,
-            .new_utsns = flags & CLONE_NEWUTS, .no_pivot = o->no_pivot, .preserve_fds = o->preserve_fds,
+            .new_utsns = flags & CLONE_NEWUTS, .no_pivot = o->no_pivot, .no_new_keyring = o->no_new_keyring,
+            .preserve_fds = o->preserve_fds,
         };
         /* The container directory's flock belongs to this create, not to the init: holding it
          * until exec would deadlock `start`. */

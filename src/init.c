@@ -10,10 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <linux/keyctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "log.h"
 #include "loopback.h"
 #include "mounts.h"
 #include "process.h"
@@ -48,6 +51,14 @@ static int find_executable(const struct spec_process *p, char *out, size_t size,
     return urun_error_set(err, 0, "exec: \"%s\": executable file not found in $PATH", arg0);
 }
 
+/* A fresh session keyring, so the container cannot read the caller's keys (keyrings(7)), as runc
+ * does.  Kernels without keyrings, or with the key quota exhausted, simply leave the caller's. */
+static void join_new_keyring(void)
+{
+    if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, 0, 0, 0, 0) < 0)
+        log_debug("no new session keyring: %m");
+}
+
 static int setup(const struct init_args *a, char *exe, size_t exe_size, struct urun_error *err)
 {
     const struct urun_spec *s = a->spec;
@@ -67,6 +78,8 @@ static int setup(const struct init_args *a, char *exe, size_t exe_size, struct u
         return urun_error_errno(err, "domainname: set \"%s\"", s->domainname);
     if (a->new_netns && (r = loopback_up(err)) < 0)
         return r;
+    if (!a->no_new_keyring)
+        join_new_keyring();
     r = mounts_switch_root(&mc, err);
     if (r < 0)
         return r;

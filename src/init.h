@@ -19,6 +19,7 @@ struct init_args {
     bool new_netns;
     bool new_utsns;
     bool no_pivot;
+    bool no_new_keyring;
     int preserve_fds;
 };
 

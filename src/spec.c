@@ -1,10 +1,11 @@
 /* Turns a config document (JSON or YAML, via yamltree) into struct urun_spec, validating as it goes.
- * Owns the field names of the OCI runtime-spec and the messages naming a bad field's path.
- * Must never make a syscall, touch the filesystem or print: bytes in, structs out. */
+ * Owns the OCI runtime-spec field names, as tables of field descriptors, and the messages naming a bad
+ * field's path.  Must never make a syscall, touch the filesystem or print: bytes in, structs out. */
 #include "spec.h"
 
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,18 +14,51 @@
 #include "yamltree.h"
 
 #define SPATH_MAX 512
+#define NO_AUX SIZE_MAX
+
+/* ---- types ---- */
 
 enum {
     F_REQUIRED = 1 << 0,
-    F_NONEMPTY = 1 << 1,
-    F_ABSOLUTE = 1 << 2,
+    F_NONEMPTY = 1 << 1, /* a string or an array */
+    F_ABSOLUTE = 1 << 2, /* a string, or each string of an array */
 };
 
-/* One kind of array element: its size, how to fill one from a node, how to free its contents. */
-struct elem_type {
+/* How a field is stored.  `aux` of a field is the offset of its size_t count for the counted kinds
+ * (K_U32V, K_KV, K_ARRAY) and otherwise of a bool set when the field is present, or NO_AUX. */
+enum kind {
+    K_STR,    /* char * */
+    K_STRV,   /* char **, NULL-terminated */
+    K_BOOL,   /* bool */
+    K_U32,    /* uint32_t */
+    K_U64,    /* uint64_t */
+    K_I64,    /* int64_t */
+    K_U32V,   /* uint32_t *, counted */
+    K_KV,     /* struct spec_kv *, counted: an object of strings */
+    K_ARRAY,  /* array of `shape`, counted */
+    K_OBJECT, /* pointer to a new `shape` */
+    K_INLINE, /* an object whose fields land in the struct at `off` */
+    K_JSON,   /* char *: the object re-serialised as compact JSON */
+    K_CUSTOM, /* read by `read` */
+};
+
+struct shape;
+
+struct field {
+    const char *key;
+    enum kind kind;
+    unsigned flags;
+    size_t off;
+    size_t aux;
+    const struct shape *shape;
+    int (*read)(const struct ynode *n, const char *path, void *dst, struct urun_error *err);
+};
+
+struct shape {
     size_t size;
-    int (*parse)(const struct ynode *n, const char *path, void *elem, struct urun_error *err);
-    void (*free)(void *elem);
+    const struct field *fields;
+    size_t n_fields;
+    int (*check)(const void *obj, const char *path, struct urun_error *err); /* after all fields; may be NULL */
 };
 
 static const char *const ns_names[SPEC_NS__MAX] = {
@@ -41,170 +75,31 @@ static const char *const hook_names[SPEC_HOOK__MAX] = {
     [SPEC_HOOK_POSTSTOP] = "poststop",
 };
 
-/* ---- freeing ---- */
+/* ---- small helpers ---- */
 
-static void free_kvs(struct spec_kv *kv, size_t n)
+/* Pointer fields are reached through a byte offset; memcpy keeps that free of type punning. */
+static void *load_ptr(const void *at)
 {
-    for (size_t i = 0; kv && i < n; i++) {
-        free(kv[i].key);
-        free(kv[i].value);
-    }
-    free(kv);
+    void *p;
+
+    memcpy(&p, at, sizeof(p));
+    return p;
 }
 
-static void free_array(void *v, size_t n, const struct elem_type *t)
+static void store_ptr(void *at, void *p)
 {
-    for (size_t i = 0; v && t->free && i < n; i++)
-        t->free((char *)v + i * t->size);
-    free(v);
+    memcpy(at, &p, sizeof(p));
 }
 
-static void free_mount(void *elem)
+static size_t *count_at(void *base, const struct field *f)
 {
-    struct spec_mount *m = elem;
-
-    free(m->destination);
-    free(m->type);
-    free(m->source);
-    strv_free(m->options);
-    free(m->uid_mappings);
-    free(m->gid_mappings);
+    return (size_t *)((char *)base + f->aux);
 }
 
-static void free_rlimit(void *elem)
+static bool counted(enum kind k)
 {
-    free(((struct spec_rlimit *)elem)->type);
+    return k == K_U32V || k == K_KV || k == K_ARRAY;
 }
-
-static void free_hook(void *elem)
-{
-    struct spec_hook *h = elem;
-
-    free(h->path);
-    strv_free(h->args);
-    strv_free(h->env);
-}
-
-static void free_namespace(void *elem)
-{
-    free(((struct spec_namespace *)elem)->path);
-}
-
-static void free_device(void *elem)
-{
-    struct spec_device *d = elem;
-
-    free(d->path);
-    free(d->type);
-}
-
-static void free_seccomp_arg(void *elem)
-{
-    free(((struct spec_seccomp_arg *)elem)->op);
-}
-
-static void free_syscall(void *elem)
-{
-    struct spec_seccomp_syscall *s = elem;
-
-    strv_free(s->names);
-    free(s->action);
-    for (size_t i = 0; s->args && i < s->n_args; i++)
-        free_seccomp_arg(&s->args[i]);
-    free(s->args);
-}
-
-static void free_capabilities(struct spec_capabilities *c)
-{
-    if (!c)
-        return;
-    strv_free(c->bounding);
-    strv_free(c->effective);
-    strv_free(c->inheritable);
-    strv_free(c->permitted);
-    strv_free(c->ambient);
-    free(c);
-}
-
-static void free_process(struct spec_process *p)
-{
-    if (!p)
-        return;
-    free(p->user.additional_gids);
-    free(p->user.username);
-    strv_free(p->args);
-    strv_free(p->env);
-    free(p->cwd);
-    free_capabilities(p->capabilities);
-    for (size_t i = 0; p->rlimits && i < p->n_rlimits; i++)
-        free_rlimit(&p->rlimits[i]);
-    free(p->rlimits);
-    free(p->apparmor_profile);
-    free(p->selinux_label);
-    free(p);
-}
-
-static void free_seccomp(struct spec_seccomp *s)
-{
-    if (!s)
-        return;
-    free(s->default_action);
-    strv_free(s->architectures);
-    strv_free(s->flags);
-    free(s->listener_path);
-    free(s->listener_metadata);
-    for (size_t i = 0; s->syscalls && i < s->n_syscalls; i++)
-        free_syscall(&s->syscalls[i]);
-    free(s->syscalls);
-    free(s);
-}
-
-static void free_linux(struct spec_linux *l)
-{
-    if (!l)
-        return;
-    for (size_t i = 0; l->namespaces && i < l->n_namespaces; i++)
-        free_namespace(&l->namespaces[i]);
-    free(l->namespaces);
-    free(l->uid_mappings);
-    free(l->gid_mappings);
-    free_kvs(l->sysctl, l->n_sysctl);
-    free(l->cgroups_path);
-    free(l->resources_json);
-    free(l->rootfs_propagation);
-    strv_free(l->masked_paths);
-    strv_free(l->readonly_paths);
-    free(l->mount_label);
-    for (size_t i = 0; l->devices && i < l->n_devices; i++)
-        free_device(&l->devices[i]);
-    free(l->devices);
-    free_seccomp(l->seccomp);
-    free(l);
-}
-
-void spec_free(struct urun_spec *s)
-{
-    if (!s)
-        return;
-    free(s->oci_version);
-    free(s->root_path);
-    free_process(s->process);
-    free(s->hostname);
-    free(s->domainname);
-    for (size_t i = 0; s->mounts && i < s->n_mounts; i++)
-        free_mount(&s->mounts[i]);
-    free(s->mounts);
-    for (size_t k = 0; k < SPEC_HOOK__MAX; k++) {
-        for (size_t i = 0; s->hooks[k].hooks && i < s->hooks[k].n; i++)
-            free_hook(&s->hooks[k].hooks[i]);
-        free(s->hooks[k].hooks);
-    }
-    free_kvs(s->annotations, s->n_annotations);
-    free_linux(s->linux_);
-    free(s);
-}
-
-/* ---- generic field readers ---- */
 
 /* A path too long for the buffer (a huge annotation key) ends in "..." rather than silently. */
 static const char *mark_truncated(char *buf, int k)
@@ -239,6 +134,63 @@ static int expect_seq(const struct ynode *n, const char *path, struct urun_error
     return n->kind == YNODE_SEQ ? 0 : urun_error_set(err, 0, "%s: expected an array", path);
 }
 
+/* ---- freeing, driven by the same tables ---- */
+
+static void free_kvs(struct spec_kv *kv, size_t n)
+{
+    for (size_t i = 0; kv && i < n; i++) {
+        free(kv[i].key);
+        free(kv[i].value);
+    }
+    free(kv);
+}
+
+static void free_array(char *v, size_t n, const struct shape *sh);
+
+static void free_obj(void *base, const struct shape *sh)
+{
+    for (size_t i = 0; i < sh->n_fields; i++) {
+        const struct field *f = &sh->fields[i];
+        void *at = (char *)base + f->off;
+
+        switch (f->kind) {
+        case K_STR:
+        case K_U32V:
+        case K_JSON:
+            free(load_ptr(at));
+            break;
+        case K_STRV:
+            strv_free(load_ptr(at));
+            break;
+        case K_KV:
+            free_kvs(load_ptr(at), *count_at(base, f));
+            break;
+        case K_ARRAY:
+            free_array(load_ptr(at), *count_at(base, f), f->shape);
+            break;
+        case K_OBJECT:
+            if (load_ptr(at))
+                free_obj(load_ptr(at), f->shape);
+            free(load_ptr(at));
+            break;
+        case K_INLINE:
+            free_obj(at, f->shape);
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+static void free_array(char *v, size_t n, const struct shape *sh)
+{
+    for (size_t i = 0; v && i < n; i++)
+        free_obj(v + i * sh->size, sh);
+    free(v);
+}
+
+/* ---- reading one value ---- */
+
 /* Looks map[key] up, writing its path to path.  A null value counts as absent, as in Go's decoder.
  * Returns 1 when present, 0 when absent and optional, or an error when absent and required. */
 static int get_field(const struct ynode *map, const char *parent, const char *key, unsigned flags, char *path,
@@ -253,93 +205,28 @@ static int get_field(const struct ynode *map, const char *parent, const char *ke
     return (flags & F_REQUIRED) ? urun_error_set(err, 0, "%s: required", path) : 0;
 }
 
-static int check_string(const char *s, const char *path, unsigned flags, struct urun_error *err)
-{
-    if ((flags & F_NONEMPTY) && !*s)
-        return urun_error_set(err, 0, "%s: must not be empty", path);
-    if ((flags & F_ABSOLUTE) && *s != '/')
-        return urun_error_set(err, 0, "%s: must be an absolute path", path);
-    return 0;
-}
-
-static int dup_string(const struct ynode *n, const char *path, unsigned flags, char **ret, struct urun_error *err)
+static int read_str(const struct ynode *n, const char *path, unsigned flags, char **ret, struct urun_error *err)
 {
     const char *s;
     int r = ynode_string(n, path, &s, err);
 
-    if (r >= 0)
-        r = check_string(s, path, flags, err);
     if (r < 0)
         return r;
+    if ((flags & F_NONEMPTY) && !*s)
+        return urun_error_set(err, 0, "%s: must not be empty", path);
+    if ((flags & F_ABSOLUTE) && *s != '/')
+        return urun_error_set(err, 0, "%s: must be an absolute path", path);
     *ret = strdup(s);
     return *ret ? 0 : oom(err);
 }
 
-static int get_str(const struct ynode *map, const char *parent, const char *key, unsigned flags, char **ret,
-                   struct urun_error *err)
+static int read_strv(const struct ynode *n, const char *path, unsigned flags, void *at, struct urun_error *err)
 {
-    char path[SPATH_MAX];
-    const struct ynode *n;
-    int r = get_field(map, parent, key, flags, path, &n, err);
-
-    return r <= 0 ? r : dup_string(n, path, flags, ret, err);
-}
-
-static int get_bool(const struct ynode *map, const char *parent, const char *key, bool *ret, struct urun_error *err)
-{
-    char path[SPATH_MAX];
-    const struct ynode *n;
-    int r = get_field(map, parent, key, 0, path, &n, err);
-
-    return r <= 0 ? r : ynode_bool(n, path, ret, err);
-}
-
-static int get_u32(const struct ynode *map, const char *parent, const char *key, unsigned flags, bool *has,
-                   uint32_t *ret, struct urun_error *err)
-{
-    char path[SPATH_MAX];
-    const struct ynode *n;
-    int r = get_field(map, parent, key, flags, path, &n, err);
-
-    if (r > 0 && (r = ynode_u32(n, path, ret, err)) >= 0 && has)
-        *has = true;
-    return r;
-}
-
-static int get_u64(const struct ynode *map, const char *parent, const char *key, unsigned flags, uint64_t *ret,
-                   struct urun_error *err)
-{
-    char path[SPATH_MAX];
-    const struct ynode *n;
-    int r = get_field(map, parent, key, flags, path, &n, err);
-
-    return r <= 0 ? r : ynode_u64(n, path, ret, err);
-}
-
-/* Returns 1 when present (and *ret is set), 0 when absent. */
-static int get_i64(const struct ynode *map, const char *parent, const char *key, int64_t *ret,
-                   struct urun_error *err)
-{
-    char path[SPATH_MAX];
-    const struct ynode *n;
-    int r = get_field(map, parent, key, 0, path, &n, err);
-
-    if (r <= 0)
-        return r;
-    r = ynode_i64(n, path, ret, err);
-    return r < 0 ? r : 1;
-}
-
-/* A NULL-terminated list of strings; F_NONEMPTY refuses an empty list, F_ABSOLUTE applies to each item. */
-static int get_strv(const struct ynode *map, const char *parent, const char *key, unsigned flags, char ***ret,
-                    struct urun_error *err)
-{
-    char path[SPATH_MAX], ipath[SPATH_MAX];
+    char ipath[SPATH_MAX];
     _cleanup_strv_ char **v = NULL;
-    const struct ynode *n;
-    int r = get_field(map, parent, key, flags, path, &n, err);
+    int r = expect_seq(n, path, err);
 
-    if (r <= 0 || (r = expect_seq(n, path, err)) < 0)
+    if (r < 0)
         return r;
     if (n->n == 0 && (flags & F_NONEMPTY))
         return urun_error_set(err, 0, "%s: must be a non-empty array", path);
@@ -347,217 +234,220 @@ static int get_strv(const struct ynode *map, const char *parent, const char *key
     if (!v)
         return oom(err);
     for (size_t i = 0; i < n->n; i++) {
-        r = dup_string(n->items[i], index_path(ipath, path, i), flags & F_ABSOLUTE, &v[i], err);
+        r = read_str(n->items[i], index_path(ipath, path, i), flags & F_ABSOLUTE, &v[i], err);
         if (r < 0)
             return r;
     }
-    *ret = TAKE_PTR(v);
+    store_ptr(at, TAKE_PTR(v));
     return 0;
 }
 
-/* An array of structs described by t; *ret stays NULL when the field is absent. */
-static int get_array(const struct ynode *map, const char *parent, const char *key, const struct elem_type *t,
-                     void **ret, size_t *ret_n, struct urun_error *err)
+static int read_u32v(const struct ynode *n, const char *path, void *at, size_t *count, struct urun_error *err)
 {
-    char path[SPATH_MAX], ipath[SPATH_MAX];
-    const struct ynode *n;
-    char *v;
-    int r = get_field(map, parent, key, 0, path, &n, err);
+    char ipath[SPATH_MAX];
+    _cleanup_free_ uint32_t *v = NULL;
+    int r = expect_seq(n, path, err);
 
-    if (r <= 0 || (r = expect_seq(n, path, err)) < 0)
+    if (r < 0)
         return r;
-    v = calloc(n->n ? n->n : 1, t->size);
+    v = calloc(n->n ? n->n : 1, sizeof(*v));
     if (!v)
         return oom(err);
     for (size_t i = 0; i < n->n; i++) {
-        r = t->parse(n->items[i], index_path(ipath, path, i), v + i * t->size, err);
-        if (r < 0) {
-            free_array(v, i + 1, t);
+        r = ynode_u32(n->items[i], index_path(ipath, path, i), &v[i], err);
+        if (r < 0)
             return r;
-        }
     }
-    *ret = v;
-    *ret_n = n->n;
+    store_ptr(at, TAKE_PTR(v));
+    *count = n->n;
     return 0;
 }
 
-#define GET_ARRAY(map, parent, key, type, field, n_field, err)                         \
-    ({                                                                                 \
-        void *_arr = NULL;                                                             \
-        int _r = get_array((map), (parent), (key), &(type), &_arr, &(n_field), (err)); \
-        (field) = _arr;                                                                \
-        _r;                                                                            \
-    })
-
-/* A map of string values; *ret stays NULL when the field is absent. */
-static int get_kv(const struct ynode *map, const char *parent, const char *key, struct spec_kv **ret,
-                  size_t *ret_n, struct urun_error *err)
+static int read_kv(const struct ynode *n, const char *path, void *at, size_t *count, struct urun_error *err)
 {
-    char path[SPATH_MAX], kpath[SPATH_MAX];
-    const struct ynode *n;
+    char kpath[SPATH_MAX];
     struct spec_kv *kv;
-    int r = get_field(map, parent, key, 0, path, &n, err);
+    int r = expect_map(n, path, err);
 
-    if (r <= 0 || (r = expect_map(n, path, err)) < 0)
+    if (r < 0)
         return r;
     kv = calloc(n->n ? n->n : 1, sizeof(*kv));
     if (!kv)
         return oom(err);
-    for (size_t i = 0; i < n->n; i++) {
+    for (size_t i = 0; i < n->n && r >= 0; i++) {
         kv[i].key = strdup(n->pairs[i].key);
-        r = kv[i].key ? dup_string(n->pairs[i].value, join(kpath, path, kv[i].key), 0, &kv[i].value, err)
-                      : oom(err);
-        if (r < 0) {
-            free_kvs(kv, i + 1);
-            return r;
-        }
+        r = kv[i].key ? read_str(n->pairs[i].value, join(kpath, path, kv[i].key), 0, &kv[i].value, err) : oom(err);
     }
-    *ret = kv;
-    *ret_n = n->n;
-    return 0;
-}
-
-/* Looks up an optional object; returns 1 with *ret set when present. */
-static int get_object(const struct ynode *map, const char *parent, const char *key, unsigned flags, char *path,
-                      const struct ynode **ret, struct urun_error *err)
-{
-    int r = get_field(map, parent, key, flags, path, ret, err);
-
-    if (r > 0 && (r = expect_map(*ret, path, err)) >= 0)
-        r = 1;
-    return r;
-}
-
-/* ---- linux.resources, kept as compact JSON ---- */
-
-struct sbuf {
-    char *p;
-    size_t len, cap;
-    bool oom;
-};
-
-static void sb_put(struct sbuf *b, const char *s, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = (b->len + n + 1) * 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static bool is_json_number(const char *s)
-{
-    if (*s == '-')
-        s++;
-    if (*s == '0')
-        s++;
-    else if (*s >= '1' && *s <= '9')
-        s += strspn(s, "0123456789");
-    else
-        return false;
-    if (*s == '.') {
-        if (!strchr("0123456789", s[1]) || !s[1])
-            return false;
-        s += 1 + strspn(s + 1, "0123456789");
-    }
-    if (*s == 'e' || *s == 'E') {
-        s += (s[1] == '+' || s[1] == '-') ? 2 : 1;
-        if (!*s || strspn(s, "0123456789") == 0)
-            return false;
-        s += strspn(s, "0123456789");
-    }
-    return *s == '\0';
-}
-
-static void sb_string(struct sbuf *b, const char *s)
-{
-    sb_put(b, "\"", 1);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        char esc[8];
-
-        if (c == '"' || c == '\\') {
-            esc[0] = '\\';
-            esc[1] = (char)c;
-            sb_put(b, esc, 2);
-        } else if (c < 0x20) {
-            snprintf(esc, sizeof(esc), "\\u%04x", c);
-            sb_put(b, esc, 6);
-        } else {
-            sb_put(b, s, 1);
-        }
-    }
-    sb_put(b, "\"", 1);
-}
-
-/* Depth is bounded by SPEC_MAX_DEPTH, enforced when the tree was built. */
-static void sb_node(struct sbuf *b, const struct ynode *n)
-{
-    if (n->kind == YNODE_SCALAR) {
-        if (ynode_is_null(n))
-            sb_put(b, "null", 4);
-        else if (n->plain && (!strcmp(n->scalar, "true") || !strcmp(n->scalar, "false") || is_json_number(n->scalar)))
-            sb_put(b, n->scalar, n->len);
-        else
-            sb_string(b, n->scalar);
-        return;
-    }
-    sb_put(b, n->kind == YNODE_MAP ? "{" : "[", 1);
-    for (size_t i = 0; i < n->n; i++) {
-        if (i)
-            sb_put(b, ",", 1);
-        if (n->kind == YNODE_MAP) {
-            sb_string(b, n->pairs[i].key);
-            sb_put(b, ":", 1);
-        }
-        sb_node(b, n->kind == YNODE_MAP ? n->pairs[i].value : n->items[i]);
-    }
-    sb_put(b, n->kind == YNODE_MAP ? "}" : "]", 1);
-}
-
-static int get_resources(const struct ynode *lin, struct spec_linux *l, struct urun_error *err)
-{
-    char path[SPATH_MAX];
-    const struct ynode *n;
-    struct sbuf b = { 0 };
-    int r = get_object(lin, "linux", "resources", 0, path, &n, err);
-
-    if (r <= 0)
+    if (r < 0) {
+        free_kvs(kv, n->n);
         return r;
-    sb_node(&b, n);
-    if (b.oom) {
-        free(b.p);
-        return oom(err);
     }
-    l->resources_json = b.p;
+    store_ptr(at, kv);
+    *count = n->n;
     return 0;
 }
 
-/* ---- element parsers ---- */
+static int parse_obj(const struct ynode *n, const char *path, void *base, const struct shape *sh,
+                     struct urun_error *err);
 
-static int parse_idmap(const struct ynode *n, const char *path, void *elem, struct urun_error *err)
+static int read_array(const struct ynode *n, const char *path, const struct shape *sh, void *at, size_t *count,
+                      struct urun_error *err)
 {
-    struct spec_id_mapping *m = elem;
-    int r = expect_map(n, path, err);
+    char ipath[SPATH_MAX];
+    char *v;
+    int r = expect_seq(n, path, err);
 
-    if (r >= 0)
-        r = get_u32(n, path, "containerID", F_REQUIRED, NULL, &m->container_id, err);
-    if (r >= 0)
-        r = get_u32(n, path, "hostID", F_REQUIRED, NULL, &m->host_id, err);
-    if (r >= 0)
-        r = get_u32(n, path, "size", F_REQUIRED, NULL, &m->size, err);
     if (r < 0)
         return r;
+    v = calloc(n->n ? n->n : 1, sh->size);
+    if (!v)
+        return oom(err);
+    for (size_t i = 0; i < n->n && r >= 0; i++)
+        r = parse_obj(n->items[i], index_path(ipath, path, i), v + i * sh->size, sh, err);
+    if (r < 0) {
+        free_array(v, n->n, sh);
+        return r;
+    }
+    store_ptr(at, v);
+    *count = n->n;
+    return 0;
+}
+
+/* The new object is stored before it is filled, so a failure leaves it for free_obj. */
+static int read_object(const struct ynode *n, const char *path, const struct shape *sh, void *at,
+                       struct urun_error *err)
+{
+    void *obj = calloc(1, sh->size);
+
+    if (!obj)
+        return oom(err);
+    store_ptr(at, obj);
+    return parse_obj(n, path, obj, sh, err);
+}
+
+/* ---- linux.resources, kept as compact JSON for the code that applies it ---- */
+
+static int read_json(const struct ynode *n, const char *path, void *at, struct urun_error *err)
+{
+    char *json = NULL;
+    int r = expect_map(n, path, err);
+
+    if (r < 0)
+        return r;
+    r = ynode_to_json(n, &json, err);
+    if (r < 0)
+        return r;
+    store_ptr(at, json);
+    return 0;
+}
+
+/* ---- reading an object through its table ---- */
+
+static int read_value(const struct ynode *n, const char *path, void *base, const struct field *f,
+                      struct urun_error *err)
+{
+    void *at = (char *)base + f->off;
+
+    switch (f->kind) {
+    case K_STR:
+        return read_str(n, path, f->flags, at, err);
+    case K_STRV:
+        return read_strv(n, path, f->flags, at, err);
+    case K_BOOL:
+        return ynode_bool(n, path, at, err);
+    case K_U32:
+        return ynode_u32(n, path, at, err);
+    case K_U64:
+        return ynode_u64(n, path, at, err);
+    case K_I64:
+        return ynode_i64(n, path, at, err);
+    case K_U32V:
+        return read_u32v(n, path, at, count_at(base, f), err);
+    case K_KV:
+        return read_kv(n, path, at, count_at(base, f), err);
+    case K_ARRAY:
+        return read_array(n, path, f->shape, at, count_at(base, f), err);
+    case K_OBJECT:
+        return read_object(n, path, f->shape, at, err);
+    case K_INLINE:
+        return parse_obj(n, path, at, f->shape, err);
+    case K_JSON:
+        return read_json(n, path, at, err);
+    case K_CUSTOM:
+        return f->read(n, path, at, err);
+    }
+    return urun_error_set(err, EINVAL, "%s: unknown field kind", path);
+}
+
+static int parse_obj(const struct ynode *n, const char *path, void *base, const struct shape *sh,
+                     struct urun_error *err)
+{
+    char fpath[SPATH_MAX];
+    int r = expect_map(n, path, err);
+
+    for (size_t i = 0; i < sh->n_fields && r >= 0; i++) {
+        const struct field *f = &sh->fields[i];
+        const struct ynode *v;
+
+        r = get_field(n, path, f->key, f->flags, fpath, &v, err);
+        if (r > 0)
+            r = read_value(v, fpath, base, f, err);
+        if (r >= 0 && v && f->aux != NO_AUX && !counted(f->kind))
+            *(bool *)((char *)base + f->aux) = true;
+    }
+    if (r >= 0 && sh->check)
+        r = sh->check(base, path, err);
+    return r < 0 ? r : 0;
+}
+
+/* ---- values with their own rules ---- */
+
+static int read_ns_type(const struct ynode *n, const char *path, void *at, struct urun_error *err)
+{
+    const char *s;
+    int r = ynode_string(n, path, &s, err), t;
+
+    if (r < 0)
+        return r;
+    t = spec_ns_from_name(s);
+    if (t < 0)
+        return urun_error_set(err, 0, "%s: unknown namespace type \"%s\"", path, s);
+    *(enum spec_ns_type *)at = (enum spec_ns_type)t;
+    return 0;
+}
+
+static int read_oom_score_adj(const struct ynode *n, const char *path, void *at, struct urun_error *err)
+{
+    int64_t v;
+    int r = ynode_i64(n, path, &v, err);
+
+    if (r < 0)
+        return r;
+    if (v < -1000 || v > 1000)
+        return urun_error_set(err, 0, "%s: must be between -1000 and 1000", path);
+    *(int *)at = (int)v;
+    return 0;
+}
+
+static int read_timeout(const struct ynode *n, const char *path, void *at, struct urun_error *err)
+{
+    int64_t v;
+    int r = ynode_i64(n, path, &v, err);
+
+    if (r < 0)
+        return r;
+    if (v <= 0)
+        return urun_error_set(err, 0, "%s: must be greater than zero", path);
+    if (v > INT_MAX)
+        return urun_error_set(err, 0, "%s: value out of range", path);
+    *(int *)at = (int)v;
+    return 0;
+}
+
+static int check_id_mapping(const void *obj, const char *path, struct urun_error *err)
+{
+    const struct spec_id_mapping *m = obj;
+
     if (m->size == 0)
         return urun_error_set(err, 0, "%s.size: must be greater than zero", path);
     /* The kernel refuses an extent whose end wraps around (first + count <= first, user_namespaces(7)). */
@@ -568,424 +458,260 @@ static int parse_idmap(const struct ynode *n, const char *path, void *elem, stru
     return 0;
 }
 
-static const struct elem_type idmap_type = { sizeof(struct spec_id_mapping), parse_idmap, NULL };
-
-static int parse_mount(const struct ynode *n, const char *path, void *elem, struct urun_error *err)
+static int check_time_offset(const void *obj, const char *path, struct urun_error *err)
 {
-    struct spec_mount *m = elem;
-    int r = expect_map(n, path, err);
+    const struct spec_time_offset *t = obj;
 
-    if (r >= 0)
-        r = get_str(n, path, "destination", F_REQUIRED | F_ABSOLUTE, &m->destination, err);
-    if (r >= 0)
-        r = get_str(n, path, "type", 0, &m->type, err);
-    if (r >= 0)
-        r = get_str(n, path, "source", 0, &m->source, err);
-    if (r >= 0)
-        r = get_strv(n, path, "options", 0, &m->options, err);
-    if (r >= 0)
-        r = GET_ARRAY(n, path, "uidMappings", idmap_type, m->uid_mappings, m->n_uid_mappings, err);
-    if (r >= 0)
-        r = GET_ARRAY(n, path, "gidMappings", idmap_type, m->gid_mappings, m->n_gid_mappings, err);
-    return r;
-}
-
-static const struct elem_type mount_type = { sizeof(struct spec_mount), parse_mount, free_mount };
-
-static int parse_rlimit(const struct ynode *n, const char *path, void *elem, struct urun_error *err)
-{
-    struct spec_rlimit *l = elem;
-    int r = expect_map(n, path, err);
-
-    if (r >= 0)
-        r = get_str(n, path, "type", F_REQUIRED | F_NONEMPTY, &l->type, err);
-    if (r >= 0)
-        r = get_u64(n, path, "hard", F_REQUIRED, &l->hard, err);
-    if (r >= 0)
-        r = get_u64(n, path, "soft", F_REQUIRED, &l->soft, err);
-    return r;
-}
-
-static const struct elem_type rlimit_type = { sizeof(struct spec_rlimit), parse_rlimit, free_rlimit };
-
-static int parse_hook(const struct ynode *n, const char *path, void *elem, struct urun_error *err)
-{
-    struct spec_hook *h = elem;
-    int64_t timeout;
-    int r = expect_map(n, path, err);
-
-    if (r >= 0)
-        r = get_str(n, path, "path", F_REQUIRED | F_ABSOLUTE, &h->path, err);
-    if (r >= 0)
-        r = get_strv(n, path, "args", 0, &h->args, err);
-    if (r >= 0)
-        r = get_strv(n, path, "env", 0, &h->env, err);
-    if (r >= 0)
-        r = get_i64(n, path, "timeout", &timeout, err);
-    if (r <= 0)
-        return r;
-    if (timeout <= 0)
-        return urun_error_set(err, 0, "%s.timeout: must be greater than zero", path);
-    if (timeout > INT_MAX)
-        return urun_error_set(err, 0, "%s.timeout: value out of range", path);
-    h->has_timeout = true;
-    h->timeout = (int)timeout;
+    if (t->nanosecs >= 1000000000u)
+        return urun_error_set(err, 0, "%s.nanosecs: must be less than 1000000000", path);
     return 0;
 }
 
-static const struct elem_type hook_type = { sizeof(struct spec_hook), parse_hook, free_hook };
-
-static int parse_namespace(const struct ynode *n, const char *path, void *elem, struct urun_error *err)
+static int check_linux(const void *obj, const char *path, struct urun_error *err)
 {
-    struct spec_namespace *ns = elem;
-    _cleanup_free_ char *type = NULL;
-    int r = expect_map(n, path, err), t;
-
-    if (r >= 0)
-        r = get_str(n, path, "type", F_REQUIRED, &type, err);
-    if (r >= 0)
-        r = get_str(n, path, "path", F_ABSOLUTE, &ns->path, err);
-    if (r < 0)
-        return r;
-    t = spec_ns_from_name(type);
-    if (t < 0)
-        return urun_error_set(err, 0, "%s.type: unknown namespace type \"%s\"", path, type);
-    ns->type = (enum spec_ns_type)t;
-    return 0;
-}
-
-static const struct elem_type namespace_type = { sizeof(struct spec_namespace), parse_namespace, free_namespace };
-
-static int parse_device(const struct ynode *n, const char *path, void *elem, struct urun_error *err)
-{
-    struct spec_device *d = elem;
-    int r = expect_map(n, path, err);
-
-    if (r >= 0)
-        r = get_str(n, path, "path", F_REQUIRED | F_ABSOLUTE, &d->path, err);
-    if (r >= 0)
-        r = get_str(n, path, "type", F_REQUIRED | F_NONEMPTY, &d->type, err);
-    if (r >= 0)
-        r = get_i64(n, path, "major", &d->major, err);
-    if (r >= 0)
-        r = get_i64(n, path, "minor", &d->minor, err);
-    if (r >= 0)
-        r = get_u32(n, path, "fileMode", 0, &d->has_file_mode, &d->file_mode, err);
-    if (r >= 0)
-        r = get_u32(n, path, "uid", 0, &d->has_uid, &d->uid, err);
-    if (r >= 0)
-        r = get_u32(n, path, "gid", 0, &d->has_gid, &d->gid, err);
-    return r < 0 ? r : 0;
-}
-
-static const struct elem_type device_type = { sizeof(struct spec_device), parse_device, free_device };
-
-static int parse_seccomp_arg(const struct ynode *n, const char *path, void *elem, struct urun_error *err)
-{
-    struct spec_seccomp_arg *a = elem;
-    int r = expect_map(n, path, err);
-
-    if (r >= 0)
-        r = get_u32(n, path, "index", F_REQUIRED, NULL, &a->index, err);
-    if (r >= 0)
-        r = get_u64(n, path, "value", F_REQUIRED, &a->value, err);
-    if (r >= 0)
-        r = get_u64(n, path, "valueTwo", 0, &a->value_two, err);
-    if (r >= 0)
-        r = get_str(n, path, "op", F_REQUIRED | F_NONEMPTY, &a->op, err);
-    return r;
-}
-
-static const struct elem_type seccomp_arg_type = { sizeof(struct spec_seccomp_arg), parse_seccomp_arg,
-                                                   free_seccomp_arg };
-
-static int parse_syscall(const struct ynode *n, const char *path, void *elem, struct urun_error *err)
-{
-    struct spec_seccomp_syscall *s = elem;
-    int r = expect_map(n, path, err);
-
-    if (r >= 0)
-        r = get_strv(n, path, "names", F_REQUIRED | F_NONEMPTY, &s->names, err);
-    if (r >= 0)
-        r = get_str(n, path, "action", F_REQUIRED | F_NONEMPTY, &s->action, err);
-    if (r >= 0)
-        r = get_u32(n, path, "errnoRet", 0, &s->has_errno_ret, &s->errno_ret, err);
-    if (r >= 0)
-        r = GET_ARRAY(n, path, "args", seccomp_arg_type, s->args, s->n_args, err);
-    return r;
-}
-
-static const struct elem_type syscall_type = { sizeof(struct spec_seccomp_syscall), parse_syscall, free_syscall };
-
-/* ---- sections ---- */
-
-static int parse_user(const struct ynode *proc, struct spec_user *u, struct urun_error *err)
-{
-    char path[SPATH_MAX], ipath[SPATH_MAX];
-    const struct ynode *user, *gids;
-    int r = get_object(proc, "process", "user", F_REQUIRED, path, &user, err);
-
-    if (r >= 0)
-        r = get_u32(user, path, "uid", F_REQUIRED, NULL, &u->uid, err);
-    if (r >= 0)
-        r = get_u32(user, path, "gid", F_REQUIRED, NULL, &u->gid, err);
-    if (r >= 0)
-        r = get_u32(user, path, "umask", 0, &u->has_umask, &u->umask, err);
-    if (r >= 0)
-        r = get_str(user, path, "username", 0, &u->username, err);
-    if (r >= 0)
-        r = get_field(user, "process.user", "additionalGids", 0, path, &gids, err);
-    if (r <= 0 || (r = expect_seq(gids, path, err)) < 0)
-        return r;
-    u->additional_gids = calloc(gids->n ? gids->n : 1, sizeof(uint32_t));
-    if (!u->additional_gids)
-        return oom(err);
-    u->n_additional_gids = gids->n;
-    for (size_t i = 0; i < gids->n && r >= 0; i++)
-        r = ynode_u32(gids->items[i], index_path(ipath, path, i), &u->additional_gids[i], err);
-    return r;
-}
-
-static int parse_capabilities(const struct ynode *proc, struct spec_process *p, struct urun_error *err)
-{
-    char path[SPATH_MAX];
-    const struct ynode *n;
-    struct spec_capabilities *c;
-    int r = get_object(proc, "process", "capabilities", 0, path, &n, err);
-
-    if (r <= 0)
-        return r;
-    c = p->capabilities = calloc(1, sizeof(*c));
-    if (!c)
-        return oom(err);
-    struct {
-        const char *key;
-        char ***field;
-    } sets[] = {
-        { "bounding", &c->bounding },   { "effective", &c->effective }, { "inheritable", &c->inheritable },
-        { "permitted", &c->permitted }, { "ambient", &c->ambient },
-    };
-    for (size_t i = 0; i < ARRAY_SIZE(sets) && r >= 0; i++)
-        r = get_strv(n, path, sets[i].key, 0, sets[i].field, err);
-    return r;
-}
-
-static int parse_process_scalars(const struct ynode *proc, struct spec_process *p, struct urun_error *err)
-{
-    char path[SPATH_MAX];
-    const struct ynode *cs;
-    int64_t adj;
-    int r = get_bool(proc, "process", "terminal", &p->terminal, err);
-
-    if (r >= 0)
-        r = get_str(proc, "process", "cwd", F_REQUIRED | F_ABSOLUTE, &p->cwd, err);
-    if (r >= 0)
-        r = get_bool(proc, "process", "noNewPrivileges", &p->no_new_privileges, err);
-    if (r >= 0)
-        r = get_str(proc, "process", "apparmorProfile", 0, &p->apparmor_profile, err);
-    if (r >= 0)
-        r = get_str(proc, "process", "selinuxLabel", 0, &p->selinux_label, err);
-    if (r >= 0 && (r = get_object(proc, "process", "consoleSize", 0, path, &cs, err)) > 0) {
-        r = get_u32(cs, path, "height", F_REQUIRED, &p->has_console_size, &p->console_height, err);
-        if (r >= 0)
-            r = get_u32(cs, path, "width", F_REQUIRED, NULL, &p->console_width, err);
-    }
-    if (r >= 0 && (r = get_i64(proc, "process", "oomScoreAdj", &adj, err)) > 0) {
-        if (adj < -1000 || adj > 1000)
-            return urun_error_set(err, 0, "process.oomScoreAdj: must be between -1000 and 1000");
-        p->has_oom_score_adj = true;
-        p->oom_score_adj = (int)adj;
-    }
-    return r < 0 ? r : 0;
-}
-
-static int parse_process(const struct ynode *root, struct urun_spec *s, struct urun_error *err)
-{
-    char path[SPATH_MAX];
-    const struct ynode *proc;
-    struct spec_process *p;
-    int r = get_object(root, "", "process", 0, path, &proc, err);
-
-    if (r <= 0)
-        return r;
-    p = s->process = calloc(1, sizeof(*p));
-    if (!p)
-        return oom(err);
-    r = get_strv(proc, "process", "args", F_REQUIRED | F_NONEMPTY, &p->args, err);
-    if (r >= 0)
-        r = get_strv(proc, "process", "env", 0, &p->env, err);
-    if (r >= 0)
-        r = parse_process_scalars(proc, p, err);
-    if (r >= 0)
-        r = parse_user(proc, &p->user, err);
-    if (r >= 0)
-        r = parse_capabilities(proc, p, err);
-    if (r >= 0)
-        r = GET_ARRAY(proc, "process", "rlimits", rlimit_type, p->rlimits, p->n_rlimits, err);
-    return r;
-}
-
-static int parse_hooks(const struct ynode *root, struct urun_spec *s, struct urun_error *err)
-{
-    char path[SPATH_MAX];
-    const struct ynode *n;
-    int r = get_object(root, "", "hooks", 0, path, &n, err);
-
-    for (size_t k = 0; r > 0 && k < SPEC_HOOK__MAX; k++) {
-        struct spec_hook_list *l = &s->hooks[k];
-        r = GET_ARRAY(n, "hooks", hook_names[k], hook_type, l->hooks, l->n, err);
-        r = r < 0 ? r : 1;
-    }
-    return r < 0 ? r : 0;
-}
-
-static int parse_seccomp(const struct ynode *lin, struct spec_linux *l, struct urun_error *err)
-{
-    char path[SPATH_MAX];
-    const struct ynode *n;
-    struct spec_seccomp *sc;
-    int r = get_object(lin, "linux", "seccomp", 0, path, &n, err);
-
-    if (r <= 0)
-        return r;
-    sc = l->seccomp = calloc(1, sizeof(*sc));
-    if (!sc)
-        return oom(err);
-    r = get_str(n, path, "defaultAction", F_REQUIRED | F_NONEMPTY, &sc->default_action, err);
-    if (r >= 0)
-        r = get_u32(n, path, "defaultErrnoRet", 0, &sc->has_default_errno_ret, &sc->default_errno_ret, err);
-    if (r >= 0)
-        r = get_strv(n, path, "architectures", 0, &sc->architectures, err);
-    if (r >= 0)
-        r = get_strv(n, path, "flags", 0, &sc->flags, err);
-    if (r >= 0)
-        r = get_str(n, path, "listenerPath", 0, &sc->listener_path, err);
-    if (r >= 0)
-        r = get_str(n, path, "listenerMetadata", 0, &sc->listener_metadata, err);
-    if (r >= 0)
-        r = GET_ARRAY(n, path, "syscalls", syscall_type, sc->syscalls, sc->n_syscalls, err);
-    return r;
-}
-
-static int parse_time_offsets(const struct ynode *lin, struct spec_linux *l, struct urun_error *err)
-{
-    char path[SPATH_MAX], cpath[SPATH_MAX];
-    const struct ynode *n, *c;
-    struct {
-        const char *key;
-        struct spec_time_offset *off;
-    } clocks[] = { { "monotonic", &l->time_monotonic }, { "boottime", &l->time_boottime } };
-    int r = get_object(lin, "linux", "timeOffsets", 0, path, &n, err);
-
-    for (size_t i = 0; r > 0 && i < ARRAY_SIZE(clocks); i++) {
-        struct spec_time_offset *off = clocks[i].off;
-
-        if ((r = get_object(n, path, clocks[i].key, 0, cpath, &c, err)) <= 0) {
-            r = r < 0 ? r : 1;
-            continue;
-        }
-        off->present = true;
-        if ((r = get_i64(c, cpath, "secs", &off->secs, err)) >= 0)
-            r = get_u32(c, cpath, "nanosecs", 0, NULL, &off->nanosecs, err);
-        if (r >= 0 && off->nanosecs >= 1000000000u)
-            return urun_error_set(err, 0, "%s.nanosecs: must be less than 1000000000", cpath);
-        r = r < 0 ? r : 1;
-    }
-    return r < 0 ? r : 0;
-}
-
-static int check_namespaces(const struct spec_linux *l, struct urun_error *err)
-{
+    const struct spec_linux *l = obj;
     unsigned seen = 0;
 
     for (size_t i = 0; i < l->n_namespaces; i++) {
         unsigned bit = 1u << l->namespaces[i].type;
 
         if (seen & bit)
-            return urun_error_set(err, 0, "linux.namespaces[%zu].type: namespace \"%s\" listed twice", i,
+            return urun_error_set(err, 0, "%s.namespaces[%zu].type: namespace \"%s\" listed twice", path, i,
                                   spec_ns_name(l->namespaces[i].type));
         seen |= bit;
     }
     return 0;
 }
 
-static int parse_linux_lists(const struct ynode *lin, struct spec_linux *l, struct urun_error *err)
-{
-    int r = GET_ARRAY(lin, "linux", "namespaces", namespace_type, l->namespaces, l->n_namespaces, err);
+/* ---- the runtime-spec, as tables ----
+ * Each table is read in order; the first failing field is the one reported.  S names the struct the
+ * offsets refer to, and TYPED() refuses to compile when a member's type does not match its kind. */
 
-    if (r >= 0)
-        r = check_namespaces(l, err);
-    if (r >= 0)
-        r = GET_ARRAY(lin, "linux", "uidMappings", idmap_type, l->uid_mappings, l->n_uid_mappings, err);
-    if (r >= 0)
-        r = GET_ARRAY(lin, "linux", "gidMappings", idmap_type, l->gid_mappings, l->n_gid_mappings, err);
-    if (r >= 0)
-        r = GET_ARRAY(lin, "linux", "devices", device_type, l->devices, l->n_devices, err);
-    if (r >= 0)
-        r = get_kv(lin, "linux", "sysctl", &l->sysctl, &l->n_sysctl, err);
-    if (r >= 0)
-        r = get_strv(lin, "linux", "maskedPaths", F_ABSOLUTE, &l->masked_paths, err);
-    if (r >= 0)
-        r = get_strv(lin, "linux", "readonlyPaths", F_ABSOLUTE, &l->readonly_paths, err);
-    return r;
-}
+#define TYPED(m, type) \
+    (offsetof(S, m) + 0 * sizeof(char[__builtin_types_compatible_p(__typeof__(((S *)0)->m), type) ? 1 : -1]))
+#define T_STR(k, fl, m) { k, K_STR, fl, TYPED(m, char *), NO_AUX, NULL, NULL }
+#define T_STRV(k, fl, m) { k, K_STRV, fl, TYPED(m, char **), NO_AUX, NULL, NULL }
+#define T_BOOL(k, m) { k, K_BOOL, 0, TYPED(m, bool), NO_AUX, NULL, NULL }
+#define T_U32(k, fl, m) { k, K_U32, fl, TYPED(m, uint32_t), NO_AUX, NULL, NULL }
+#define T_U32_HAS(k, m, has) { k, K_U32, 0, TYPED(m, uint32_t), TYPED(has, bool), NULL, NULL }
+#define T_U64(k, fl, m) { k, K_U64, fl, TYPED(m, uint64_t), NO_AUX, NULL, NULL }
+#define T_I64(k, m) { k, K_I64, 0, TYPED(m, int64_t), NO_AUX, NULL, NULL }
+#define T_U32V(k, m, n) { k, K_U32V, 0, TYPED(m, uint32_t *), TYPED(n, size_t), NULL, NULL }
+#define T_KV(k, m, n) { k, K_KV, 0, TYPED(m, struct spec_kv *), TYPED(n, size_t), NULL, NULL }
+#define T_ARRAY(k, m, n, sh) { k, K_ARRAY, 0, offsetof(S, m), TYPED(n, size_t), &sh##_shape, NULL }
+#define T_OBJECT(k, m, sh) { k, K_OBJECT, 0, offsetof(S, m), NO_AUX, &sh##_shape, NULL }
+#define T_INLINE(k, fl, m, has, sh) { k, K_INLINE, fl, offsetof(S, m), has, &sh##_shape, NULL }
+/* An object whose fields are members of the enclosing struct itself (consoleSize, root, hooks). */
+#define T_FLAT(k, fl, has, sh) { k, K_INLINE, fl, 0, has, &sh##_shape, NULL }
+#define T_JSON(k, m) { k, K_JSON, 0, TYPED(m, char *), NO_AUX, NULL, NULL }
+#define T_CUSTOM(k, fl, m, has, fn) { k, K_CUSTOM, fl, offsetof(S, m), has, NULL, fn }
+#define SHAPE(name, type, check) \
+    static const struct shape name##_shape = { sizeof(type), name##_fields, ARRAY_SIZE(name##_fields), check }
 
-static int parse_linux(const struct ynode *root, struct urun_spec *s, struct urun_error *err)
-{
-    char path[SPATH_MAX];
-    const struct ynode *lin;
-    struct spec_linux *l;
-    int r = get_object(root, "", "linux", 0, path, &lin, err);
+#define S struct spec_id_mapping
+static const struct field idmap_fields[] = {
+    T_U32("containerID", F_REQUIRED, container_id),
+    T_U32("hostID", F_REQUIRED, host_id),
+    T_U32("size", F_REQUIRED, size),
+};
+SHAPE(idmap, S, check_id_mapping);
+#undef S
 
-    if (r <= 0)
-        return r;
-    l = s->linux_ = calloc(1, sizeof(*l));
-    if (!l)
-        return oom(err);
-    r = parse_linux_lists(lin, l, err);
-    if (r >= 0)
-        r = get_str(lin, "linux", "cgroupsPath", 0, &l->cgroups_path, err);
-    if (r >= 0)
-        r = get_resources(lin, l, err);
-    if (r >= 0)
-        r = get_str(lin, "linux", "rootfsPropagation", 0, &l->rootfs_propagation, err);
-    if (r >= 0)
-        r = get_str(lin, "linux", "mountLabel", 0, &l->mount_label, err);
-    if (r >= 0)
-        r = parse_seccomp(lin, l, err);
-    if (r >= 0)
-        r = parse_time_offsets(lin, l, err);
-    return r;
-}
+#define S struct spec_mount
+static const struct field mount_fields[] = {
+    T_STR("destination", F_REQUIRED | F_ABSOLUTE, destination),
+    T_STR("type", 0, type),
+    T_STR("source", 0, source),
+    T_STRV("options", 0, options),
+    T_ARRAY("uidMappings", uid_mappings, n_uid_mappings, idmap),
+    T_ARRAY("gidMappings", gid_mappings, n_gid_mappings, idmap),
+};
+SHAPE(mount, S, NULL);
+#undef S
 
-static int parse_top(const struct ynode *root, struct urun_spec *s, struct urun_error *err)
-{
-    char path[SPATH_MAX];
-    const struct ynode *n;
-    int r = get_str(root, "", "ociVersion", F_REQUIRED | F_NONEMPTY, &s->oci_version, err);
+#define S struct spec_rlimit
+static const struct field rlimit_fields[] = {
+    T_STR("type", F_REQUIRED | F_NONEMPTY, type),
+    T_U64("hard", F_REQUIRED, hard),
+    T_U64("soft", F_REQUIRED, soft),
+};
+SHAPE(rlimit, S, NULL);
+#undef S
 
-    if (r >= 0)
-        r = get_object(root, "", "root", F_REQUIRED, path, &n, err);
-    if (r >= 0)
-        r = get_str(n, "root", "path", F_REQUIRED | F_NONEMPTY, &s->root_path, err);
-    if (r >= 0)
-        r = get_bool(n, "root", "readonly", &s->root_readonly, err);
-    if (r >= 0)
-        r = parse_process(root, s, err);
-    if (r >= 0)
-        r = get_str(root, "", "hostname", 0, &s->hostname, err);
-    if (r >= 0)
-        r = get_str(root, "", "domainname", 0, &s->domainname, err);
-    if (r >= 0)
-        r = GET_ARRAY(root, "", "mounts", mount_type, s->mounts, s->n_mounts, err);
-    if (r >= 0)
-        r = parse_hooks(root, s, err);
-    if (r >= 0)
-        r = get_kv(root, "", "annotations", &s->annotations, &s->n_annotations, err);
-    if (r >= 0)
-        r = parse_linux(root, s, err);
-    return r;
-}
+#define S struct spec_hook
+static const struct field hook_fields[] = {
+    T_STR("path", F_REQUIRED | F_ABSOLUTE, path),
+    T_STRV("args", 0, args),
+    T_STRV("env", 0, env),
+    T_CUSTOM("timeout", 0, timeout, TYPED(has_timeout, bool), read_timeout),
+};
+SHAPE(hook, S, NULL);
+#undef S
+
+#define S struct spec_namespace
+static const struct field namespace_fields[] = {
+    T_CUSTOM("type", F_REQUIRED, type, NO_AUX, read_ns_type),
+    T_STR("path", F_ABSOLUTE, path),
+};
+SHAPE(namespace, S, NULL);
+#undef S
+
+#define S struct spec_device
+static const struct field device_fields[] = {
+    T_STR("path", F_REQUIRED | F_ABSOLUTE, path),
+    T_STR("type", F_REQUIRED | F_NONEMPTY, type),
+    T_I64("major", major),
+    T_I64("minor", minor),
+    T_U32_HAS("fileMode", file_mode, has_file_mode),
+    T_U32_HAS("uid", uid, has_uid),
+    T_U32_HAS("gid", gid, has_gid),
+};
+SHAPE(device, S, NULL);
+#undef S
+
+#define S struct spec_seccomp_arg
+static const struct field seccomp_arg_fields[] = {
+    T_U32("index", F_REQUIRED, index),
+    T_U64("value", F_REQUIRED, value),
+    T_U64("valueTwo", 0, value_two),
+    T_STR("op", F_REQUIRED | F_NONEMPTY, op),
+};
+SHAPE(seccomp_arg, S, NULL);
+#undef S
+
+#define S struct spec_seccomp_syscall
+static const struct field rule_fields[] = {
+    T_STRV("names", F_REQUIRED | F_NONEMPTY, names),
+    T_STR("action", F_REQUIRED | F_NONEMPTY, action),
+    T_U32_HAS("errnoRet", errno_ret, has_errno_ret),
+    T_ARRAY("args", args, n_args, seccomp_arg),
+};
+SHAPE(rule, S, NULL);
+#undef S
+
+#define S struct spec_seccomp
+static const struct field seccomp_fields[] = {
+    T_STR("defaultAction", F_REQUIRED | F_NONEMPTY, default_action),
+    T_U32_HAS("defaultErrnoRet", default_errno_ret, has_default_errno_ret),
+    T_STRV("architectures", 0, architectures),
+    T_STRV("flags", 0, flags),
+    T_STR("listenerPath", 0, listener_path),
+    T_STR("listenerMetadata", 0, listener_metadata),
+    T_ARRAY("syscalls", syscalls, n_syscalls, rule),
+};
+SHAPE(seccomp, S, NULL);
+#undef S
+
+#define S struct spec_time_offset
+static const struct field time_offset_fields[] = {
+    T_I64("secs", secs),
+    T_U32("nanosecs", 0, nanosecs),
+};
+SHAPE(time_offset, S, check_time_offset);
+#undef S
+
+#define S struct spec_linux
+static const struct field time_offsets_fields[] = {
+    T_INLINE("monotonic", 0, time_monotonic, TYPED(time_monotonic.present, bool), time_offset),
+    T_INLINE("boottime", 0, time_boottime, TYPED(time_boottime.present, bool), time_offset),
+};
+SHAPE(time_offsets, S, NULL);
+
+static const struct field lnx_fields[] = {
+    T_ARRAY("namespaces", namespaces, n_namespaces, namespace),
+    T_ARRAY("uidMappings", uid_mappings, n_uid_mappings, idmap),
+    T_ARRAY("gidMappings", gid_mappings, n_gid_mappings, idmap),
+    T_KV("sysctl", sysctl, n_sysctl),
+    T_STR("cgroupsPath", 0, cgroups_path),
+    T_JSON("resources", resources_json),
+    T_STR("rootfsPropagation", 0, rootfs_propagation),
+    T_STRV("maskedPaths", F_ABSOLUTE, masked_paths),
+    T_STRV("readonlyPaths", F_ABSOLUTE, readonly_paths),
+    T_STR("mountLabel", 0, mount_label),
+    T_ARRAY("devices", devices, n_devices, device),
+    T_OBJECT("seccomp", seccomp, seccomp),
+    T_FLAT("timeOffsets", 0, NO_AUX, time_offsets),
+};
+SHAPE(lnx, S, check_linux);
+#undef S
+
+#define S struct spec_capabilities
+static const struct field capabilities_fields[] = {
+    T_STRV("bounding", 0, bounding),   T_STRV("effective", 0, effective), T_STRV("inheritable", 0, inheritable),
+    T_STRV("permitted", 0, permitted), T_STRV("ambient", 0, ambient),
+};
+SHAPE(capabilities, S, NULL);
+#undef S
+
+#define S struct spec_user
+static const struct field user_fields[] = {
+    T_U32("uid", F_REQUIRED, uid),
+    T_U32("gid", F_REQUIRED, gid),
+    T_U32_HAS("umask", umask, has_umask),
+    T_U32V("additionalGids", additional_gids, n_additional_gids),
+    T_STR("username", 0, username),
+};
+SHAPE(user, S, NULL);
+#undef S
+
+#define S struct spec_process
+static const struct field console_fields[] = {
+    T_U32("height", F_REQUIRED, console_height),
+    T_U32("width", F_REQUIRED, console_width),
+};
+SHAPE(console, S, NULL);
+
+static const struct field process_fields[] = {
+    T_STRV("args", F_REQUIRED | F_NONEMPTY, args),
+    T_STRV("env", 0, env),
+    T_STR("cwd", F_REQUIRED | F_ABSOLUTE, cwd),
+    T_BOOL("terminal", terminal),
+    T_FLAT("consoleSize", 0, TYPED(has_console_size, bool), console),
+    T_INLINE("user", F_REQUIRED, user, NO_AUX, user),
+    T_OBJECT("capabilities", capabilities, capabilities),
+    T_ARRAY("rlimits", rlimits, n_rlimits, rlimit),
+    T_BOOL("noNewPrivileges", no_new_privileges),
+    T_STR("apparmorProfile", 0, apparmor_profile),
+    T_STR("selinuxLabel", 0, selinux_label),
+    T_CUSTOM("oomScoreAdj", 0, oom_score_adj, TYPED(has_oom_score_adj, bool), read_oom_score_adj),
+};
+SHAPE(process, S, NULL);
+#undef S
+
+#define S struct urun_spec
+#define HOOK(key, kind) T_ARRAY(key, hooks[kind].hooks, hooks[kind].n, hook)
+static const struct field root_fields[] = {
+    T_STR("path", F_REQUIRED | F_NONEMPTY, root_path),
+    T_BOOL("readonly", root_readonly),
+};
+SHAPE(root, S, NULL);
+
+static const struct field hooks_fields[] = {
+    HOOK("prestart", SPEC_HOOK_PRESTART),
+    HOOK("createRuntime", SPEC_HOOK_CREATE_RUNTIME),
+    HOOK("createContainer", SPEC_HOOK_CREATE_CONTAINER),
+    HOOK("startContainer", SPEC_HOOK_START_CONTAINER),
+    HOOK("poststart", SPEC_HOOK_POSTSTART),
+    HOOK("poststop", SPEC_HOOK_POSTSTOP),
+};
+SHAPE(hooks, S, NULL);
+
+static const struct field spec_fields[] = {
+    T_STR("ociVersion", F_REQUIRED | F_NONEMPTY, oci_version),
+    T_FLAT("root", F_REQUIRED, NO_AUX, root),
+    T_OBJECT("process", process, process),
+    T_STR("hostname", 0, hostname),
+    T_STR("domainname", 0, domainname),
+    T_ARRAY("mounts", mounts, n_mounts, mount),
+    T_FLAT("hooks", 0, NO_AUX, hooks),
+    T_KV("annotations", annotations, n_annotations),
+    T_OBJECT("linux", linux_, lnx),
+};
+SHAPE(spec, S, NULL);
+#undef HOOK
+#undef S
+
+/* ---- entry points ---- */
 
 int spec_parse(const char *buf, size_t len, struct urun_spec **ret, struct urun_error *err)
 {
@@ -1000,11 +726,19 @@ int spec_parse(const char *buf, size_t len, struct urun_spec **ret, struct urun_
     s = calloc(1, sizeof(*s));
     if (!s)
         return oom(err);
-    r = parse_top(root, s, err);
+    r = parse_obj(root, "", s, &spec_shape, err);
     if (r < 0)
         return r;
     *ret = TAKE_PTR(s);
     return 0;
+}
+
+void spec_free(struct urun_spec *s)
+{
+    if (!s)
+        return;
+    free_obj(s, &spec_shape);
+    free(s);
 }
 
 /* ---- names and lookups ---- */

@@ -234,7 +234,7 @@ static int on_start(struct builder *b, enum ynode_kind kind, const yaml_char_t *
     if (wants_key(b))
         return builder_fail(b, true, "map keys must be scalars");
     if (b->depth == SPEC_MAX_DEPTH)
-        return builder_fail(b, false, "nesting deeper than %d levels", SPEC_MAX_DEPTH);
+        return builder_fail(b, true, "nesting deeper than %d levels", SPEC_MAX_DEPTH);
     r = count_node(b);
     if (r < 0)
         return r;
@@ -557,9 +557,58 @@ static int expected(const struct ynode *n, const char *path, const char *what, s
     return urun_error_set(err, 0, "%s: expected %s", path, what);
 }
 
+/* YAML 1.2 core schema numbers: [-+]?[0-9]+, 0o[0-7]+, 0x[0-9a-fA-F]+, .inf/.nan, and
+ * [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?.  Every JSON number is one. */
+static bool core_number(const char *s)
+{
+    const char *dec = "0123456789";
+    size_t whole, frac = 0;
+
+    if (!strcmp(s, ".nan") || !strcmp(s, ".NaN") || !strcmp(s, ".NAN"))
+        return true;
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'o')) {
+        size_t k = strspn(s + 2, s[1] == 'x' ? "0123456789abcdefABCDEF" : "01234567");
+        return k && !s[2 + k];
+    }
+    s += *s == '-' || *s == '+';
+    if (!strcmp(s, ".inf") || !strcmp(s, ".Inf") || !strcmp(s, ".INF"))
+        return true;
+    whole = strspn(s, dec);
+    s += whole;
+    if (*s == '.') {
+        frac = strspn(++s, dec);
+        s += frac;
+    }
+    if (!whole && !frac)
+        return false;
+    if (*s == 'e' || *s == 'E') {
+        s += 1 + (s[1] == '-' || s[1] == '+');
+        if (!strspn(s, dec))
+            return false;
+        s += strspn(s, dec);
+    }
+    return *s == '\0';
+}
+
+/* A plain scalar that the core schema reads as null, a boolean or a number is not a string:
+ * JSON's 1 and true are refused where a string is expected, as a JSON decoder would. */
+static bool plain_non_string(const struct ynode *n)
+{
+    static const char *const bools[] = { "true", "True", "TRUE", "false", "False", "FALSE" };
+
+    if (!n->plain)
+        return false;
+    if (ynode_is_null(n) || core_number(n->scalar))
+        return true;
+    for (size_t i = 0; i < ARRAY_SIZE(bools); i++)
+        if (!strcmp(n->scalar, bools[i]))
+            return true;
+    return false;
+}
+
 int ynode_string(const struct ynode *n, const char *path, const char **ret, struct urun_error *err)
 {
-    if (!n || n->kind != YNODE_SCALAR || ynode_is_null(n))
+    if (!n || n->kind != YNODE_SCALAR || plain_non_string(n))
         return expected(n, path, "a string", err);
     *ret = n->scalar;
     return 0;
@@ -606,8 +655,8 @@ static int read_integer(const struct ynode *n, const char *path, bool *neg, uint
 
 int ynode_u64(const struct ynode *n, const char *path, uint64_t *ret, struct urun_error *err)
 {
-    uint64_t v;
-    bool neg;
+    uint64_t v = 0;
+    bool neg = false;
     int r = read_integer(n, path, &neg, &v, err);
 
     if (r < 0)
@@ -620,8 +669,8 @@ int ynode_u64(const struct ynode *n, const char *path, uint64_t *ret, struct uru
 
 int ynode_i64(const struct ynode *n, const char *path, int64_t *ret, struct urun_error *err)
 {
-    uint64_t v;
-    bool neg;
+    uint64_t v = 0;
+    bool neg = false;
     int r = read_integer(n, path, &neg, &v, err);
 
     if (r < 0)
@@ -634,7 +683,7 @@ int ynode_i64(const struct ynode *n, const char *path, int64_t *ret, struct urun
 
 int ynode_u32(const struct ynode *n, const char *path, uint32_t *ret, struct urun_error *err)
 {
-    uint64_t v;
+    uint64_t v = 0;
     int r = ynode_u64(n, path, &v, err);
 
     if (r < 0)
@@ -642,5 +691,115 @@ int ynode_u32(const struct ynode *n, const char *path, uint32_t *ret, struct uru
     if (v > UINT32_MAX)
         return urun_error_set(err, 0, "%s: value out of range", path);
     *ret = (uint32_t)v;
+    return 0;
+}
+
+/* ---- writing JSON ---- */
+
+struct sbuf {
+    char *p;
+    size_t len, cap;
+    bool oom;
+};
+
+static void sb_put(struct sbuf *b, const char *s, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = (b->len + n + 1) * 2;
+        char *p = realloc(b->p, cap);
+        if (!p) {
+            b->oom = true;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+static bool is_json_number(const char *s)
+{
+    const char *digits = "0123456789";
+
+    s += *s == '-';
+    if (*s == '0')
+        s++;
+    else if (*s >= '1' && *s <= '9')
+        s += strspn(s, digits);
+    else
+        return false;
+    if (*s == '.') {
+        if (strspn(s + 1, digits) == 0)
+            return false;
+        s += 1 + strspn(s + 1, digits);
+    }
+    if (*s == 'e' || *s == 'E') {
+        s += (s[1] == '+' || s[1] == '-') ? 2 : 1;
+        if (strspn(s, digits) == 0)
+            return false;
+        s += strspn(s, digits);
+    }
+    return *s == '\0';
+}
+
+static void sb_string(struct sbuf *b, const char *s)
+{
+    sb_put(b, "\"", 1);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        char esc[8] = { '\\', (char)c };
+
+        if (c == '"' || c == '\\')
+            sb_put(b, esc, 2);
+        else if (c < 0x20)
+            sb_put(b, esc, (size_t)snprintf(esc, sizeof(esc), "\\u%04x", c));
+        else
+            sb_put(b, s, 1);
+    }
+    sb_put(b, "\"", 1);
+}
+
+/* A plain scalar that JSON would read as null, a boolean or a number is written bare, anything else
+ * as a string.  Recursion is bounded by SPEC_MAX_DEPTH, enforced when the tree was built. */
+static void sb_node(struct sbuf *b, const struct ynode *n)
+{
+    bool map = n->kind == YNODE_MAP;
+
+    if (n->kind == YNODE_SCALAR) {
+        if (ynode_is_null(n))
+            sb_put(b, "null", 4);
+        else if (n->plain && (!strcmp(n->scalar, "true") || !strcmp(n->scalar, "false") || is_json_number(n->scalar)))
+            sb_put(b, n->scalar, n->len);
+        else
+            sb_string(b, n->scalar);
+        return;
+    }
+    sb_put(b, map ? "{" : "[", 1);
+    for (size_t i = 0; i < n->n; i++) {
+        if (i)
+            sb_put(b, ",", 1);
+        if (map) {
+            sb_string(b, n->pairs[i].key);
+            sb_put(b, ":", 1);
+        }
+        sb_node(b, map ? n->pairs[i].value : n->items[i]);
+    }
+    sb_put(b, map ? "}" : "]", 1);
+}
+
+int ynode_to_json(const struct ynode *n, char **ret, struct urun_error *err)
+{
+    struct sbuf b = { 0 };
+
+    sb_node(&b, n);
+    if (b.oom) {
+        free(b.p);
+        return oom(err);
+    }
+    *ret = b.p;
     return 0;
 }

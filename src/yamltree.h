@@ -51,9 +51,17 @@ const struct ynode *ynode_get(const struct ynode *n, const char *key);
 bool ynode_is_null(const struct ynode *n);
 
 /* Typed reads.  Each returns 0, or a negative value with err set to "<path>: expected ...".
- * `path` is the field path used in messages. */
+ * `path` is the field path used in messages.
+ * ynode_string takes any quoted scalar, and a plain one unless YAML's core schema reads it as null, a
+ * boolean or a number (so JSON's 1 or true is not a string; YAML's 1.2.0 or /bin/sh is).
+ * ynode_bool takes plain true/false only; the integer readers plain decimal digits only, without
+ * leading zeros (is 0022 octal or decimal?).  An absent node (NULL) gives "<path>: required". */
 int ynode_string(const struct ynode *n, const char *path, const char **ret, struct urun_error *err);
 int ynode_bool(const struct ynode *n, const char *path, bool *ret, struct urun_error *err);
 int ynode_u64(const struct ynode *n, const char *path, uint64_t *ret, struct urun_error *err);
 int ynode_i64(const struct ynode *n, const char *path, int64_t *ret, struct urun_error *err);
 int ynode_u32(const struct ynode *n, const char *path, uint32_t *ret, struct urun_error *err);
+
+/* n as compact JSON in a new string: a plain scalar that JSON reads as null, a boolean or a number is
+ * written bare, every other scalar as a string.  Returns 0, or -ENOMEM. */
+int ynode_to_json(const struct ynode *n, char **ret, struct urun_error *err);
