@@ -59,6 +59,25 @@ static int plan_namespaces(const struct urun_spec *s, int rootless, unsigned lon
     return 0;
 }
 
+/* Settings urun parses but does not apply yet: never ignored in silence. */
+static void warn_unapplied(const struct urun_spec *s)
+{
+    const struct spec_linux *lx = s->linux_;
+    bool hooks = false;
+    for (int k = 0; k < SPEC_HOOK__MAX; k++)
+        hooks = hooks || s->hooks[k].n > 0;
+    if (hooks)
+        log_warning("hooks are not run yet: this container runs without them");
+    if (lx && lx->seccomp)
+        log_warning("linux.seccomp is not applied yet: this container runs without a seccomp filter");
+    if (lx && lx->n_sysctl)
+        log_warning("linux.sysctl is not applied yet");
+    if (lx && lx->resources_json)
+        log_warning("linux.resources is not applied: urun makes no cgroup for the container yet");
+    if (s->process->apparmor_profile || s->process->selinux_label || (lx && lx->mount_label))
+        log_warning("process.apparmorProfile/selinuxLabel and linux.mountLabel are ignored: urun sets no LSM labels");
+}
+
 static int check_process(const struct urun_spec *s, const struct container_create_opts *o, struct urun_error *err)
 {
     if (s->process->terminal)
@@ -174,6 +193,8 @@ int container_create(const struct state_root *root, const struct container_creat
     r = bundle_load(o->bundle, &b, err);
     if (r >= 0)
         r = check_process(b.spec, o, err);
+    if (r >= 0)
+        warn_unapplied(b.spec);
     if (r >= 0)
         r = plan_namespaces(b.spec, o->rootless, &flags, err);
     if (r >= 0 && (flags & CLONE_NEWUSER))
