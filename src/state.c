@@ -226,7 +226,11 @@ int state_container_create(const struct state_root *r, const char *id, int *ret_
         return k;
     if (mkdirat(r->fd, id, 0700) < 0) {
         if (errno == EEXIST)
-            return urun_error_set(err, EEXIST, "container ID already exists");
+            {
+            /* No strerror suffix: the sentence says it all (runc's wording). */
+            urun_error_set(err, 0, "container %s already exists", id);
+            return -EEXIST;
+        }
         return urun_error_errno(err, "create container directory %s/%s", r->path, id);
     }
     fd = openat(r->fd, id, DIR_OPEN_FLAGS);
@@ -259,7 +263,10 @@ int state_container_open(const struct state_root *r, const char *id, int lock, i
     fd = openat(r->fd, id, DIR_OPEN_FLAGS);
     if (fd < 0) {
         if (errno == ENOENT || errno == ENOTDIR)
-            return urun_error_set(err, ENOENT, "container ID does not exist");
+            {
+            urun_error_set(err, 0, "container %s does not exist", id);
+            return -ENOENT;
+        }
         return urun_error_errno(err, "open container directory %s/%s", r->path, id);
     }
     if (lock) {
@@ -270,8 +277,10 @@ int state_container_open(const struct state_root *r, const char *id, int lock, i
     if (fstat(fd, &st) < 0)
         return urun_error_errno(err, "stat container directory %s/%s", r->path, id);
     /* Removed by `delete` while we waited for the lock: the directory we hold is gone. */
-    if (st.st_nlink == 0)
-        return urun_error_set(err, ENOENT, "container ID does not exist");
+    if (st.st_nlink == 0) {
+        urun_error_set(err, 0, "container %s does not exist", id);
+        return -ENOENT;
+    }
     *ret_dirfd = TAKE_FD(fd);
     return 0;
 }
@@ -507,7 +516,7 @@ static int read_pid(const struct ynode *root, const char *key, pid_t *ret, struc
     if (k < 0)
         return k;
     if (v < 0 || v > INT_MAX)
-        return urun_error_set(err, ERANGE, "%s: %lld is not a pid", key, (long long)v);
+        return urun_error_set(err, 0, "%s: %lld is not a pid", key, (long long)v);
     *ret = (pid_t)v;
     return 0;
 }
@@ -544,28 +553,53 @@ static int read_annotations(const struct ynode *root, struct urun_state *st, str
     return 0;
 }
 
+static int read_strings(const struct ynode *root, struct urun_state *st, struct urun_error *err)
+{
+    int k = read_str(root, "id", &st->id, err);
+
+    if (k >= 0 && !st->id)
+        k = urun_error_set(err, 0, "id: expected a string");
+    if (k >= 0)
+        k = read_str(root, "bundle", &st->bundle, err);
+    if (k >= 0)
+        k = read_str(root, "rootfs", &st->rootfs, err);
+    if (k >= 0)
+        k = read_str(root, "created", &st->created, err);
+    return k;
+}
+
+static int read_numbers(const struct ynode *root, struct urun_state *st, struct urun_error *err)
+{
+    const struct ynode *owner = ynode_get(root, "owner");
+    uint32_t uid = 0;
+    int k = read_pid(root, "pid", &st->pid, err);
+
+    if (k >= 0)
+        k = read_u64(root, "start_time", &st->start_time, err);
+    if (k >= 0 && owner)
+        k = ynode_u32(owner, "owner", &uid, err);
+    if (k >= 0)
+        k = read_pid(root, "helper_pid", &st->helper_pid, err);
+    if (k >= 0)
+        k = read_u64(root, "helper_start_time", &st->helper_start_time, err);
+    st->owner = (uid_t)uid;
+    return k;
+}
+
 static int state_from_tree(const struct ynode *root, struct urun_state *st, struct urun_error *err)
 {
-    uint64_t owner = 0;
     int k;
 
     if (root->kind != YNODE_MAP)
         return urun_error_set(err, 0, "expected an object");
     if (!ynode_get(root, "id") || !ynode_get(root, "pid"))
         return urun_error_set(err, 0, "missing \"%s\"", ynode_get(root, "id") ? "pid" : "id");
-    if ((k = read_str(root, "id", &st->id, err)) < 0 || (k = read_str(root, "bundle", &st->bundle, err)) < 0 ||
-        (k = read_str(root, "rootfs", &st->rootfs, err)) < 0 || (k = read_str(root, "created", &st->created, err)) < 0 ||
-        (k = read_pid(root, "pid", &st->pid, err)) < 0 || (k = read_u64(root, "start_time", &st->start_time, err)) < 0 ||
-        (k = read_u64(root, "owner", &owner, err)) < 0 || (k = read_pid(root, "helper_pid", &st->helper_pid, err)) < 0 ||
-        (k = read_u64(root, "helper_start_time", &st->helper_start_time, err)) < 0 ||
-        (k = read_annotations(root, st, err)) < 0)
-        return k;
-    if (!st->id)
-        return urun_error_set(err, 0, "id: expected a string");
-    if (owner > UINT32_MAX - 1)
-        return urun_error_set(err, ERANGE, "owner: %llu is not a uid", (unsigned long long)owner);
-    st->owner = (uid_t)owner;
-    return 0;
+    k = read_strings(root, st, err);
+    if (k >= 0)
+        k = read_numbers(root, st, err);
+    if (k >= 0)
+        k = read_annotations(root, st, err);
+    return k;
 }
 
 int state_read(int dirfd, struct urun_state **ret, struct urun_error *err)

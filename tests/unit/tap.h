@@ -1,6 +1,7 @@
 /* Minimal TAP producer for urun's C unit tests (run by meson with protocol: 'tap'). */
 #pragma once
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -8,8 +9,9 @@ static int tap_n, tap_failed;
 
 #define TAP_OK(cond, ...)                                                   \
     do {                                                                    \
+        bool _tap_ok = (cond);                                              \
         tap_n++;                                                            \
-        if (cond) {                                                         \
+        if (_tap_ok) {                                                      \
             printf("ok %d - ", tap_n);                                      \
         } else {                                                            \
             tap_failed++;                                                   \
@@ -17,7 +19,7 @@ static int tap_n, tap_failed;
         }                                                                   \
         printf(__VA_ARGS__);                                                \
         printf("\n");                                                       \
-        if (!(cond))                                                        \
+        if (!_tap_ok)                                                       \
             printf("#   failed at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
     } while (0)
 
