@@ -1,14 +1,17 @@
 /* Implementation of idmap.h.  This module decides and writes maps; it never reads or changes the
- * container's filesystem. */
+ * container's filesystem, and it runs the helpers with an argv array, never through a shell. */
 #include "idmap.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdbool.h>
+#include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "util.h"
 
 void idmap_format(const struct idmap_range *r, size_t n, char *buf, size_t size)
@@ -19,47 +22,161 @@ void idmap_format(const struct idmap_range *r, size_t n, char *buf, size_t size)
         used += (size_t)snprintf(buf + used, size - used, "%u %u %u\n", r[i].container_id, r[i].host_id, r[i].size);
 }
 
-static int copy_ranges(const struct spec_id_mapping *in, size_t n, const char *field, struct idmap_range *out,
-                       size_t *ret_n, struct urun_error *err)
+bool idmap_maps(const struct idmap_range *r, size_t n, uint32_t id)
 {
-    if (n > 340)
-        return urun_error_set(err, 0, "linux.%s: %zu ranges, the kernel allows at most 340", field, n);
     for (size_t i = 0; i < n; i++)
-        out[i] = (struct idmap_range){in[i].container_id, in[i].host_id, in[i].size};
-    *ret_n = n;
+        if (id >= r[i].container_id && (uint64_t)id < (uint64_t)r[i].container_id + r[i].size)
+            return true;
+    return false;
+}
+
+static void find_helper(const char *name, char *out, size_t size)
+{
+    static const char *const dirs[] = {"/usr/bin", "/usr/sbin", "/bin", "/sbin", "/usr/local/bin"};
+    out[0] = '\0';
+    for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+        snprintf(out, size, "%s/%s", dirs[i], name);
+        if (access(out, X_OK) == 0)
+            return;
+    }
+    out[0] = '\0';
+}
+
+int idmap_user_load(struct idmap_user *u, struct urun_error *err)
+{
+    struct passwd pw, *res = NULL;
+    char buf[4096];
+    int r;
+
+    memset(u, 0, sizeof(*u));
+    u->uid = geteuid();
+    u->gid = getegid();
+    if (getpwuid_r(u->uid, &pw, buf, sizeof(buf), &res) == 0 && res)
+        snprintf(u->name, sizeof(u->name), "%s", res->pw_name);
+    else
+        snprintf(u->name, sizeof(u->name), "%u", (unsigned)u->uid);
+    u->subuid_path = secure_getenv("URUN_SUBUID_FILE");
+    u->subgid_path = secure_getenv("URUN_SUBGID_FILE");
+    if (!u->subuid_path)
+        u->subuid_path = "/etc/subuid";
+    if (!u->subgid_path)
+        u->subgid_path = "/etc/subgid";
+    r = subid_read(u->subuid_path, u->name, u->uid, &u->subuid, err);
+    if (r >= 0)
+        r = subid_read(u->subgid_path, u->name, u->uid, &u->subgid, err);
+    if (r < 0)
+        return r;
+    find_helper("newuidmap", u->newuidmap, sizeof(u->newuidmap));
+    find_helper("newgidmap", u->newgidmap, sizeof(u->newgidmap));
     return 0;
 }
 
-static bool only_own_id(const struct idmap_range *r, size_t n, uint32_t own)
+void idmap_plan_own(const struct idmap_user *u, struct idmap *ret)
+{
+    memset(ret, 0, sizeof(*ret));
+    ret->uid[0] = (struct idmap_range){0, u->uid, 1};
+    ret->gid[0] = (struct idmap_range){0, u->gid, 1};
+    ret->n_uid = ret->n_gid = 1;
+}
+
+/* container 0 -> own, then the subordinate ranges back to back from container ID 1. */
+static void plan_default_one(uint32_t own, const struct subid_ranges *s, struct idmap_range *out, size_t *ret_n)
+{
+    uint64_t next = 1;
+    size_t n = 0;
+    out[n++] = (struct idmap_range){0, own, 1};
+    for (size_t i = 0; i < s->n && n < IDMAP_MAX_LINES; i++) {
+        uint64_t size = s->r[i].count;
+        if (next > UINT32_MAX)
+            break;
+        if (next + size - 1 > UINT32_MAX)
+            size = (uint64_t)UINT32_MAX - next + 1;
+        out[n++] = (struct idmap_range){(uint32_t)next, s->r[i].start, (uint32_t)size};
+        next += size;
+    }
+    *ret_n = n;
+}
+
+static bool only_own(const struct idmap_range *r, size_t n, uint32_t own)
 {
     return n == 1 && r[0].size == 1 && r[0].host_id == own;
 }
 
-int idmap_plan(const struct spec_linux *lx, uid_t uid, gid_t gid, struct idmap *ret, struct urun_error *err)
+/* Each host range must be the caller's own ID or lie inside one delegated range. */
+static int check_delegated(const struct spec_id_mapping *m, size_t n, uint32_t own, const struct subid_ranges *s,
+                           const char *field, const char *user, const char *file, struct urun_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint64_t first = m[i].host_id, last = first + m[i].size - 1;
+        bool ok = m[i].size == 1 && first == own;
+        for (size_t k = 0; !ok && k < s->n; k++)
+            ok = first >= s->r[k].start && last <= (uint64_t)s->r[k].start + s->r[k].count - 1;
+        if (!ok)
+            return urun_error_set(err, 0, "linux.%s[%zu]: host IDs %llu-%llu are not delegated to %s in %s", field, i,
+                                  (unsigned long long)first, (unsigned long long)last, user, file);
+    }
+    return 0;
+}
+
+static void copy_spec(const struct spec_id_mapping *in, size_t n, struct idmap_range *out)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = (struct idmap_range){in[i].container_id, in[i].host_id, in[i].size};
+}
+
+static int plan_explicit(const struct spec_linux *lx, const struct idmap_user *u, struct idmap *ret,
+                         struct urun_error *err)
 {
     int r;
 
-    memset(ret, 0, sizeof(*ret));
-    if (!lx || (lx->n_uid_mappings == 0 && lx->n_gid_mappings == 0)) {
-        ret->uid[0] = (struct idmap_range){0, uid, 1};
-        ret->gid[0] = (struct idmap_range){0, gid, 1};
-        ret->n_uid = ret->n_gid = 1;
-        return 0;
-    }
     if (lx->n_uid_mappings == 0 || lx->n_gid_mappings == 0)
         return urun_error_set(err, 0, "linux.%s: required when linux.%s is given",
                               lx->n_uid_mappings ? "gidMappings" : "uidMappings",
                               lx->n_uid_mappings ? "uidMappings" : "gidMappings");
-    r = copy_ranges(lx->uid_mappings, lx->n_uid_mappings, "uidMappings", ret->uid, &ret->n_uid, err);
+    if (lx->n_uid_mappings > IDMAP_MAX_LINES || lx->n_gid_mappings > IDMAP_MAX_LINES)
+        return urun_error_set(err, 0, "linux.uidMappings/gidMappings: at most %d ranges each", IDMAP_MAX_LINES);
+    copy_spec(lx->uid_mappings, lx->n_uid_mappings, ret->uid);
+    copy_spec(lx->gid_mappings, lx->n_gid_mappings, ret->gid);
+    ret->n_uid = lx->n_uid_mappings;
+    ret->n_gid = lx->n_gid_mappings;
+    if (u->uid == 0)
+        return 0; /* real root may write any map */
+    r = check_delegated(lx->uid_mappings, lx->n_uid_mappings, u->uid, &u->subuid, "uidMappings", u->name,
+                        u->subuid_path, err);
     if (r >= 0)
-        r = copy_ranges(lx->gid_mappings, lx->n_gid_mappings, "gidMappings", ret->gid, &ret->n_gid, err);
+        r = check_delegated(lx->gid_mappings, lx->n_gid_mappings, u->gid, &u->subgid, "gidMappings", u->name,
+                            u->subgid_path, err);
     if (r < 0)
         return r;
-    if (geteuid() != 0 && (!only_own_id(ret->uid, ret->n_uid, uid) || !only_own_id(ret->gid, ret->n_gid, gid)))
-        return urun_error_set(err, 0,
-                              "linux.uidMappings/gidMappings: an unprivileged user can map only its own ID "
-                              "(%u/%u) with size 1; subordinate ranges are not supported yet",
-                              uid, gid);
+    if ((!only_own(ret->uid, ret->n_uid, u->uid) && !u->newuidmap[0]) ||
+        (!only_own(ret->gid, ret->n_gid, u->gid) && !u->newgidmap[0]))
+        return urun_error_set(err, 0, "linux.uidMappings/gidMappings: mapping subordinate IDs needs newuidmap and "
+                              "newgidmap, which are not installed (Debian package: uidmap)");
+    return 0;
+}
+
+int idmap_plan(const struct spec_linux *lx, const struct idmap_user *u, struct idmap *ret, char *ret_warning,
+               size_t warning_size, struct urun_error *err)
+{
+    memset(ret, 0, sizeof(*ret));
+    ret_warning[0] = '\0';
+    if (lx && (lx->n_uid_mappings || lx->n_gid_mappings))
+        return plan_explicit(lx, u, ret, err);
+    if (u->uid != 0 && (!u->newuidmap[0] || !u->newgidmap[0])) {
+        snprintf(ret_warning, warning_size, "newuidmap/newgidmap are not installed (Debian package: uidmap): "
+                 "mapping only your own ID into the container");
+        idmap_plan_own(u, ret);
+        return 0;
+    }
+    if (u->uid != 0 && (u->subuid.n == 0 || u->subgid.n == 0)) {
+        snprintf(ret_warning, warning_size, "no subordinate IDs for %s in %s: mapping only your own ID into the "
+                 "container (an administrator can add a line \"%s:100000:65536\" to /etc/subuid and /etc/subgid)",
+                 u->name, u->subuid.n == 0 ? u->subuid_path : u->subgid_path, u->name);
+        idmap_plan_own(u, ret);
+        return 0;
+    }
+    plan_default_one(u->uid, &u->subuid, ret->uid, &ret->n_uid);
+    plan_default_one(u->gid, &u->subgid, ret->gid, &ret->n_gid);
     return 0;
 }
 
@@ -67,25 +184,92 @@ static int write_proc(pid_t pid, const char *file, const char *data, struct urun
 {
     char path[64];
     snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-    int r = write_file_str(path, data, err);
-    return r < 0 ? urun_error_wrap(err, r, "write %s", file) : 0;
+    return write_file_str(path, data, err);
 }
 
-int idmap_write(pid_t pid, const struct idmap *m, struct urun_error *err)
+/* Run newuidmap/newgidmap PID C H S ... and return its stderr in the error when it fails. */
+static int run_helper(const char *helper, pid_t pid, const struct idmap_range *r, size_t n, struct urun_error *err)
 {
-    char buf[340 * 36];
+    char *argv[2 + 3 * IDMAP_MAX_LINES + 1];
+    char nums[1 + 3 * IDMAP_MAX_LINES][12];
+    char out[1024];
+    int pipefd[2], status, k = 0;
+    size_t len = 0;
+    pid_t child;
+
+    snprintf(nums[0], sizeof(nums[0]), "%d", (int)pid);
+    argv[k++] = (char *)helper;
+    argv[k++] = nums[0];
+    for (size_t i = 0; i < n; i++) {
+        uint32_t v[3] = {r[i].container_id, r[i].host_id, r[i].size};
+        for (int j = 0; j < 3; j++) {
+            snprintf(nums[1 + 3 * i + j], sizeof(nums[0]), "%u", v[j]);
+            argv[k++] = nums[1 + 3 * i + j];
+        }
+    }
+    argv[k] = NULL;
+    if (pipe2(pipefd, O_CLOEXEC) < 0)
+        return urun_error_errno(err, "run %s: pipe", helper);
+    child = fork();
+    if (child < 0) {
+        close(pipefd[0]);
+        close(pipefd[1]);
+        return urun_error_errno(err, "run %s: fork", helper);
+    }
+    if (child == 0) {
+        /* stdout and stderr both to the pipe; no environment: the helper is setuid. */
+        dup2(pipefd[1], STDOUT_FILENO);
+        dup2(pipefd[1], STDERR_FILENO);
+        execve(helper, argv, (char *[]){NULL});
+        _exit(127);
+    }
+    close(pipefd[1]);
+    for (ssize_t got; len < sizeof(out) - 1 && (got = read(pipefd[0], out + len, sizeof(out) - 1 - len)) != 0;) {
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            break;
+        len += (size_t)got;
+    }
+    close(pipefd[0]);
+    out[len] = '\0';
+    while (len && (out[len - 1] == '\n' || out[len - 1] == ' '))
+        out[--len] = '\0';
+    for (char *p = out; *p; p++)
+        if (*p == '\n')
+            *p = ' ';
+    while (waitpid(child, &status, 0) < 0)
+        if (errno != EINTR)
+            return urun_error_errno(err, "run %s: wait", helper);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return urun_error_set(err, 0, "%s failed (exit status %d)%s%s", helper,
+                              WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), len ? ": " : "", out);
+    return 0;
+}
+
+int idmap_write(pid_t pid, const struct idmap *m, const struct idmap_user *u, struct urun_error *err)
+{
+    char buf[IDMAP_MAX_LINES * 36];
+    bool own_uid = u->uid == 0 || only_own(m->uid, m->n_uid, u->uid);
+    bool own_gid = u->uid == 0 || only_own(m->gid, m->n_gid, u->gid);
     int r;
 
-    idmap_format(m->uid, m->n_uid, buf, sizeof(buf));
-    r = write_proc(pid, "uid_map", buf, err);
-    if (r < 0)
-        return r;
-    /* An unprivileged gid_map write needs setgroups denied first (user_namespaces(7)). */
-    if (geteuid() != 0) {
-        r = write_proc(pid, "setgroups", "deny", err);
-        if (r < 0)
-            return r;
+    if (own_uid) {
+        idmap_format(m->uid, m->n_uid, buf, sizeof(buf));
+        r = write_proc(pid, "uid_map", buf, err);
+    } else {
+        r = run_helper(u->newuidmap, pid, m->uid, m->n_uid, err);
     }
-    idmap_format(m->gid, m->n_gid, buf, sizeof(buf));
-    return write_proc(pid, "gid_map", buf, err);
+    if (r < 0)
+        return urun_error_wrap(err, r, "write uid map");
+    if (own_gid) {
+        /* An unprivileged gid_map write needs setgroups denied first (user_namespaces(7)). */
+        if (u->uid != 0 && (r = write_proc(pid, "setgroups", "deny", err)) < 0)
+            return urun_error_wrap(err, r, "write gid map");
+        idmap_format(m->gid, m->n_gid, buf, sizeof(buf));
+        r = write_proc(pid, "gid_map", buf, err);
+    } else {
+        r = run_helper(u->newgidmap, pid, m->gid, m->n_gid, err);
+    }
+    return r < 0 ? urun_error_wrap(err, r, "write gid map") : 0;
 }

@@ -1,14 +1,19 @@
 /* User-namespace ID maps: choosing them for a container and writing them for a new process.
- * The caller's own ID is written directly (user_namespaces(7): an unprivileged process may map
- * its own ID after denying setgroups); anything wider goes through newuidmap/newgidmap. */
+ * The caller's own ID alone is written directly (user_namespaces(7): an unprivileged process may
+ * map its own ID once setgroups is denied); anything wider goes through the system's setuid
+ * newuidmap/newgidmap helpers, which check /etc/subuid and /etc/subgid themselves. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include "error.h"
 #include "spec.h"
+#include "subid.h"
+
+#define IDMAP_MAX_LINES 340 /* per map, since Linux 4.15 */
 
 struct idmap_range {
     uint32_t container_id;
@@ -17,18 +22,42 @@ struct idmap_range {
 };
 
 struct idmap {
-    struct idmap_range uid[340]; /* the kernel allows 340 lines per map */
+    struct idmap_range uid[IDMAP_MAX_LINES];
     size_t n_uid;
-    struct idmap_range gid[340];
+    struct idmap_range gid[IDMAP_MAX_LINES];
     size_t n_gid;
 };
 
-/* The maps for a new user namespace: the spec's, or by default container root -> the caller.
- * Checks that the spec's maps are ones the caller may write. */
-int idmap_plan(const struct spec_linux *lx, uid_t uid, gid_t gid, struct idmap *ret, struct urun_error *err);
+/* Who is asking, and what they were delegated. */
+struct idmap_user {
+    uid_t uid;
+    gid_t gid;
+    char name[256]; /* login name; the UID as text when NSS knows none (e.g. LDAP without nss) */
+    const char *subuid_path, *subgid_path;
+    struct subid_ranges subuid, subgid;
+    char newuidmap[256], newgidmap[256]; /* "" when not installed */
+};
 
-/* Write pid's uid_map, setgroups and gid_map. */
-int idmap_write(pid_t pid, const struct idmap *m, struct urun_error *err);
+/* Fill u for the calling user: IDs, name, subordinate ranges (paths from $URUN_SUBUID_FILE and
+ * $URUN_SUBGID_FILE, for tests, else /etc/subuid and /etc/subgid) and the helpers' paths. */
+int idmap_user_load(struct idmap_user *u, struct urun_error *err);
+
+/* The maps for a new user namespace, pure:
+ * - the spec's own maps (lx->uidMappings/gidMappings), each host range checked to be the caller's
+ *   own ID or inside one of the caller's subordinate ranges;
+ * - or, with no maps in the spec, the default: container 0 -> the caller, 1..N -> the subordinate
+ *   ranges in file order.  Without ranges or helpers the default falls back to the caller's own ID
+ *   and *ret_warning explains why (empty string otherwise). */
+int idmap_plan(const struct spec_linux *lx, const struct idmap_user *u, struct idmap *ret, char *ret_warning,
+               size_t warning_size, struct urun_error *err);
+/* Only container root -> the caller: for a user namespace urun adds on its own. */
+void idmap_plan_own(const struct idmap_user *u, struct idmap *ret);
+
+/* Write pid's uid_map, setgroups and gid_map: directly for the caller's own ID, else via the helpers. */
+int idmap_write(pid_t pid, const struct idmap *m, const struct idmap_user *u, struct urun_error *err);
+
+/* Whether container ID `id` is inside one of the ranges. */
+bool idmap_maps(const struct idmap_range *r, size_t n, uint32_t id);
 
 /* "0 1000 1\n..." for one map, into buf. Pure. */
 void idmap_format(const struct idmap_range *r, size_t n, char *buf, size_t size);

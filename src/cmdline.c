@@ -107,6 +107,8 @@ int urun_cmdline_parse(int argc, char **argv, struct urun_cmdline *ret, struct u
             options_done = true;
             continue;
         }
+        if (!options_done && n > 0 && (cl.cmd->flags & CMD_ARGV_TAIL))
+            options_done = true;
         if (!options_done && a[0] == '-' && a[1]) {
             r = parse_one(cl.cmd->options, argc, argv, &i, &cl, err);
             if (r > 0) /* --help and the global flags are accepted after the command too */
@@ -120,6 +122,9 @@ int urun_cmdline_parse(int argc, char **argv, struct urun_cmdline *ret, struct u
         }
         pos[n++] = a;
     }
+    /* Dropped "--" or options leave stale pointers past the compacted tail: terminate it, so
+     * CMD_ARGV_TAIL commands can hand args to execvp as they are. */
+    pos[n] = NULL;
     cl.args = pos;
     cl.n_args = n;
 

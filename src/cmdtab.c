@@ -95,6 +95,9 @@ const struct urun_command urun_commands[] = {
      1, 1, CMD_TAKES_ID | CMD_NEEDS_ROOT, cmd_delete},
     {"list", "", "list containers", list_options, 0, 0, CMD_NEEDS_ROOT, cmd_list},
     {"spec", "", "write a config.json for a new bundle", spec_options, 0, 0, 0, cmd_spec},
+    {"unshare", "[--] <command> [args...]",
+     "run a command on the host in a user namespace with your default ID mapping (to remove or fix files "
+     "owned by subordinate IDs)", plain_options, 1, -1, CMD_ARGV_TAIL, cmd_unshare},
     {"completion", "<bash|zsh|fish>", "print a shell completion script", plain_options, 1, 1, CMD_HIDDEN,
      cmd_completion},
     {NULL, NULL, NULL, NULL, 0, 0, 0, NULL},

@@ -55,6 +55,7 @@ enum urun_cmd_flags {
     CMD_TAKES_ID = 1 << 0,    /* first positional argument is a container ID, validated before run */
     CMD_NEEDS_ROOT = 1 << 1,  /* opens the state root before run */
     CMD_HIDDEN = 1 << 2,      /* not listed in --help */
+    CMD_ARGV_TAIL = 1 << 3,   /* from the first positional argument on, everything is positional (a command line) */
 };
 
 struct urun_command {

@@ -92,6 +92,57 @@ static int check_process(const struct urun_spec *s, const struct container_creat
     return 0;
 }
 
+/* process.user must be inside the maps, or the init could not become it. */
+static int check_user_mapped(const struct spec_user *u, const struct idmap *m, struct urun_error *err)
+{
+    if (!idmap_maps(m->uid, m->n_uid, u->uid))
+        return urun_error_set(err, 0, "process.user.uid: %u is not mapped in the container's user namespace "
+                              "(see linux.uidMappings and /etc/subuid)", u->uid);
+    if (!idmap_maps(m->gid, m->n_gid, u->gid))
+        return urun_error_set(err, 0, "process.user.gid: %u is not mapped in the container's user namespace "
+                              "(see linux.gidMappings and /etc/subgid)", u->gid);
+    for (size_t i = 0; i < u->n_additional_gids; i++)
+        if (!idmap_maps(m->gid, m->n_gid, u->additional_gids[i]))
+            return urun_error_set(err, 0, "process.user.additionalGids[%zu]: %u is not mapped in the container's "
+                                  "user namespace", i, u->additional_gids[i]);
+    if (u->n_additional_gids && m->n_gid == 1 && m->gid[0].size == 1 && geteuid() != 0)
+        return urun_error_set(err, 0, "process.user.additionalGids: with only your own GID mapped the kernel "
+                              "denies setgroups; map subordinate GIDs (/etc/subgid) to use additional groups");
+    return 0;
+}
+
+int container_load_user(struct idmap_user *u, struct urun_error *err)
+{
+    int r = idmap_user_load(u, err);
+    if (r < 0)
+        return r;
+    for (size_t i = 0; i < u->subuid.n_warnings; i++)
+        log_warning("%s", u->subuid.warnings[i]);
+    for (size_t i = 0; i < u->subgid.n_warnings; i++)
+        log_warning("%s", u->subgid.warnings[i]);
+    return 0;
+}
+
+/* The maps: the spec's, or its default when it has a user namespace but no maps; only the caller's
+ * own ID when urun added the user namespace itself. */
+static int plan_maps(const struct urun_spec *s, struct idmap_user *user, struct idmap *maps, struct urun_error *err)
+{
+    char warning[512];
+    int r = container_load_user(user, err);
+    if (r < 0)
+        return r;
+    if (spec_find_namespace(s, SPEC_NS_USER)) {
+        r = idmap_plan(s->linux_, user, maps, warning, sizeof(warning), err);
+        if (r < 0)
+            return r;
+        if (warning[0])
+            log_warning("%s", warning);
+    } else {
+        idmap_plan_own(user, maps);
+    }
+    return check_user_mapped(&s->process->user, maps, err);
+}
+
 /* clone3 with the namespace flags; returns the pid (0 in the child) and a pidfd where possible. */
 static pid_t clone_init(unsigned long flags, int *ret_pidfd)
 {
@@ -135,15 +186,15 @@ static int write_pid_file(const char *path, pid_t pid, struct urun_error *err)
 
 /* The parent's half of create, once the init exists: maps, READY, state, pid file, GO. */
 static int finish_create(const struct container_create_opts *o, const struct urun_bundle *b, int dirfd,
-                         int sync_fd, pid_t pid, const struct idmap *maps, bool *ret_wrote_pid_file,
-                         struct urun_error *err)
+                         int sync_fd, pid_t pid, const struct idmap *maps, const struct idmap_user *user,
+                         bool *ret_wrote_pid_file, struct urun_error *err)
 {
     struct urun_state st = {0};
     char created[64], state_letter;
     int r;
 
     if (maps) {
-        r = idmap_write(pid, maps, err);
+        r = idmap_write(pid, maps, user, err);
         if (r < 0)
             return r;
         if (sync_send(sync_fd, SYNC_MAPS_DONE, NULL) < 0)
@@ -185,6 +236,7 @@ int container_create(const struct state_root *root, const struct container_creat
     _cleanup_close_ int dirfd = -1, fifo = -1, procfd = -1, pidfd = -1;
     int sv[2] = {-1, -1};
     struct idmap maps;
+    struct idmap_user user;
     unsigned long flags = 0;
     bool made_dir = false, wrote_pid_file = false;
     pid_t pid = -1;
@@ -198,7 +250,7 @@ int container_create(const struct state_root *root, const struct container_creat
     if (r >= 0)
         r = plan_namespaces(b.spec, o->rootless, &flags, err);
     if (r >= 0 && (flags & CLONE_NEWUSER))
-        r = idmap_plan(b.spec->linux_, geteuid(), getegid(), &maps, err);
+        r = plan_maps(b.spec, &user, &maps, err);
     if (r >= 0) {
         r = state_container_create(root, o->id, &dirfd, err);
         made_dir = r >= 0;
@@ -237,7 +289,8 @@ int container_create(const struct state_root *root, const struct container_creat
         init_main(&a);
     }
     closep(&sv[1]);
-    r = finish_create(o, &b, dirfd, sv[0], pid, (flags & CLONE_NEWUSER) ? &maps : NULL, &wrote_pid_file, err);
+    r = finish_create(o, &b, dirfd, sv[0], pid, (flags & CLONE_NEWUSER) ? &maps : NULL, &user, &wrote_pid_file,
+                      err);
     if (r < 0) {
         kill_and_reap(pid);
         if (wrote_pid_file)

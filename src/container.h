@@ -30,6 +30,10 @@ int container_start(const struct state_root *root, const char *id, struct urun_e
 int container_kill(const struct state_root *root, const char *id, int sig, bool all, struct urun_error *err);
 int container_delete(const struct state_root *root, const char *id, bool force, struct urun_error *err);
 
+struct idmap_user;
+/* idmap_user_load, plus the subuid/subgid lines it skipped written to the log as warnings. */
+int container_load_user(struct idmap_user *u, struct urun_error *err);
+
 /* Load a container's state and live status (CREATING when state.json is not written yet, with *ret NULL). */
 int container_load(const struct state_root *root, const char *id, int lock, int *ret_dirfd, struct urun_state **ret,
                    enum urun_status *ret_status, struct urun_error *err);

@@ -106,6 +106,18 @@ static bool in_list(char **list, cap_value_t v)
     return false;
 }
 
+/* Dropping from the bounding set needs CAP_SETPCAP in the effective set, which a change to a
+ * non-zero uid clears: so this runs before set_user (capabilities(7), "Effect of user ID changes"). */
+static int drop_bounding(const struct spec_capabilities *c, struct urun_error *err)
+{
+    cap_value_t last = (cap_value_t)cap_max_bits() - 1;
+    for (cap_value_t v = 0; v <= last; v++)
+        if (!in_list(c->bounding, v) && prctl(PR_CAPBSET_DROP, v, 0, 0, 0) < 0 && errno != EINVAL)
+            return urun_error_errno(err, "process.capabilities.bounding: drop %s", cap_to_name(v));
+    return 0;
+}
+
+/* After set_user: the permitted set survived thanks to PR_SET_KEEPCAPS; now make E/P/I exact. */
 static int apply_caps(const struct spec_capabilities *c, struct urun_error *err)
 {
     cap_value_t last = (cap_value_t)cap_max_bits() - 1;
@@ -115,10 +127,6 @@ static int apply_caps(const struct spec_capabilities *c, struct urun_error *err)
     if (!caps)
         return urun_error_errno(err, "cap_init");
     for (cap_value_t v = 0; v <= last; v++) {
-        if (!in_list(c->bounding, v) && prctl(PR_CAPBSET_DROP, v, 0, 0, 0) < 0 && errno != EINVAL) {
-            r = urun_error_errno(err, "process.capabilities.bounding: drop %s", cap_to_name(v));
-            goto out;
-        }
         cap_flag_t flags[] = {CAP_EFFECTIVE, CAP_PERMITTED, CAP_INHERITABLE};
         char **lists[] = {c->effective, c->permitted, c->inheritable};
         for (size_t f = 0; f < ARRAY_SIZE(flags); f++)
@@ -185,6 +193,8 @@ int process_finalize(const struct spec_process *p, int preserve_fds, struct urun
 {
     int r;
 
+    if (p->capabilities && (r = drop_bounding(p->capabilities, err)) < 0)
+        return r;
     if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
         return urun_error_errno(err, "keep capabilities");
     r = set_user(&p->user, err);

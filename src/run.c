@@ -16,7 +16,16 @@
 static const int forwarded[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH,
                                 SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU, SIGALRM, SIGPIPE};
 
-static int wait_forwarding(const struct container_created *c, const sigset_t *set, int *ret_exit)
+void run_block_signals(sigset_t *ret_set, sigset_t *ret_old)
+{
+    sigemptyset(ret_set);
+    sigaddset(ret_set, SIGCHLD);
+    for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
+        sigaddset(ret_set, forwarded[i]);
+    sigprocmask(SIG_BLOCK, ret_set, ret_old);
+}
+
+int run_wait_forwarding(pid_t pid, int pidfd, const sigset_t *set, int *ret_exit)
 {
     for (;;) {
         siginfo_t si;
@@ -27,13 +36,13 @@ static int wait_forwarding(const struct container_created *c, const sigset_t *se
             return -errno;
         }
         if (sig != SIGCHLD) {
-            log_debug("forwarding signal %d to the container", sig);
-            pidfd_signal(c->pidfd, c->pid, sig);
+            log_debug("forwarding signal %d to process %d", sig, (int)pid);
+            pidfd_signal(pidfd, pid, sig);
             continue;
         }
         int status;
-        pid_t p = waitpid(c->pid, &status, WNOHANG);
-        if (p == c->pid) {
+        pid_t p = waitpid(pid, &status, WNOHANG);
+        if (p == pid) {
             *ret_exit = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
             return 0;
         }
@@ -46,11 +55,7 @@ int container_run(const struct state_root *root, const struct run_opts *o, int *
     sigset_t set, old;
     int r;
 
-    sigemptyset(&set);
-    sigaddset(&set, SIGCHLD);
-    for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
-        sigaddset(&set, forwarded[i]);
-    sigprocmask(SIG_BLOCK, &set, &old);
+    run_block_signals(&set, &old);
 
     r = container_create(root, &o->create, &c, err);
     if (r < 0)
@@ -65,7 +70,7 @@ int container_run(const struct state_root *root, const struct run_opts *o, int *
         *ret_exit = 0;
         goto out;
     }
-    r = wait_forwarding(&c, &set, ret_exit);
+    r = run_wait_forwarding(c.pid, c.pidfd, &set, ret_exit);
     if (r < 0) {
         r = urun_error_set(err, -r, "wait for container %s", o->create.id);
         goto out;

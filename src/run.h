@@ -2,6 +2,7 @@
  * to the container, returns the container's exit status (128+N for signal N) and deletes it. */
 #pragma once
 
+#include <signal.h>
 #include <stdbool.h>
 
 #include "container.h"
@@ -11,5 +12,10 @@ struct run_opts {
     bool detach;
     bool keep;
 };
+
+/* Block the signals a foreground urun forwards (plus SIGCHLD) and return the old mask. */
+void run_block_signals(sigset_t *ret_set, sigset_t *ret_old);
+/* Forward those signals to pid until it exits; its exit status, or 128+N for signal N. */
+int run_wait_forwarding(pid_t pid, int pidfd, const sigset_t *set, int *ret_exit);
 
 int container_run(const struct state_root *root, const struct run_opts *o, int *ret_exit, struct urun_error *err);

@@ -31,7 +31,11 @@ static void write_process(struct json_writer *w)
     static const char *const args[] = {"sh", NULL};
     static const char *const env[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                                       "TERM=xterm", NULL};
-    static const char *const caps[] = {"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE", NULL};
+    /* podman's default set: what package managers and services dropping to their own users need
+     * (chown, setuid/setgid, file ownership), and nothing that reaches past the user namespace. */
+    static const char *const caps[] = {"CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FOWNER",  "CAP_FSETID",
+                                       "CAP_KILL",   "CAP_NET_BIND_SERVICE", "CAP_SETFCAP", "CAP_SETGID",
+                                       "CAP_SETPCAP", "CAP_SETUID", "CAP_SYS_CHROOT", NULL};
 
     json_key(w, "process");
     json_begin_object(w);
@@ -62,7 +66,7 @@ static void write_process(struct json_writer *w)
     json_end_object(w);
 }
 
-static void write_mounts(struct json_writer *w, bool rootless)
+static void write_mounts(struct json_writer *w, bool single_gid)
 {
     static const char *const none[] = {NULL};
     static const char *const dev[] = {"nosuid", "strictatime", "mode=755", "size=65536k", NULL};
@@ -78,7 +82,7 @@ static void write_mounts(struct json_writer *w, bool rootless)
     json_begin_array(w);
     mount_entry(w, "/proc", "proc", "proc", none);
     mount_entry(w, "/dev", "tmpfs", "tmpfs", dev);
-    mount_entry(w, "/dev/pts", "devpts", "devpts", rootless ? pts_rootless : pts);
+    mount_entry(w, "/dev/pts", "devpts", "devpts", single_gid ? pts_rootless : pts);
     mount_entry(w, "/dev/shm", "tmpfs", "shm", shm);
     mount_entry(w, "/dev/mqueue", "mqueue", "mqueue", mq);
     mount_entry(w, "/sys", "sysfs", "sysfs", sys);
@@ -86,19 +90,21 @@ static void write_mounts(struct json_writer *w, bool rootless)
     json_end_array(w);
 }
 
-static void id_mapping(struct json_writer *w, const char *key, unsigned id)
+static void id_mapping(struct json_writer *w, const char *key, const struct idmap_range *r, size_t n)
 {
     json_key(w, key);
     json_begin_array(w);
-    json_begin_object(w);
-    json_kv_uint(w, "containerID", 0);
-    json_kv_uint(w, "hostID", id);
-    json_kv_uint(w, "size", 1);
-    json_end_object(w);
+    for (size_t i = 0; i < n; i++) {
+        json_begin_object(w);
+        json_kv_uint(w, "containerID", r[i].container_id);
+        json_kv_uint(w, "hostID", r[i].host_id);
+        json_kv_uint(w, "size", r[i].size);
+        json_end_object(w);
+    }
     json_end_array(w);
 }
 
-static void write_linux(struct json_writer *w, bool rootless, uid_t uid, gid_t gid)
+static void write_linux(struct json_writer *w, const struct idmap *maps)
 {
     static const char *const ns[] = {"pid", "network", "ipc", "uts", "mount", "cgroup", NULL};
     static const char *const masked[] = {"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
@@ -109,9 +115,9 @@ static void write_linux(struct json_writer *w, bool rootless, uid_t uid, gid_t g
 
     json_key(w, "linux");
     json_begin_object(w);
-    if (rootless) {
-        id_mapping(w, "uidMappings", uid);
-        id_mapping(w, "gidMappings", gid);
+    if (maps) {
+        id_mapping(w, "uidMappings", maps->uid, maps->n_uid);
+        id_mapping(w, "gidMappings", maps->gid, maps->n_gid);
     }
     json_key(w, "namespaces");
     json_begin_array(w);
@@ -120,7 +126,7 @@ static void write_linux(struct json_writer *w, bool rootless, uid_t uid, gid_t g
         json_kv_string(w, "type", *n);
         json_end_object(w);
     }
-    if (rootless) {
+    if (maps) {
         json_begin_object(w);
         json_kv_string(w, "type", "user");
         json_end_object(w);
@@ -131,7 +137,7 @@ static void write_linux(struct json_writer *w, bool rootless, uid_t uid, gid_t g
     json_end_object(w);
 }
 
-char *spec_default_json(bool rootless, uid_t uid, gid_t gid)
+char *spec_default_json(const struct idmap *maps)
 {
     struct json_writer w;
     json_init(&w, /* pretty= */ true);
@@ -144,8 +150,8 @@ char *spec_default_json(bool rootless, uid_t uid, gid_t gid)
     json_kv_bool(&w, "readonly", true);
     json_end_object(&w);
     json_kv_string(&w, "hostname", "urun");
-    write_mounts(&w, rootless);
-    write_linux(&w, rootless, uid, gid);
+    write_mounts(&w, maps && maps->n_gid == 1);
+    write_linux(&w, maps);
     json_end_object(&w);
     char *s = json_steal(&w, NULL);
     json_free(&w);

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <stdbool.h>
-#include <sys/types.h>
 
-/* A malloc'd, pretty-printed JSON document, or NULL on OOM. */
-char *spec_default_json(bool rootless, uid_t uid, gid_t gid);
+#include "idmap.h"
+
+/* A malloc'd, pretty-printed JSON document, or NULL on OOM.  maps: the user namespace's maps for a
+ * rootless spec, NULL for none. */
+char *spec_default_json(const struct idmap *maps);

@@ -6,6 +6,9 @@
 
 #include "cleanup.h"
 #include "commands.h"
+#include "container.h"
+#include "idmap.h"
+#include "log.h"
 #include "spec_default.h"
 #include "util.h"
 
@@ -13,9 +16,24 @@ int cmd_spec(struct urun_context *ctx, struct urun_error *err)
 {
     const char *dir = ctx->cl->set[OPT_BUNDLE] ? ctx->cl->values[OPT_BUNDLE] : ".";
     _cleanup_free_ char *path = xasprintf("%s/config.json", dir);
-    _cleanup_free_ char *json = spec_default_json(ctx->cl->set[OPT_SPEC_ROOTLESS], geteuid(), getegid());
+    _cleanup_free_ char *json = NULL;
     _cleanup_close_ int fd = -1;
+    struct idmap_user user;
+    struct idmap maps;
+    char warning[512];
+    int r;
 
+    if (ctx->cl->set[OPT_SPEC_ROOTLESS]) {
+        /* The default rootless maps: root -> you, then your subordinate ranges (idmap.h). */
+        r = container_load_user(&user, err);
+        if (r >= 0)
+            r = idmap_plan(NULL, &user, &maps, warning, sizeof(warning), err);
+        if (r < 0)
+            return urun_error_wrap(err, r, "spec");
+        if (warning[0])
+            log_warning("%s", warning);
+    }
+    json = spec_default_json(ctx->cl->set[OPT_SPEC_ROOTLESS] ? &maps : NULL);
     if (!json)
         return urun_error_set(err, ENOMEM, "spec");
     fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
@@ -25,7 +43,7 @@ int cmd_spec(struct urun_context *ctx, struct urun_error *err)
         return urun_error_errno(err, "spec: create %s", path);
     size_t len = strlen(json);
     json[len] = '\n';
-    int r = write_all(fd, json, len + 1);
+    r = write_all(fd, json, len + 1);
     if (r < 0)
         return urun_error_set(err, -r, "spec: write %s", path);
     return 0;

@@ -91,6 +91,11 @@ static void test_parse(void)
     TAP_OK(parse(&cl, &err, "list", "--quiet=yes", NULL) < 0, "--flag=garbage is refused");
     TAP_OK(parse(&cl, &err, "delete", "--", "-odd", NULL) == 0 && cl.n_args == 1 && strcmp(cl.args[0], "-odd") == 0,
            "-- ends options");
+    TAP_OK(parse(&cl, &err, "unshare", "--", "rm", "-rf", "/x", NULL) == 0 && cl.n_args == 3 &&
+               strcmp(cl.args[1], "-rf") == 0 && cl.args[3] == NULL,
+           "unshare: options after the command are its own, and args end with NULL");
+    TAP_OK(parse(&cl, &err, "unshare", "ls", "-l", NULL) == 0 && cl.n_args == 2 && cl.args[2] == NULL,
+           "unshare without --");
     TAP_OK(parse(&cl, &err, "run", "--help", NULL) == 0 && cl.set[OPT_HELP], "--help needs no ID");
     TAP_OK(parse(&cl, &err, "--version", NULL) == 0 && cl.set[OPT_VERSION] && !cl.cmd, "--version alone");
     TAP_OK(parse(&cl, &err, "--systemd-cgroup", "list", NULL) == 0 && cl.set[OPT_SYSTEMD_CGROUP],
