@@ -1,0 +1,121 @@
+#!/usr/bin/env bats
+# Full subordinate ID ranges (idmap/): the default map, chown into subordinate IDs, process.user,
+# refused mappings, the own-ID fallback, and `urun unshare`.
+
+load helpers
+
+setup_file() { common_setup_file; }
+setup() {
+	common_setup
+	SUB_UID=$(awk -F: -v u="$(id -un)" -v n="$(id -u)" '$1 == u || $1 == n { print $2; exit }' /etc/subuid)
+	SUB_GID=$(awk -F: -v u="$(id -un)" -v n="$(id -u)" '$1 == u || $1 == n { print $2; exit }' /etc/subgid)
+	[ -n "$SUB_UID" ] && [ -n "$SUB_GID" ] || skip "$(id -un) has no subordinate IDs in /etc/subuid and /etc/subgid"
+	command -v newuidmap >/dev/null || skip "newuidmap is not installed (package uidmap)"
+}
+teardown() { common_teardown; }
+
+@test "idmap: spec --rootless maps root to the caller and then the subordinate range" {
+	run jq -c '.linux.uidMappings' "$BUNDLE/config.json"
+	[ "$status" -eq 0 ]
+	[ "$output" = "[{\"containerID\":0,\"hostID\":$(id -u),\"size\":1},{\"containerID\":1,\"hostID\":$SUB_UID,\"size\":65536}]" ]
+}
+
+@test "idmap: /proc/self/uid_map and gid_map inside show both ranges" {
+	bundle_args sh -c 'cat /proc/self/uid_map /proc/self/gid_map'
+	run urun run --bundle "$BUNDLE" maps
+	[ "$status" -eq 0 ]
+	read -r -a l0 <<<"${lines[0]}"
+	read -r -a l1 <<<"${lines[1]}"
+	read -r -a l3 <<<"${lines[3]}"
+	[ "${l0[*]}" = "0 $(id -u) 1" ]
+	[ "${l1[*]}" = "1 $SUB_UID 65536" ]
+	[ "${l3[*]}" = "1 $SUB_GID 65536" ]
+}
+
+@test "idmap: chown 1000:1000 inside gives the file subordinate start + 999 on the host" {
+	bundle_jq '.root.readonly = false'
+	mkdir -p "$BUNDLE/rootfs/data"
+	touch "$BUNDLE/rootfs/data/f"
+	bundle_args chown 1000:1000 /data/f
+	run urun run --bundle "$BUNDLE" chown
+	[ "$status" -eq 0 ]
+	[ "$(stat -c %u:%g "$BUNDLE/rootfs/data/f")" = "$((SUB_UID + 999)):$((SUB_GID + 999))" ]
+}
+
+@test "idmap: process.user runs the process as uid 1000 with its groups" {
+	bundle_jq '.process.user = {"uid": 1000, "gid": 1000, "additionalGids": [5, 2000]}'
+	bundle_args sh -c 'id -u; id -g; id -G'
+	run urun run --bundle "$BUNDLE" user
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 1000 ]
+	[ "${lines[1]}" = 1000 ]
+	[[ " ${lines[2]} " == *" 5 "* && " ${lines[2]} " == *" 2000 "* ]]
+}
+
+@test "idmap: a uid outside the maps in process.user is a clear error" {
+	bundle_jq '.process.user = {"uid": 70000, "gid": 0}'
+	run --separate-stderr urun create --bundle "$BUNDLE" --pid-file "$PIDFILE" unmapped
+	assert_urun_error "process.user.uid: 70000 is not mapped"
+	assert_nothing_left unmapped
+}
+
+@test "idmap: a mapping outside the delegated ranges is refused, naming it, and nothing is left" {
+	local bad=$((SUB_UID + 65536))
+	bundle_jq --argjson u "$(id -u)" --argjson b "$bad" \
+		'.linux.uidMappings = [{"containerID": 0, "hostID": $u, "size": 1}, {"containerID": 1, "hostID": $b, "size": 100}]'
+	run --separate-stderr urun create --bundle "$BUNDLE" --pid-file "$PIDFILE" outside
+	assert_urun_error "linux.uidMappings[1]: host IDs $bad-$((bad + 99)) are not delegated to $(id -un) in /etc/subuid"
+	assert_nothing_left outside
+}
+
+@test "idmap: mapping host root is refused" {
+	bundle_jq '.linux.uidMappings = [{"containerID": 0, "hostID": 0, "size": 1}]'
+	run --separate-stderr urun create --bundle "$BUNDLE" rootmap
+	assert_urun_error "linux.uidMappings[0]: host IDs 0-0 are not delegated"
+	assert_nothing_left rootmap
+}
+
+@test "idmap: with no subordinate IDs the default map falls back to the caller's own ID, with a warning" {
+	bundle_jq 'del(.linux.uidMappings) | del(.linux.gidMappings)'
+	bundle_args cat /proc/self/uid_map
+	printf 'someoneelse:100000:65536\n' >"$BATS_TEST_TMPDIR/subuid"
+	URUN_SUBUID_FILE=$BATS_TEST_TMPDIR/subuid run --separate-stderr urun run --bundle "$BUNDLE" fallback
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	read -r -a l0 <<<"${lines[0]}"
+	[ "${l0[*]}" = "0 $(id -u) 1" ]
+	[[ $stderr == *"warning: no subordinate IDs for $(id -un) in $BATS_TEST_TMPDIR/subuid"* ]]
+	[[ $stderr == *"$(id -un):100000:65536"* ]]
+}
+
+@test "idmap: malformed lines in the subuid file are skipped with a warning" {
+	bundle_jq 'del(.linux.uidMappings) | del(.linux.gidMappings)'
+	bundle_args true
+	printf '# comment\n\n%s:notanumber:5\n%s:%s:65536\n' "$(id -un)" "$(id -un)" "$SUB_UID" >"$BATS_TEST_TMPDIR/subuid"
+	URUN_SUBUID_FILE=$BATS_TEST_TMPDIR/subuid run --separate-stderr urun run --bundle "$BUNDLE" malformed
+	[ "$status" -eq 0 ]
+	[[ $stderr == *"$BATS_TEST_TMPDIR/subuid:3: malformed line, skipped"* ]]
+}
+
+@test "idmap: urun unshare runs a host command as root of the default mapping" {
+	run urun unshare sh -c 'id -u; cat /proc/self/uid_map'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 0 ]
+	read -r -a l2 <<<"${lines[2]}"
+	[ "${l2[*]}" = "1 $SUB_UID 65536" ]
+	run urun unshare -- sh -c 'exit 7'
+	[ "$status" -eq 7 ]
+}
+
+@test "idmap: urun unshare rm -rf removes a tree owned by subordinate IDs" {
+	bundle_jq '.root.readonly = false'
+	bundle_args sh -c 'mkdir -p /junk/a/b && touch /junk/a/b/f && chown -R 1000:1000 /junk && chmod 700 /junk/a'
+	run urun run --bundle "$BUNDLE" mkjunk
+	[ "$status" -eq 0 ]
+	run rm -rf "$BUNDLE/rootfs/junk"
+	[ "$status" -ne 0 ]
+	[ -e "$BUNDLE/rootfs/junk/a" ]
+	run urun unshare rm -rf "$BUNDLE/rootfs/junk"
+	[ "$status" -eq 0 ]
+	[ ! -e "$BUNDLE/rootfs/junk" ]
+}
