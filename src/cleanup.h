@@ -10,12 +10,15 @@
 #define _cleanup_(f) __attribute__((cleanup(f)))
 
 static inline void freep(void *p) { free(*(void **)p); }
+/* Also usable to close early: it leaves -1 behind, so a later cleanup cannot close the number again
+ * after the kernel has handed it out for something else. */
 static inline void closep(int *fd)
 {
     if (*fd >= 0) {
         int saved = errno;
         close(*fd);
         errno = saved;
+        *fd = -1;
     }
 }
 static inline void fclosep(FILE **f)

@@ -15,9 +15,25 @@ static int store(struct urun_cmdline *cl, const struct urun_option *o, const cha
         if (!ok)
             return urun_error_set(err, 0, "--%s: invalid value \"%s\"", o->name, value);
     }
+    if (o->flags & URUN_OPT_REPEAT) {
+        if (cl->n_repeated == URUN_CMDLINE_MAX_REPEAT)
+            return urun_error_set(err, 0, "--%s: given too many times", o->name);
+        cl->repeated[cl->n_repeated].key = o->key;
+        cl->repeated[cl->n_repeated++].value = value;
+    }
     cl->values[o->key] = value ? value : "";
     cl->set[o->key] = true;
     return 0;
+}
+
+int urun_cmdline_all(const struct urun_cmdline *cl, enum urun_opt_key key, const char **out, int max)
+{
+    int n = 0;
+    for (int i = 0; i < cl->n_repeated && n < max - 1; i++)
+        if (cl->repeated[i].key == key)
+            out[n++] = cl->repeated[i].value;
+    out[n] = NULL;
+    return n;
 }
 
 /* Parse the option at argv[*i] (which starts with '-') against opts.  Advances *i past a separate

@@ -37,6 +37,7 @@ enum urun_opt_key {
 
 enum urun_opt_flags {
     URUN_OPT_IGNORED = 1 << 0, /* accepted for compatibility, has no effect: said in --help and the log */
+    URUN_OPT_REPEAT = 1 << 1,  /* may be given more than once; every value is kept (urun_cmdline_all) */
 };
 
 struct urun_option {

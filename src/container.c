@@ -16,6 +16,7 @@
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -80,15 +81,36 @@ static void warn_unapplied(const struct urun_spec *s)
 
 static int check_process(const struct urun_spec *s, const struct container_create_opts *o, struct urun_error *err)
 {
-    if (s->process->terminal)
-        return urun_error_set(err, 0, "process.terminal: terminal containers are not supported yet; "
-                              "set \"terminal\": false");
+    if (s->process->terminal && !o->console_socket && !o->foreground)
+        return urun_error_set(err, 0, "process.terminal is true: a detached container needs --console-socket to "
+                              "hand its terminal to");
+    if (!s->process->terminal && o->console_socket)
+        return urun_error_set(err, 0, "--console-socket is only used when process.terminal is true");
     for (int fd = 3; fd < 3 + o->preserve_fds; fd++)
         if (fcntl(fd, F_GETFD) < 0)
             return urun_error_set(err, 0, "--preserve-fds %d: fd %d is not open", o->preserve_fds, fd);
-    if (o->console_socket)
-        return urun_error_set(err, 0, "--console-socket is only used with process.terminal, which is not "
-                              "supported yet");
+    return 0;
+}
+
+/* Connect to --console-socket before anything is created, so a bad path fails early. */
+static int connect_console_socket(const char *path, int *ret_fd, struct urun_error *err)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    int fd;
+
+    if (strlen(path) >= sizeof(sa.sun_path))
+        return urun_error_set(err, 0, "--console-socket %s: path longer than %zu bytes", path,
+                              sizeof(sa.sun_path) - 1);
+    strcpy(sa.sun_path, path);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return urun_error_errno(err, "--console-socket: socket");
+    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        int r = urun_error_errno(err, "--console-socket: connect %s", path);
+        close(fd);
+        return r;
+    }
+    *ret_fd = fd;
     return 0;
 }
 
@@ -185,10 +207,18 @@ static int write_pid_file(const char *path, pid_t pid, struct urun_error *err)
 }
 
 /* The parent's half of create, once the init exists: maps, READY, state, pid file, GO. */
-static int finish_create(const struct container_create_opts *o, const struct urun_bundle *b, int dirfd,
-                         int sync_fd, pid_t pid, const struct idmap *maps, const struct idmap_user *user,
-                         bool *ret_wrote_pid_file, struct urun_error *err)
+struct create_io {
+    int sync_fd;
+    int console_fd;  /* --console-socket connection, or -1 */
+    int pty_master;  /* out: kept for a foreground run */
+    bool wrote_pid_file;
+};
+
+static int finish_create(const struct container_create_opts *o, const struct urun_bundle *b, int dirfd, pid_t pid,
+                         const struct idmap *maps, const struct idmap_user *user, struct create_io *io,
+                         struct urun_error *err)
 {
+    int sync_fd = io->sync_fd, master = -1;
     struct urun_state st = {0};
     char created[64], state_letter;
     int r;
@@ -200,9 +230,17 @@ static int finish_create(const struct container_create_opts *o, const struct uru
         if (sync_send(sync_fd, SYNC_MAPS_DONE, NULL) < 0)
             return urun_error_errno(err, "signal container init");
     }
-    r = sync_expect(sync_fd, SYNC_READY, err);
+    r = sync_expect_fd(sync_fd, SYNC_READY, &master, err);
     if (r < 0)
         return r;
+    if (master >= 0 && io->console_fd >= 0) {
+        r = send_fd_named(io->console_fd, master, "/dev/ptmx");
+        close(master);
+        if (r < 0)
+            return urun_error_set(err, -r, "--console-socket: send the terminal");
+    } else if (master >= 0) {
+        io->pty_master = master;
+    }
     rfc3339_now(created, sizeof(created));
     st = (struct urun_state){
         .id = (char *)o->id, .bundle = b->path, .rootfs = b->rootfs, .pid = pid, .created = created,
@@ -216,7 +254,7 @@ static int finish_create(const struct container_create_opts *o, const struct uru
         return r;
     if (o->pid_file && (r = write_pid_file(o->pid_file, pid, err)) < 0)
         return urun_error_wrap(err, r, "--pid-file");
-    *ret_wrote_pid_file = o->pid_file != NULL;
+    io->wrote_pid_file = o->pid_file != NULL;
     if (sync_send(sync_fd, SYNC_GO, NULL) < 0)
         return urun_error_errno(err, "signal container init");
     return 0;
@@ -233,12 +271,13 @@ int container_create(const struct state_root *root, const struct container_creat
                      struct container_created *ret, struct urun_error *err)
 {
     struct urun_bundle b = {0};
-    _cleanup_close_ int dirfd = -1, fifo = -1, procfd = -1, pidfd = -1;
+    _cleanup_close_ int dirfd = -1, fifo = -1, procfd = -1, pidfd = -1, console_fd = -1;
     int sv[2] = {-1, -1};
     struct idmap maps;
     struct idmap_user user;
     unsigned long flags = 0;
-    bool made_dir = false, wrote_pid_file = false;
+    bool made_dir = false;
+    struct create_io io = {.sync_fd = -1, .console_fd = -1, .pty_master = -1};
     pid_t pid = -1;
     int r;
 
@@ -251,6 +290,8 @@ int container_create(const struct state_root *root, const struct container_creat
         r = plan_namespaces(b.spec, o->rootless, &flags, err);
     if (r >= 0 && (flags & CLONE_NEWUSER))
         r = plan_maps(b.spec, &user, &maps, err);
+    if (r >= 0 && o->console_socket)
+        r = connect_console_socket(o->console_socket, &console_fd, err);
     if (r >= 0) {
         r = state_container_create(root, o->id, &dirfd, err);
         made_dir = r >= 0;
@@ -258,9 +299,19 @@ int container_create(const struct state_root *root, const struct container_creat
     if (r < 0)
         goto out;
 
-    if (mkfifoat(dirfd, STATE_EXEC_FIFO, 0600) < 0 ||
+    /* 0622 as runc (set past the umask): container root may be a subordinate ID; the 0700 directory
+     * keeps everyone else out. */
+    if (mkfifoat(dirfd, STATE_EXEC_FIFO, 0622) < 0 || fchmodat(dirfd, STATE_EXEC_FIFO, 0622, 0) < 0 ||
         (fifo = openat(dirfd, STATE_EXEC_FIFO, O_PATH | O_CLOEXEC)) < 0) {
         r = urun_error_errno(err, "create exec fifo");
+        goto out;
+    }
+    /* The init opens the fifo as container root: when that is not the caller (real root running a
+     * user-namespace spec), the fifo must belong to it. */
+    if ((flags & CLONE_NEWUSER) && geteuid() == 0 && maps.n_uid && maps.uid[0].container_id == 0 &&
+        fchownat(dirfd, STATE_EXEC_FIFO, maps.uid[0].host_id, maps.n_gid ? maps.gid[0].host_id : 0,
+                 AT_SYMLINK_NOFOLLOW) < 0) {
+        r = urun_error_errno(err, "chown exec fifo to the container's root");
         goto out;
     }
     procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -279,26 +330,32 @@ int container_create(const struct state_root *root, const struct container_creat
             .spec = b.spec, .rootfs = b.rootfs, .bundle = b.path, .sync_fd = sv[1], .fifo_fd = fifo,
             .proc_fd = procfd, .wait_maps = flags & CLONE_NEWUSER, .new_netns = flags & CLONE_NEWNET,
             .new_utsns = flags & CLONE_NEWUTS, .no_pivot = o->no_pivot, .no_new_keyring = o->no_new_keyring,
-            .preserve_fds = o->preserve_fds,
+            .terminal = b.spec->process->terminal, .preserve_fds = o->preserve_fds,
         };
         /* The container directory's flock belongs to this create, not to the init: holding it
          * until exec would deadlock `start`. */
         close(sv[0]);
         close(dirfd);
         close(root->fd);
+        if (console_fd >= 0)
+            close(console_fd);
         init_main(&a);
     }
     closep(&sv[1]);
-    r = finish_create(o, &b, dirfd, sv[0], pid, (flags & CLONE_NEWUSER) ? &maps : NULL, &user, &wrote_pid_file,
-                      err);
+    io.sync_fd = sv[0];
+    io.console_fd = console_fd;
+    r = finish_create(o, &b, dirfd, pid, (flags & CLONE_NEWUSER) ? &maps : NULL, &user, &io, err);
     if (r < 0) {
         kill_and_reap(pid);
-        if (wrote_pid_file)
+        if (io.wrote_pid_file)
             unlink(o->pid_file);
+        if (io.pty_master >= 0)
+            close(io.pty_master);
         goto out;
     }
     ret->pid = pid;
     ret->pidfd = TAKE_FD(pidfd);
+    ret->pty_master = io.pty_master;
 out:
     closep(&sv[0]);
     closep(&sv[1]);

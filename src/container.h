@@ -17,11 +17,13 @@ struct container_create_opts {
     bool no_new_keyring;
     int preserve_fds;
     int rootless; /* -1 auto, 0 false, 1 true */
+    bool foreground; /* `run` without --detach: a terminal's pty master comes back to the caller */
 };
 
 struct container_created {
     pid_t pid;
-    int pidfd; /* -1 when the kernel has no pidfds */
+    int pidfd;      /* -1 when the kernel has no pidfds */
+    int pty_master; /* foreground terminal containers only, else -1 */
 };
 
 int container_create(const struct state_root *root, const struct container_create_opts *o,

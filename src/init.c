@@ -4,11 +4,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <linux/keyctl.h>
 #include <sys/stat.h>
@@ -59,7 +62,57 @@ static void join_new_keyring(void)
         log_debug("no new session keyring: %m");
 }
 
-static int setup(const struct init_args *a, char *exe, size_t exe_size, struct urun_error *err)
+/* The container's terminal: a pty from the container's own devpts (so the process sees a /dev/pts/N
+ * of its own), bound onto /dev/console as runc does.  Runs after pivot_root. */
+static int setup_terminal(const struct spec_process *p, int *ret_master, int *ret_slave, struct urun_error *err)
+{
+    char name[64];
+    int master, slave, fd;
+
+    master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0)
+        return urun_error_errno(err, "process.terminal: open /dev/ptmx (is devpts mounted at /dev/pts?)");
+    if (unlockpt(master) < 0 || ptsname_r(master, name, sizeof(name)) != 0) {
+        close(master);
+        return urun_error_errno(err, "process.terminal: set up pty");
+    }
+    slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (slave < 0) {
+        close(master);
+        return urun_error_errno(err, "process.terminal: open %s", name);
+    }
+    if (p->has_console_size) {
+        struct winsize ws = {.ws_row = (unsigned short)p->console_height, .ws_col = (unsigned short)p->console_width};
+        ioctl(slave, TIOCSWINSZ, &ws);
+    }
+    fd = open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        close(fd);
+    if (fd < 0 || mount(name, "/dev/console", NULL, MS_BIND, NULL) < 0) {
+        close(master);
+        close(slave);
+        return urun_error_errno(err, "process.terminal: bind %s onto /dev/console", name);
+    }
+    *ret_master = master;
+    *ret_slave = slave;
+    return 0;
+}
+
+/* Make the pty slave the process's controlling terminal and its stdio. */
+static int attach_terminal(int slave, struct urun_error *err)
+{
+    if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
+        return urun_error_errno(err, "process.terminal: make the pty the controlling terminal");
+    for (int fd = 0; fd <= 2; fd++)
+        if (dup2(slave, fd) < 0)
+            return urun_error_errno(err, "process.terminal: attach stdio");
+    if (slave > 2)
+        close(slave);
+    return 0;
+}
+
+static int setup(const struct init_args *a, char *exe, size_t exe_size, int *ret_master, int *ret_slave,
+                 struct urun_error *err)
 {
     const struct urun_spec *s = a->spec;
     struct mounts_config mc = {
@@ -82,6 +135,8 @@ static int setup(const struct init_args *a, char *exe, size_t exe_size, struct u
         join_new_keyring();
     r = mounts_switch_root(&mc, err);
     if (r < 0)
+        return r;
+    if (a->terminal && (r = setup_terminal(s->process, ret_master, ret_slave, err)) < 0)
         return r;
     if (chdir(s->process->cwd) < 0)
         return urun_error_errno(err, "process.cwd: %s", s->process->cwd);
@@ -125,19 +180,38 @@ _Noreturn void init_main(const struct init_args *a)
 {
     struct urun_error err = {0};
     char exe[PATH_MAX];
+    int master = -1, slave = -1;
     sigset_t none;
 
     if (a->wait_maps && sync_expect(a->sync_fd, SYNC_MAPS_DONE, &err) < 0)
         _exit(1); /* the parent is gone or failed: it cleans up and reports */
-    if (setup(a, exe, sizeof(exe), &err) < 0)
+    /* Become root of the new namespace.  An unprivileged caller already is (its own ID is mapped to
+     * 0), but a caller whose ID is not in the map (real root running a userns spec) would otherwise
+     * create files with an unmapped fsuid: EOVERFLOW (user_namespaces(7)). */
+    if (a->wait_maps && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
+        urun_error_errno(&err, "become root in the user namespace (is container ID 0 mapped?)");
         fail(a, &err, true);
-    if (sync_send(a->sync_fd, SYNC_READY, NULL) < 0)
+    }
+    /* Drop the caller's supplementary groups too: when container root is not the caller, a host
+     * group it still held would decide access through group bits.  EPERM means setgroups is denied
+     * (a single-ID gid map), where the groups are the caller's own anyway. */
+    if (a->wait_maps && setgroups(0, NULL) < 0 && errno != EPERM) {
+        urun_error_errno(&err, "drop supplementary groups");
+        fail(a, &err, true);
+    }
+    if (setup(a, exe, sizeof(exe), &master, &slave, &err) < 0)
+        fail(a, &err, true);
+    if (sync_send_fd(a->sync_fd, SYNC_READY, master) < 0)
         _exit(1);
+    if (master >= 0)
+        close(master);
     if (sync_expect(a->sync_fd, SYNC_GO, &err) < 0)
         _exit(1); /* EOF: urun died or gave up before recording state */
     close(a->sync_fd);
 
     if (wait_for_start(a, &err) < 0)
+        fail(a, &err, false);
+    if (slave >= 0 && attach_terminal(slave, &err) < 0)
         fail(a, &err, false);
     if (process_finalize(a->spec->process, a->preserve_fds, &err) < 0)
         fail(a, &err, false);

@@ -20,6 +20,7 @@ struct init_args {
     bool new_utsns;
     bool no_pivot;
     bool no_new_keyring;
+    bool terminal;    /* process.terminal: make a pty, send its master with SYNC_READY */
     int preserve_fds;
 };
 

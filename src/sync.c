@@ -4,12 +4,51 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 struct sync_msg {
     uint32_t type;
     int32_t errnum;
     char msg[URUN_ERROR_MSG_MAX];
 };
+
+static int send_with_fd(int sock, const void *data, size_t len, int pass_fd)
+{
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    struct iovec iov = {.iov_base = (void *)data, .iov_len = len};
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+
+    if (pass_fd >= 0) {
+        memset(&u, 0, sizeof(u));
+        mh.msg_control = u.buf;
+        mh.msg_controllen = sizeof(u.buf);
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
+    }
+    for (;;) {
+        if (sendmsg(sock, &mh, MSG_NOSIGNAL) >= 0)
+            return 0;
+        if (errno != EINTR)
+            return -errno;
+    }
+}
+
+int send_fd_named(int sock, int pass_fd, const char *name)
+{
+    return send_with_fd(sock, name, strlen(name), pass_fd);
+}
+
+int sync_send_fd(int fd, enum sync_type type, int pass_fd)
+{
+    struct sync_msg m = {.type = type};
+    return send_with_fd(fd, &m, offsetof(struct sync_msg, msg), pass_fd);
+}
 
 int sync_send(int fd, enum sync_type type, const struct urun_error *payload)
 {
@@ -33,12 +72,35 @@ int sync_send(int fd, enum sync_type type, const struct urun_error *payload)
 
 int sync_expect(int fd, enum sync_type expected, struct urun_error *err)
 {
+    return sync_expect_fd(fd, expected, NULL, err);
+}
+
+int sync_expect_fd(int fd, enum sync_type expected, int *ret_fd, struct urun_error *err)
+{
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
     struct sync_msg m;
+    struct iovec iov = {.iov_base = &m, .iov_len = sizeof(m)};
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
+    int got_fd = -1;
     ssize_t n;
 
+    if (ret_fd)
+        *ret_fd = -1;
     do
-        n = recv(fd, &m, sizeof(m), 0);
+        n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
     while (n < 0 && errno == EINTR);
+    if (n > 0)
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+                memcpy(&got_fd, CMSG_DATA(c), sizeof(int));
+    /* An fd nobody asked for is closed, never kept. */
+    if (got_fd >= 0 && (!ret_fd || m.type != (uint32_t)expected)) {
+        close(got_fd);
+        got_fd = -1;
+    }
     if (n < 0)
         return urun_error_errno(err, "read from container init");
     if (n == 0)
@@ -53,5 +115,7 @@ int sync_expect(int fd, enum sync_type expected, struct urun_error *err)
     }
     if (m.type != (uint32_t)expected)
         return urun_error_set(err, EPROTO, "unexpected message %u from container init", m.type);
+    if (ret_fd)
+        *ret_fd = got_fd;
     return 0;
 }

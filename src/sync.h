@@ -14,6 +14,13 @@ enum sync_type {
     SYNC_GO,            /* parent -> init: state recorded, block on the exec fifo */
 };
 
+/* Like sync_send/sync_expect, with one fd riding along (SCM_RIGHTS): the pty master with SYNC_READY.
+ * *ret_fd is -1 when the message carried none. */
+int sync_send_fd(int fd, enum sync_type type, int pass_fd);
+int sync_expect_fd(int fd, enum sync_type expected, int *ret_fd, struct urun_error *err);
+/* Send one fd over an AF_UNIX socket with `name` as the data, as runc's --console-socket protocol does. */
+int send_fd_named(int sock, int pass_fd, const char *name);
+
 /* Send a message with an optional error payload. */
 int sync_send(int fd, enum sync_type type, const struct urun_error *payload);
 /* Receive exactly the expected type.  A SYNC_ERROR from the peer is turned into err (its errno and

@@ -71,7 +71,7 @@ int urun_unshare(char **argv, int *ret_exit, struct urun_error *err)
         urun_error_wrap(err, r, "unshare");
         goto out;
     }
-    r = run_wait_forwarding(pid, -1, &set, ret_exit);
+    r = run_wait_forwarding(pid, -1, &set, -1, ret_exit);
     if (r < 0)
         r = urun_error_set(err, -r, "unshare: wait for %s", argv[0]);
 out:

@@ -9,5 +9,6 @@ int cmd_run(struct urun_context *ctx, struct urun_error *err)
     int r = cmd_fill_create_opts(ctx, &o.create, err);
     if (r < 0)
         return r;
+    o.create.foreground = !o.detach;
     return container_run(&ctx->root, &o, &urun_exit_status, err);
 }

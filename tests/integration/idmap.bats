@@ -119,3 +119,23 @@ teardown() { common_teardown; }
 	[ "$status" -eq 0 ]
 	[ ! -e "$BUNDLE/rootfs/junk" ]
 }
+
+@test "idmap: container root may be a subordinate ID rather than the caller" {
+	bundle_jq --argjson s "$SUB_UID" --argjson g "$SUB_GID" \
+		'.linux.uidMappings = [{"containerID": 0, "hostID": $s, "size": 65536}] |
+		 .linux.gidMappings = [{"containerID": 0, "hostID": $g, "size": 65536}] |
+		 .mounts |= map(select(.destination != "/sys/fs/cgroup"))'
+	# container root is now another host ID: it must be able to reach the rootfs, as with any user
+	local d=$BUNDLE/rootfs
+	while [ "$d" != / ]; do
+		[ -O "$d" ] && chmod o+x "$d"
+		d=$(dirname "$d")
+	done
+	bundle_args sh -c 'id -u; cat /proc/self/uid_map; touch /dev/shm/x && echo wrote'
+	run urun run --bundle "$BUNDLE" subroot
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 0 ]
+	read -r -a l1 <<<"${lines[1]}"
+	[ "${l1[*]}" = "0 $SUB_UID 65536" ]
+	[ "${lines[2]}" = wrote ]
+}
