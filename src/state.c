@@ -216,37 +216,89 @@ static int flock_retry(int fd, int op)
     return 0;
 }
 
+/* ---- container directory names ------------------------------------------------------------ */
+
+static int read_bounded(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len);
+static int write_all(int fd, const char *buf, size_t len);
+
+/* An ID may be 1024 bytes but a directory name only NAME_MAX (255).  Longer IDs get a directory named
+ * by their first bytes, '~' (which no valid ID contains, so no short ID can collide) and a 128-bit
+ * hash; the full ID is kept in the file "id" inside and checked on every open. */
+#define DIRNAME_PLAIN_MAX 200
+#define ID_FILE "id"
+
+static uint64_t fnv1a64(const char *s, uint64_t h)
+{
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+static bool dirname_for(const char *id, char out[256])
+{
+    if (strlen(id) <= DIRNAME_PLAIN_MAX) {
+        snprintf(out, 256, "%s", id);
+        return false;
+    }
+    snprintf(out, 256, "%.160s~%016llx%016llx", id, (unsigned long long)fnv1a64(id, 0xcbf29ce484222325ULL),
+             (unsigned long long)fnv1a64(id, 0x84222325cbf29ce4ULL));
+    return true;
+}
+
+/* The full ID stored in a hashed directory, or NULL. */
+static char *stored_id(int dirfd)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    if (read_bounded(dirfd, ID_FILE, URUN_ID_MAX + 1, &buf, &len) < 0)
+        return NULL;
+    return buf;
+}
+
 int state_container_create(const struct state_root *r, const char *id, int *ret_dirfd, struct urun_error *err)
 {
     _cleanup_close_ int fd = -1;
+    char name[256];
+    bool hashed;
     int k;
 
     k = urun_id_validate(id, err);
     if (k < 0)
         return k;
-    if (mkdirat(r->fd, id, 0700) < 0) {
+    hashed = dirname_for(id, name);
+    if (mkdirat(r->fd, name, 0700) < 0) {
         if (errno == EEXIST)
             {
             /* No strerror suffix: the sentence says it all (runc's wording). */
             urun_error_set(err, 0, "container %s already exists", id);
             return -EEXIST;
         }
-        return urun_error_errno(err, "create container directory %s/%s", r->path, id);
+        return urun_error_errno(err, "create container directory %s/%s", r->path, name);
     }
-    fd = openat(r->fd, id, DIR_OPEN_FLAGS);
+    fd = openat(r->fd, name, DIR_OPEN_FLAGS);
     if (fd < 0) {
-        k = urun_error_errno(err, "open container directory %s/%s", r->path, id);
+        k = urun_error_errno(err, "open container directory %s/%s", r->path, name);
         goto undo;
     }
     k = flock_retry(fd, LOCK_EX);
     if (k < 0) {
-        urun_error_set(err, k, "lock container directory %s/%s", r->path, id);
+        urun_error_set(err, k, "lock container directory %s/%s", r->path, name);
         goto undo;
+    }
+    if (hashed) {
+        _cleanup_close_ int idfd = openat(fd, ID_FILE, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (idfd < 0 || write_all(idfd, id, strlen(id)) < 0) {
+            k = urun_error_errno(err, "record container ID in %s/%s", r->path, name);
+            unlinkat(fd, ID_FILE, 0);
+            goto undo;
+        }
     }
     *ret_dirfd = TAKE_FD(fd);
     return 0;
 undo:
-    unlinkat(r->fd, id, AT_REMOVEDIR);
+    unlinkat(r->fd, name, AT_REMOVEDIR);
     return k;
 }
 
@@ -257,17 +309,21 @@ int state_container_open(const struct state_root *r, const char *id, int lock, i
     struct stat st;
     int k;
 
+    char name[256];
+    bool hashed;
+
     k = urun_id_validate(id, err);
     if (k < 0)
         return k;
-    fd = openat(r->fd, id, DIR_OPEN_FLAGS);
+    hashed = dirname_for(id, name);
+    fd = openat(r->fd, name, DIR_OPEN_FLAGS);
     if (fd < 0) {
         if (errno == ENOENT || errno == ENOTDIR)
             {
             urun_error_set(err, 0, "container %s does not exist", id);
             return -ENOENT;
         }
-        return urun_error_errno(err, "open container directory %s/%s", r->path, id);
+        return urun_error_errno(err, "open container directory %s/%s", r->path, name);
     }
     if (lock) {
         k = flock_retry(fd, lock);
@@ -276,8 +332,10 @@ int state_container_open(const struct state_root *r, const char *id, int lock, i
     }
     if (fstat(fd, &st) < 0)
         return urun_error_errno(err, "stat container directory %s/%s", r->path, id);
-    /* Removed by `delete` while we waited for the lock: the directory we hold is gone. */
-    if (st.st_nlink == 0) {
+    /* Removed by `delete` while we waited for the lock: the directory we hold is gone.  A hashed
+     * directory must hold exactly this ID. */
+    _cleanup_free_ char *stored = hashed ? stored_id(fd) : NULL;
+    if (st.st_nlink == 0 || (hashed && (!stored || strcmp(stored, id) != 0))) {
         urun_error_set(err, 0, "container %s does not exist", id);
         return -ENOENT;
     }
@@ -337,22 +395,25 @@ int state_container_remove(const struct state_root *r, const char *id, int dirfd
     _cleanup_close_ int own = -1;
     int k;
 
+    char name[256];
+
     k = urun_id_validate(id, err);
     if (k < 0)
         return k;
+    dirname_for(id, name);
     if (dirfd < 0) {
-        own = openat(r->fd, id, DIR_OPEN_FLAGS);
+        own = openat(r->fd, name, DIR_OPEN_FLAGS);
         if (own < 0 && errno == ENOENT)
             return 0;
         if (own < 0)
-            return urun_error_errno(err, "open container directory %s/%s", r->path, id);
+            return urun_error_errno(err, "open container directory %s/%s", r->path, name);
         dirfd = own;
     }
     k = empty_dir(dirfd, 0, err);
     if (k < 0)
-        return urun_error_wrap(err, k, "remove container directory %s/%s", r->path, id);
-    if (unlinkat(r->fd, id, AT_REMOVEDIR) < 0 && errno != ENOENT)
-        return urun_error_errno(err, "remove container directory %s/%s", r->path, id);
+        return urun_error_wrap(err, k, "remove container directory %s/%s", r->path, name);
+    if (unlinkat(r->fd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+        return urun_error_errno(err, "remove container directory %s/%s", r->path, name);
     return 0;
 }
 
@@ -686,9 +747,23 @@ int state_list_ids(const struct state_root *r, char ***ret_ids, struct urun_erro
         return urun_error_set(err, ENOMEM, "list %s", r->path);
     cap = 1;
     while ((errno = 0, de = readdir(d))) {
-        if (is_dot_or_dotdot(de->d_name) || urun_id_validate(de->d_name, NULL) < 0 || !entry_is_dir(r->fd, de))
+        _cleanup_free_ char *long_id = NULL;
+        const char *id = de->d_name;
+
+        if (is_dot_or_dotdot(de->d_name) || !entry_is_dir(r->fd, de))
             continue;
-        if (strv_push(&ids, &n, &cap, de->d_name) < 0)
+        if (strchr(de->d_name, '~')) {
+            /* a long ID's directory (dirname_for): the ID is inside; one being created has none yet */
+            _cleanup_close_ int sub = openat(r->fd, de->d_name, DIR_OPEN_FLAGS);
+            long_id = sub >= 0 ? stored_id(sub) : NULL;
+            char check[256];
+            if (!long_id || !dirname_for(long_id, check) || strcmp(check, de->d_name) != 0)
+                continue;
+            id = long_id;
+        }
+        if (urun_id_validate(id, NULL) < 0)
+            continue;
+        if (strv_push(&ids, &n, &cap, id) < 0)
             return urun_error_set(err, ENOMEM, "list %s", r->path);
     }
     if (errno != 0)

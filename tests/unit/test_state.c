@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "id.h"
 #include "state.h"
 #include "tap.h"
 
@@ -616,6 +617,55 @@ static void test_to_json(void)
     free(s);
 }
 
+/* IDs longer than a directory name can be (up to URUN_ID_MAX) work, stay distinct when they share a
+ * long prefix, and list under their full ID. */
+static void test_long_ids(void)
+{
+    struct state_root r = { .fd = -1 };
+    struct urun_error err = { 0 };
+    char a[URUN_ID_MAX + 1], b[URUN_ID_MAX + 1];
+    char **ids = NULL;
+    int fa = -1, fb = -1, k;
+
+    if (open_root("longroot", &r) < 0)
+        return;
+    memset(a, 'x', URUN_ID_MAX);
+    a[URUN_ID_MAX] = '\0';
+    memcpy(b, a, sizeof(a));
+    b[URUN_ID_MAX - 1] = 'y';
+    k = state_container_create(&r, a, &fa, &err);
+    TAP_OK(k == 0, "a 1024-byte ID can be created (%s)", err.msg);
+    k = state_container_create(&r, b, &fb, &err);
+    TAP_OK(k == 0, "another 1024-byte ID with the same first 1023 bytes too (%s)", err.msg);
+    k = state_container_create(&r, a, &fa, &err);
+    TAP_OK(k == -EEXIST, "the same long ID twice: already exists");
+    int fo = -1;
+    k = state_container_open(&r, b, 0, &fo, &err);
+    TAP_OK(k == 0, "open the second long ID");
+    if (fo >= 0)
+        close(fo);
+    k = state_list_ids(&r, &ids, &err);
+    TAP_OK(k == 0 && ids && ids[0] && ids[1] && !ids[2] && strcmp(ids[0], a) == 0 && strcmp(ids[1], b) == 0,
+           "list gives both full IDs");
+    for (char **p = ids; ids && *p; p++)
+        free(*p);
+    free(ids);
+    k = state_container_remove(&r, a, fa, &err);
+    TAP_OK(k == 0, "remove the first");
+    k = state_container_open(&r, a, 0, &fo, &err);
+    TAP_OK(k == -ENOENT, "it is gone");
+    k = state_container_open(&r, b, 0, &fo, &err);
+    TAP_OK(k == 0, "the second is still there");
+    if (fo >= 0)
+        close(fo);
+    state_container_remove(&r, b, fb, &err);
+    if (fa >= 0)
+        close(fa);
+    if (fb >= 0)
+        close(fb);
+    state_root_close(&r);
+}
+
 int main(void)
 {
     snprintf(tmp, sizeof(tmp), "/tmp/urun-test-state-XXXXXX");
@@ -634,6 +684,7 @@ int main(void)
     test_status();
     test_list();
     test_remove();
+    test_long_ids();
     test_to_json();
     rm_rf(tmp);
     return tap_done();
