@@ -1,7 +1,7 @@
 /* linux.seccomp: validating the spec's filter, building it with libseccomp, loading it into the
  * container init, and handing a SCMP_ACT_NOTIFY listener fd to linux.seccomp.listenerPath.
- * Building is pure (no syscalls that change the process); only urun_seccomp_load changes the kernel's
- * view, and it must be the init's last step but one before execve.
+ * Building changes nothing in the process; only urun_seccomp_load changes the kernel's view, in the
+ * container init, as late as the ordering below allows.
  *
  * Ordering (seccomp(2)): installing a filter needs either no_new_privs or CAP_SYS_ADMIN in the
  * caller's user namespace.  urun asks libseccomp not to set no_new_privs itself (SCMP_FLTATR_CTL_NNP

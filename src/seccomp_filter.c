@@ -1,9 +1,10 @@
-/* Implementation of seccomp.h with libseccomp.  The spec's names are mapped through the tables below
+/* Implementation of seccomp_filter.h with libseccomp.  The spec's names are mapped through the tables below
  * (kept as data, so `features` reports exactly what is accepted); nothing here logs, and only
  * urun_seccomp_load changes the calling process. */
-#include "seccomp.h"
+#include "seccomp_filter.h"
 
 #include <errno.h>
+/* libseccomp's header, by full path: <seccomp.h> would find this module's own src/seccomp.h. */
 #include <seccomp.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -173,7 +174,7 @@ static int set_options(struct urun_seccomp *f, const struct spec_seccomp *s, str
     return 0;
 }
 
-/* The rule's argument conditions; *ret_split when two test the same index (see seccomp.h). */
+/* The rule's argument conditions; *ret_split when two test the same index (see seccomp_filter.h). */
 static int parse_args(const struct spec_seccomp_syscall *sc, size_t ri, struct scmp_arg_cmp *out, bool *ret_split,
                       struct urun_error *err)
 {
