@@ -68,6 +68,8 @@ int bundle_load(const char *dir, struct urun_bundle *ret, struct urun_error *err
     ret->path = TAKE_PTR(path);
     ret->rootfs = TAKE_PTR(rootfs);
     ret->spec = TAKE_PTR(spec);
+    ret->config = TAKE_PTR(buf);
+    ret->config_len = len;
     return 0;
 }
 
@@ -76,6 +78,8 @@ void bundle_clear(struct urun_bundle *b)
     free(b->path);
     free(b->rootfs);
     spec_free(b->spec);
+    free(b->config);
+    b->config = NULL;
     b->path = b->rootfs = NULL;
     b->spec = NULL;
 }

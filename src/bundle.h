@@ -9,6 +9,8 @@ struct urun_bundle {
     char *path;   /* absolute, canonical */
     char *rootfs; /* absolute, canonical */
     struct urun_spec *spec;
+    char *config; /* the config's bytes, kept for hooks that run after create */
+    size_t config_len;
 };
 
 int bundle_load(const char *dir, struct urun_bundle *ret, struct urun_error *err);

@@ -24,10 +24,12 @@
 
 #include "bundle.h"
 #include "cleanup.h"
+#include "hooks.h"
 #include "idmap.h"
 #include "init.h"
 #include "log.h"
 #include "pidfd.h"
+#include "seccomp_filter.h"
 #include "sync.h"
 #include "util.h"
 
@@ -64,15 +66,6 @@ static int plan_namespaces(const struct urun_spec *s, int rootless, unsigned lon
 static void warn_unapplied(const struct urun_spec *s)
 {
     const struct spec_linux *lx = s->linux_;
-    bool hooks = false;
-    for (int k = 0; k < SPEC_HOOK__MAX; k++)
-        hooks = hooks || s->hooks[k].n > 0;
-    if (hooks)
-        log_warning("hooks are not run yet: this container runs without them");
-    if (lx && lx->seccomp)
-        log_warning("linux.seccomp is not applied yet: this container runs without a seccomp filter");
-    if (lx && lx->n_sysctl)
-        log_warning("linux.sysctl is not applied yet");
     if (lx && lx->resources_json)
         log_warning("linux.resources is not applied: urun makes no cgroup for the container yet");
     if (s->process->apparmor_profile || s->process->selinux_label || (lx && lx->mount_label))
@@ -165,6 +158,106 @@ static int plan_maps(const struct urun_spec *s, struct idmap_user *user, struct 
     return check_user_mapped(&s->process->user, maps, err);
 }
 
+/* linux.sysctl may only name keys the kernel scopes to a namespace the container has of its own;
+ * anything else would change the host (or fail). */
+static int check_sysctl(const struct spec_linux *lx, unsigned long flags, struct urun_error *err)
+{
+    static const char *const ipc_keys[] = {"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+                                           "kernel.shmall", "kernel.shmmax", "kernel.shmmni",
+                                           "kernel.shm_rmid_forced", NULL};
+    for (size_t i = 0; lx && i < lx->n_sysctl; i++) {
+        const char *k = lx->sysctl[i].key;
+        unsigned long need = 0;
+        if (strncmp(k, "net.", 4) == 0)
+            need = CLONE_NEWNET;
+        else if (strncmp(k, "fs.mqueue.", 10) == 0)
+            need = CLONE_NEWIPC;
+        else if (strcmp(k, "kernel.hostname") == 0 || strcmp(k, "kernel.domainname") == 0)
+            need = CLONE_NEWUTS;
+        for (const char *const *p = ipc_keys; !need && *p; p++)
+            if (strcmp(k, *p) == 0)
+                need = CLONE_NEWIPC;
+        if (!need || strstr(k, "..") || strchr(k, '/'))
+            return urun_error_set(err, 0, "linux.sysctl: \"%s\" is not namespaced: setting it would change the host",
+                                  k);
+        if (!(flags & need))
+            return urun_error_set(err, 0, "linux.sysctl: \"%s\" needs a %s namespace of the container's own", k,
+                                  need == CLONE_NEWNET ? "network" : need == CLONE_NEWIPC ? "ipc" : "uts");
+    }
+    return 0;
+}
+
+static int build_seccomp(const struct urun_spec *s, struct urun_seccomp **ret, struct urun_error *err)
+{
+    const char *const *warnings;
+    *ret = NULL;
+    if (!s->linux_ || !s->linux_->seccomp)
+        return 0;
+    int r = urun_seccomp_build(s->linux_->seccomp, ret, err);
+    if (r < 0)
+        return r;
+    size_t n = urun_seccomp_warnings(*ret, &warnings);
+    for (size_t i = 0; i < n; i++)
+        log_warning("%s", warnings[i]);
+    return 0;
+}
+
+/* The state document hooks get on stdin. */
+static char *hook_state(const char *id, const struct urun_bundle *b, pid_t pid, enum urun_status status)
+{
+    struct urun_state st = {
+        .id = (char *)id, .bundle = b->path, .rootfs = b->rootfs, .pid = pid, .owner = geteuid(),
+        .annotations = b->spec->annotations, .n_annotations = b->spec->n_annotations,
+    };
+    return state_to_json(&st, status, /* pretty= */ false);
+}
+
+/* prestart (deprecated, same point) and createRuntime, in urun's own namespaces. */
+static int run_create_hooks(const char *id, const struct urun_bundle *b, pid_t pid, struct urun_error *err)
+{
+    static const enum spec_hook_kind kinds[] = {SPEC_HOOK_PRESTART, SPEC_HOOK_CREATE_RUNTIME};
+    _cleanup_free_ char *json = hook_state(id, b, pid, URUN_STATUS_CREATING);
+    if (!json)
+        return urun_error_set(err, ENOMEM, "hooks");
+    for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
+        int r = hooks_run(&b->spec->hooks[kinds[i]], spec_hook_name(kinds[i]), json, err);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+/* poststart and poststop need the spec after create: keep a copy of the config in the state dir. */
+#define STORED_CONFIG "config.json"
+
+static int store_config(int dirfd, const struct urun_bundle *b, struct urun_error *err)
+{
+    if (!b->spec->hooks[SPEC_HOOK_POSTSTART].n && !b->spec->hooks[SPEC_HOOK_POSTSTOP].n)
+        return 0;
+    return write_file_atomic_at(dirfd, STORED_CONFIG, b->config, b->config_len, 0600, err);
+}
+
+/* Run a hook kind from the stored config; failures are warnings (runtime-spec: poststart/poststop). */
+static void run_late_hooks(int dirfd, const struct urun_state *st, enum urun_status status, enum spec_hook_kind k)
+{
+    _cleanup_free_ char *buf = NULL, *json = NULL;
+    _cleanup_(spec_freep) struct urun_spec *s = NULL;
+    struct urun_error err;
+    size_t len;
+
+    if (faccessat(dirfd, STORED_CONFIG, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+        return;
+    if (read_file_at(dirfd, STORED_CONFIG, SPEC_MAX_BYTES, &buf, &len, &err) < 0 || spec_parse(buf, len, &s, &err) < 0) {
+        log_warning("hooks.%s of %s: %s", spec_hook_name(k), st->id, err.msg);
+        return;
+    }
+    json = state_to_json(st, status, /* pretty= */ false);
+    if (json && hooks_run(&s->hooks[k], spec_hook_name(k), json, &err) < 0) {
+        char msg[URUN_ERROR_MSG_MAX + 64];
+        log_warning("%s (continuing)", urun_error_format(&err, msg, sizeof(msg)));
+    }
+}
+
 /* clone3 with the namespace flags; returns the pid (0 in the child) and a pidfd where possible. */
 static pid_t clone_init(unsigned long flags, int *ret_pidfd)
 {
@@ -230,6 +323,15 @@ static int finish_create(const struct container_create_opts *o, const struct uru
         if (sync_send(sync_fd, SYNC_MAPS_DONE, NULL) < 0)
             return urun_error_errno(err, "signal container init");
     }
+    if (init_has_create_hooks(b->spec)) {
+        r = sync_expect(sync_fd, SYNC_HOOKS, err);
+        if (r >= 0)
+            r = run_create_hooks(o->id, b, pid, err);
+        if (r < 0)
+            return r;
+        if (sync_send(sync_fd, SYNC_HOOKS_DONE, NULL) < 0)
+            return urun_error_errno(err, "signal container init");
+    }
     r = sync_expect_fd(sync_fd, SYNC_READY, &master, err);
     if (r < 0)
         return r;
@@ -249,7 +351,9 @@ static int finish_create(const struct container_create_opts *o, const struct uru
     r = proc_stat_read(pid, &state_letter, &st.start_time);
     if (r < 0)
         return urun_error_set(err, -r, "read start time of container init %d", (int)pid);
-    r = state_write(dirfd, &st, err);
+    r = store_config(dirfd, b, err);
+    if (r >= 0)
+        r = state_write(dirfd, &st, err);
     if (r < 0)
         return r;
     if (o->pid_file && (r = write_pid_file(o->pid_file, pid, err)) < 0)
@@ -275,6 +379,7 @@ int container_create(const struct state_root *root, const struct container_creat
     int sv[2] = {-1, -1};
     struct idmap maps;
     struct idmap_user user;
+    _cleanup_(urun_seccomp_freep) struct urun_seccomp *filter = NULL;
     unsigned long flags = 0;
     bool made_dir = false;
     struct create_io io = {.sync_fd = -1, .console_fd = -1, .pty_master = -1};
@@ -288,6 +393,10 @@ int container_create(const struct state_root *root, const struct container_creat
         warn_unapplied(b.spec);
     if (r >= 0)
         r = plan_namespaces(b.spec, o->rootless, &flags, err);
+    if (r >= 0)
+        r = check_sysctl(b.spec->linux_, flags, err);
+    if (r >= 0)
+        r = build_seccomp(b.spec, &filter, err);
     if (r >= 0 && (flags & CLONE_NEWUSER))
         r = plan_maps(b.spec, &user, &maps, err);
     if (r >= 0 && o->console_socket)
@@ -327,6 +436,7 @@ int container_create(const struct state_root *root, const struct container_creat
     }
     if (pid == 0) {
         struct init_args a = {
+            .id = o->id, .owner = geteuid(), .seccomp = filter,
             .spec = b.spec, .rootfs = b.rootfs, .bundle = b.path, .sync_fd = sv[1], .fifo_fd = fifo,
             .proc_fd = procfd, .wait_maps = flags & CLONE_NEWUSER, .new_netns = flags & CLONE_NEWNET,
             .new_utsns = flags & CLONE_NEWUTS, .no_pivot = o->no_pivot, .no_new_keyring = o->no_new_keyring,
@@ -496,6 +606,7 @@ int container_start(const struct state_root *root, const char *id, struct urun_e
         return r;
     if (unlinkat(dirfd, STATE_EXEC_FIFO, 0) < 0)
         return urun_error_errno(err, "remove exec fifo");
+    run_late_hooks(dirfd, st, URUN_STATUS_RUNNING, SPEC_HOOK_POSTSTART);
     return 0;
 }
 
@@ -588,5 +699,7 @@ int container_delete(const struct state_root *root, const char *id, bool force, 
                 return urun_error_set(err, ETIMEDOUT, "container %s did not exit after SIGKILL", id);
         }
     }
+    if (st)
+        run_late_hooks(dirfd, st, URUN_STATUS_STOPPED, SPEC_HOOK_POSTSTOP);
     return state_container_remove(root, id, dirfd, err);
 }

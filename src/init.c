@@ -19,10 +19,13 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "hooks.h"
 #include "log.h"
 #include "loopback.h"
 #include "mounts.h"
 #include "process.h"
+#include "seccomp_filter.h"
+#include "state.h"
 #include "sync.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -111,8 +114,53 @@ static int attach_terminal(int slave, struct urun_error *err)
     return 0;
 }
 
-static int setup(const struct init_args *a, char *exe, size_t exe_size, int *ret_master, int *ret_slave,
-                 struct urun_error *err)
+bool init_has_create_hooks(const struct urun_spec *s)
+{
+    return s->hooks[SPEC_HOOK_PRESTART].n || s->hooks[SPEC_HOOK_CREATE_RUNTIME].n ||
+           s->hooks[SPEC_HOOK_CREATE_CONTAINER].n;
+}
+
+/* The OCI state document hooks and seccomp listeners get, as the host sees the container. */
+static char *state_json(const struct init_args *a, pid_t host_pid, enum urun_status status)
+{
+    struct urun_state st = {
+        .id = (char *)a->id, .bundle = (char *)a->bundle, .rootfs = (char *)a->rootfs, .pid = host_pid,
+        .owner = a->owner, .annotations = a->spec->annotations, .n_annotations = a->spec->n_annotations,
+    };
+    return state_to_json(&st, status, /* pretty= */ false);
+}
+
+static int run_hooks(const struct init_args *a, enum spec_hook_kind k, pid_t host_pid, enum urun_status status,
+                     struct urun_error *err)
+{
+    if (a->spec->hooks[k].n == 0)
+        return 0;
+    _cleanup_free_ char *json = state_json(a, host_pid, status);
+    if (!json)
+        return urun_error_set(err, ENOMEM, "hooks.%s", spec_hook_name(k));
+    return hooks_run(&a->spec->hooks[k], spec_hook_name(k), json, err);
+}
+
+/* linux.sysctl, written through /proc/sys: every key urun accepts (container.c checks) is resolved by
+ * the kernel in the writer's own namespaces, which are the container's. */
+static int apply_sysctl(const struct init_args *a, struct urun_error *err)
+{
+    const struct spec_linux *lx = a->spec->linux_;
+    for (size_t i = 0; lx && i < lx->n_sysctl; i++) {
+        char path[512];
+        int n = snprintf(path, sizeof(path), "sys/%s", lx->sysctl[i].key);
+        for (int j = 4; j < n; j++)
+            if (path[j] == '.')
+                path[j] = '/';
+        _cleanup_close_ int fd = openat(a->proc_fd, path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0 || write(fd, lx->sysctl[i].value, strlen(lx->sysctl[i].value)) < 0)
+            return urun_error_errno(err, "linux.sysctl: set %s to \"%s\"", lx->sysctl[i].key, lx->sysctl[i].value);
+    }
+    return 0;
+}
+
+static int setup(const struct init_args *a, pid_t host_pid, char *exe, size_t exe_size, int *ret_master,
+                 int *ret_slave, int *ret_listener, struct urun_error *err)
 {
     const struct urun_spec *s = a->spec;
     struct mounts_config mc = {
@@ -120,9 +168,24 @@ static int setup(const struct init_args *a, char *exe, size_t exe_size, int *ret
     };
     int r;
 
+    r = apply_sysctl(a, err);
+    if (r < 0)
+        return r;
     r = mounts_setup(&mc, err);
     if (r < 0)
         return r;
+    if (init_has_create_hooks(s)) {
+        /* prestart/createRuntime run in urun, in the runtime's namespaces; then createContainer
+         * here, in the container's, before pivot_root (runtime-spec config.md, "POSIX-platform Hooks"). */
+        if (sync_send(a->sync_fd, SYNC_HOOKS, NULL) < 0 || sync_expect(a->sync_fd, SYNC_HOOKS_DONE, err) < 0)
+            _exit(1); /* the parent reports the failed hook and cleans up */
+        r = run_hooks(a, SPEC_HOOK_CREATE_CONTAINER, host_pid, URUN_STATUS_CREATING, err);
+        if (r < 0)
+            return r;
+    }
+    if (a->seccomp && urun_seccomp_needs_listener(a->seccomp) &&
+        (r = urun_seccomp_listener_connect(s->linux_->seccomp->listener_path, ret_listener, err)) < 0)
+        return urun_error_wrap(err, r, "linux.seccomp.listenerPath");
     if (s->hostname && a->new_utsns && sethostname(s->hostname, strlen(s->hostname)) < 0)
         return urun_error_errno(err, "hostname: set \"%s\"", s->hostname);
     if (s->hostname && !a->new_utsns)
@@ -179,9 +242,15 @@ _Noreturn static void fail(const struct init_args *a, struct urun_error *err, bo
 _Noreturn void init_main(const struct init_args *a)
 {
     struct urun_error err = {0};
-    char exe[PATH_MAX];
-    int master = -1, slave = -1;
+    char exe[PATH_MAX], self[32] = "";
+    int master = -1, slave = -1, listener = -1;
+    pid_t host_pid;
     sigset_t none;
+
+    /* Our pid as the host sees it, through the host's /proc (ours is pid 1 of a new namespace). */
+    if (readlinkat(a->proc_fd, "self", self, sizeof(self) - 1) < 0)
+        self[0] = '\0';
+    host_pid = (pid_t)atoi(self);
 
     if (a->wait_maps && sync_expect(a->sync_fd, SYNC_MAPS_DONE, &err) < 0)
         _exit(1); /* the parent is gone or failed: it cleans up and reports */
@@ -199,7 +268,7 @@ _Noreturn void init_main(const struct init_args *a)
         urun_error_errno(&err, "drop supplementary groups");
         fail(a, &err, true);
     }
-    if (setup(a, exe, sizeof(exe), &master, &slave, &err) < 0)
+    if (setup(a, host_pid, exe, sizeof(exe), &master, &slave, &listener, &err) < 0)
         fail(a, &err, true);
     if (sync_send_fd(a->sync_fd, SYNC_READY, master) < 0)
         _exit(1);
@@ -213,7 +282,14 @@ _Noreturn void init_main(const struct init_args *a)
         fail(a, &err, false);
     if (slave >= 0 && attach_terminal(slave, &err) < 0)
         fail(a, &err, false);
-    if (process_finalize(a->spec->process, a->preserve_fds, &err) < 0)
+    if (run_hooks(a, SPEC_HOOK_START_CONTAINER, host_pid, URUN_STATUS_RUNNING, &err) < 0)
+        fail(a, &err, false);
+    _cleanup_free_ char *listener_state = listener >= 0 ? state_json(a, host_pid, URUN_STATUS_RUNNING) : NULL;
+    struct process_seccomp sc = {
+        .filter = a->seccomp, .listener_fd = listener, .host_pid = host_pid, .state_json = listener_state,
+        .metadata = a->seccomp ? a->spec->linux_->seccomp->listener_metadata : NULL,
+    };
+    if (process_finalize(a->spec->process, a->preserve_fds, &sc, &err) < 0)
         fail(a, &err, false);
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);

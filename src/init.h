@@ -5,11 +5,17 @@
 #pragma once
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "spec.h"
 
+struct urun_seccomp;
+
 struct init_args {
+    const char *id;
+    uid_t owner;      /* the caller, for the state documents hooks get */
     const struct urun_spec *spec;
+    struct urun_seccomp *seccomp; /* built by the parent, loaded here; NULL for none */
     const char *rootfs;
     const char *bundle;
     int sync_fd;      /* our end of the sync socketpair */
@@ -23,5 +29,8 @@ struct init_args {
     bool terminal;    /* process.terminal: make a pty, send its master with SYNC_READY */
     int preserve_fds;
 };
+
+/* Whether create pauses after the mounts for prestart/createRuntime/createContainer hooks. */
+bool init_has_create_hooks(const struct urun_spec *s);
 
 _Noreturn void init_main(const struct init_args *a);

@@ -3,6 +3,7 @@
 #include "process.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "seccomp_filter.h"
 #include "util.h"
 
 static const struct {
@@ -189,9 +191,31 @@ static void seal_fds(int preserve_fds)
     }
 }
 
-int process_finalize(const struct spec_process *p, int preserve_fds, struct urun_error *err)
+static int load_seccomp(const struct process_seccomp *sc, struct urun_error *err)
 {
+    int notify_fd = -1, r;
+
+    r = urun_seccomp_load(sc->filter, &notify_fd, err);
+    if (r < 0)
+        return urun_error_wrap(err, r, "linux.seccomp");
+    if (notify_fd >= 0) {
+        r = urun_seccomp_listener_send(sc->listener_fd, notify_fd, sc->host_pid, sc->metadata, sc->state_json, err);
+        close(notify_fd);
+        close(sc->listener_fd);
+        if (r < 0)
+            return urun_error_wrap(err, r, "linux.seccomp.listenerPath");
+    }
+    return 0;
+}
+
+int process_finalize(const struct spec_process *p, int preserve_fds, const struct process_seccomp *sc,
+                     struct urun_error *err)
+{
+    bool filter = sc && sc->filter;
     int r;
+
+    if (filter && !p->no_new_privileges && (r = load_seccomp(sc, err)) < 0)
+        return r;
 
     if (p->capabilities && (r = drop_bounding(p->capabilities, err)) < 0)
         return r;
@@ -206,5 +230,7 @@ int process_finalize(const struct spec_process *p, int preserve_fds, struct urun
     if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         return urun_error_errno(err, "process.noNewPrivileges");
     seal_fds(preserve_fds);
+    if (filter && p->no_new_privileges && (r = load_seccomp(sc, err)) < 0)
+        return r;
     return 0;
 }

@@ -8,9 +8,22 @@
 
 /* Before READY, so mistakes are create-time errors: validate names, apply rlimits and oomScoreAdj. */
 int process_prepare(const struct spec_process *p, struct urun_error *err);
-/* Right before execve: groups, gid, uid, umask, capabilities, no_new_privs, and every fd above
- * 2 + preserve_fds made close-on-exec. */
-int process_finalize(const struct spec_process *p, int preserve_fds, struct urun_error *err);
+struct urun_seccomp;
+
+/* The seccomp filter to load, and where a NOTIFY listener fd goes (seccomp_filter.h). */
+struct process_seccomp {
+    struct urun_seccomp *filter; /* NULL: none */
+    int listener_fd;             /* connected listenerPath socket, or -1 */
+    pid_t host_pid;
+    const char *metadata;
+    const char *state_json;
+};
+
+/* Right before execve: groups, gid, uid, umask, capabilities, no_new_privs, every fd above
+ * 2 + preserve_fds made close-on-exec, and the seccomp filter (first when noNewPrivileges is false,
+ * last when it is true: see seccomp_filter.h). */
+int process_finalize(const struct spec_process *p, int preserve_fds, const struct process_seccomp *sc,
+                     struct urun_error *err);
 
 /* Pure table lookups, for tests and the features document. */
 int process_rlimit_from_name(const char *name); /* -1 when unknown */

@@ -12,6 +12,8 @@ enum sync_type {
     SYNC_READY,         /* init -> parent: everything is set up, waiting for SYNC_GO */
     SYNC_ERROR,         /* init -> parent: errnum + message */
     SYNC_GO,            /* parent -> init: state recorded, block on the exec fifo */
+    SYNC_HOOKS,         /* init -> parent: mounts done, run prestart/createRuntime hooks now */
+    SYNC_HOOKS_DONE,    /* parent -> init: they succeeded, go on (createContainer hooks next) */
 };
 
 /* Like sync_send/sync_expect, with one fd riding along (SCM_RIGHTS): the pty master with SYNC_READY.
