@@ -132,3 +132,120 @@ cap_mask() {
 	[ "${lines[3]}" = sysctl.kernel.hostname=probed ]
 	[ "${lines[4]}" = getcwd=/ ]
 }
+
+# --- process settings, seen from inside ---------------------------------------------------------
+
+@test "process: capabilities are exactly the spec's five sets, ambient included" {
+	bundle_jq '.process.user = {"uid": 1000, "gid": 1000} |
+	  .process.capabilities = {"bounding": ["CAP_CHOWN", "CAP_NET_BIND_SERVICE"], "effective": ["CAP_NET_BIND_SERVICE"],
+	    "permitted": ["CAP_NET_BIND_SERVICE"], "inheritable": ["CAP_NET_BIND_SERVICE"], "ambient": ["CAP_NET_BIND_SERVICE"]}'
+	probe caps
+	[ "$(fact cap_bnd)" = 0000000000000401 ]
+	[ "$(fact cap_amb)" = 0000000000000400 ]
+	[ "$(fact cap_eff)" = 0000000000000400 ]
+	[ "$(fact cap_inh)" = 0000000000000400 ]
+}
+
+@test "process: an unknown capability is an error naming the field" {
+	bundle_jq '.process.capabilities.bounding += ["CAP_FLY"]'
+	run --separate-stderr urun create --bundle "$BUNDLE" capbad
+	assert_urun_error 'process.capabilities.bounding[11]: unknown capability "CAP_FLY"'
+	assert_nothing_left capbad
+}
+
+@test "process: noNewPrivileges false leaves no_new_privs unset" {
+	bundle_jq '.process.noNewPrivileges = false'
+	probe no_new_privs
+	[ "$(fact no_new_privs)" = 0 ]
+}
+
+@test "process: rlimits set both values; an unknown one or one above the host's hard limit is an error" {
+	bundle_jq '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 100, "hard": 200}, {"type": "RLIMIT_CORE", "soft": 0, "hard": 0}]'
+	probe rlimits
+	[ "$(fact rlimit_nofile)" = 100:200 ]
+	[ "$(fact rlimit_core)" = 0:0 ]
+	bundle_jq '.process.rlimits = [{"type": "RLIMIT_BOGUS", "soft": 1, "hard": 1}]'
+	run --separate-stderr urun create --bundle "$BUNDLE" rlbad
+	assert_urun_error 'process.rlimits[0].type: unknown rlimit "RLIMIT_BOGUS"'
+	assert_nothing_left rlbad
+	local hard
+	hard=$(ulimit -Hn)
+	bundle_jq --argjson h "$((hard + 1))" '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 1024, "hard": $h}]'
+	run --separate-stderr urun create --bundle "$BUNDLE" rlhigh
+	assert_urun_error "process.rlimits[0]: set RLIMIT_NOFILE to 1024/$((hard + 1))"
+	assert_nothing_left rlhigh
+}
+
+@test "process: umask, cwd, hostname and domainname" {
+	mkdir -p "$BUNDLE/rootfs/work"
+	bundle_jq '.process.user.umask = 63 | .process.cwd = "/work" | .hostname = "h1" | .domainname = "d1"'
+	probe umask cwd hostname
+	[ "$(fact umask)" = 0077 ]
+	[ "$(fact cwd)" = /work ]
+	[ "$(fact hostname)" = h1 ]
+	[ "$(fact domainname)" = d1 ]
+}
+
+@test "process: oomScoreAdj can be raised; lowering it is an error with the reason" {
+	bundle_jq '.process.oomScoreAdj = 500'
+	probe oom_score_adj
+	[ "$(fact oom_score_adj)" = 500 ]
+	bundle_jq '.process.oomScoreAdj = -500'
+	run --separate-stderr urun create --bundle "$BUNDLE" oomlow
+	assert_urun_error "process.oomScoreAdj: -500 is below the current value" "CAP_SYS_RESOURCE"
+	assert_nothing_left oomlow
+}
+
+@test "process: --preserve-fds 1 passes exactly fd 3, and nothing else urun holds" {
+	bundle_args /bin/urun-probe fds
+	run --separate-stderr urun run --preserve-fds 1 --bundle "$BUNDLE" pfd 3<"$BUNDLE/config.json" 4<"$BUNDLE/config.json"
+	[ "$status" -eq 0 ]
+	[[ $output == *"fd=3:"* ]]
+	[[ $output != *"fd=4:"* ]]
+	run --separate-stderr urun run --preserve-fds 40 --bundle "$BUNDLE" pfd2
+	assert_urun_error "--preserve-fds 40: fd" "is not open"
+	assert_nothing_left pfd2
+}
+
+# --- filesystem confinement ---------------------------------------------------------------------
+
+@test "mounts: masked paths, read-only paths and a read-only root" {
+	probe mounts
+	assert_contains "$output" "mount=/proc/keys "
+	assert_contains "$output" "mount=/sys/firmware tmpfs ro"
+	assert_contains "$output" "mount=/proc/sys proc ro"
+	assert_contains "$output" "mount=/ "
+	local root
+	root=$(printf '%s\n' "${lines[@]}" | grep '^mount=/ ')
+	[[ $root == "mount=/ "*" ro"* ]]
+}
+
+@test "mounts: a mount destination that is a symlink to a host path lands inside the rootfs" {
+	# /target -> /etc: an unsafe resolution would bind over the host's /etc in the init's view;
+	# RESOLVE_IN_ROOT must put it on the rootfs's own /etc
+	mkdir -p "$BATS_TEST_TMPDIR/marker"
+	touch "$BATS_TEST_TMPDIR/marker/escaped-here"
+	ln -s /etc "$BUNDLE/rootfs/target"
+	bundle_jq --arg m "$BATS_TEST_TMPDIR/marker" '.mounts += [{"destination": "/target", "type": "bind", "source": $m, "options": ["bind", "ro"]}]'
+	bundle_args ls /etc
+	run urun run --bundle "$BUNDLE" symesc
+	[ "$status" -eq 0 ]
+	[[ $output == *escaped-here* ]]
+}
+
+@test "mounts: a rootfs whose /proc is a symlink out of it cannot redirect the proc mount" {
+	mkdir -p "$BATS_TEST_TMPDIR/hostdir"
+	rm -rf "$BUNDLE/rootfs/proc"
+	ln -s "$BATS_TEST_TMPDIR/hostdir" "$BUNDLE/rootfs/proc"
+	run --separate-stderr urun create --bundle "$BUNDLE" procesc
+	assert_urun_error "/proc" "points to nothing inside the rootfs"
+	assert_nothing_left procesc
+	[ -z "$(ls -A "$BATS_TEST_TMPDIR/hostdir")" ]
+}
+
+@test "mounts: a device that does not exist is a clear error" {
+	bundle_jq '.linux.devices = [{"path": "/dev/nonexistent-dev", "type": "c", "major": 1, "minor": 3}]'
+	run --separate-stderr urun create --bundle "$BUNDLE" devbad
+	assert_urun_error "linux.devices[0]" "/dev/nonexistent-dev"
+	assert_nothing_left devbad
+}
