@@ -79,7 +79,10 @@ static int check_process(const struct urun_spec *s, const struct container_creat
                               "hand its terminal to");
     if (!s->process->terminal && o->console_socket)
         return urun_error_set(err, 0, "--console-socket is only used when process.terminal is true");
-    for (int fd = 3; fd < 3 + o->preserve_fds; fd++)
+    for (int fd = 3; fd < 3 + o->listen_fds; fd++)
+        if (fcntl(fd, F_GETFD) < 0)
+            return urun_error_set(err, 0, "LISTEN_FDS=%d: fd %d is not open", o->listen_fds, fd);
+    for (int fd = 3 + o->listen_fds; fd < 3 + o->listen_fds + o->preserve_fds; fd++)
         if (fcntl(fd, F_GETFD) < 0)
             return urun_error_set(err, 0, "--preserve-fds %d: fd %d is not open", o->preserve_fds, fd);
     return 0;
@@ -440,7 +443,8 @@ int container_create(const struct state_root *root, const struct container_creat
             .spec = b.spec, .rootfs = b.rootfs, .bundle = b.path, .sync_fd = sv[1], .fifo_fd = fifo,
             .proc_fd = procfd, .wait_maps = flags & CLONE_NEWUSER, .new_netns = flags & CLONE_NEWNET,
             .new_utsns = flags & CLONE_NEWUTS, .no_pivot = o->no_pivot, .no_new_keyring = o->no_new_keyring,
-            .terminal = b.spec->process->terminal, .preserve_fds = o->preserve_fds,
+            .terminal = b.spec->process->terminal, .preserve_fds = o->listen_fds + o->preserve_fds,
+            .listen_fds = o->listen_fds,
         };
         /* The container directory's flock belongs to this create, not to the init: holding it
          * until exec would deadlock `start`. */

@@ -16,6 +16,7 @@ struct container_create_opts {
     bool no_pivot;
     bool no_new_keyring;
     int preserve_fds;
+    int listen_fds;  /* socket activation: fds 3.. handed to urun (LISTEN_FDS), passed on before preserve_fds */
     int rootless; /* -1 auto, 0 false, 1 true */
     bool foreground; /* `run` without --detach: a terminal's pty master comes back to the caller */
 };

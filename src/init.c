@@ -229,6 +229,29 @@ static int wait_for_start(const struct init_args *a, struct urun_error *err)
     return 0;
 }
 
+/* process.env, plus LISTEN_FDS/LISTEN_PID=1 when socket-activation fds are passed on (runc's way:
+ * the process is pid 1 of its namespace, or at least the one the fds are for). */
+static char **process_env(const struct init_args *a)
+{
+    static char listen_fds[32], listen_pid[] = "LISTEN_PID=1", *empty[] = {NULL};
+    char **env = a->spec->process->env;
+    size_t n = 0;
+
+    while (env && env[n])
+        n++;
+    if (!a->listen_fds)
+        return env ? env : empty;
+    char **out = calloc(n + 3, sizeof(char *));
+    if (!out)
+        return env ? env : empty;
+    for (size_t i = 0; i < n; i++)
+        out[i] = env[i];
+    snprintf(listen_fds, sizeof(listen_fds), "LISTEN_FDS=%d", a->listen_fds);
+    out[n] = listen_fds;
+    out[n + 1] = listen_pid;
+    return out;
+}
+
 _Noreturn static void fail(const struct init_args *a, struct urun_error *err, bool can_report)
 {
     char msg[URUN_ERROR_MSG_MAX + 128];
@@ -293,7 +316,7 @@ _Noreturn void init_main(const struct init_args *a)
         fail(a, &err, false);
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    execve(exe, a->spec->process->args, a->spec->process->env ? a->spec->process->env : (char *[]){NULL});
+    execve(exe, a->spec->process->args, process_env(a));
     urun_error_errno(&err, "exec %s", exe);
     fail(a, &err, false);
 }

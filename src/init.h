@@ -27,7 +27,8 @@ struct init_args {
     bool no_pivot;
     bool no_new_keyring;
     bool terminal;    /* process.terminal: make a pty, send its master with SYNC_READY */
-    int preserve_fds;
+    int preserve_fds; /* everything from fd 3 on that the process gets, listen fds included */
+    int listen_fds;
 };
 
 /* Whether create pauses after the mounts for prestart/createRuntime/createContainer hooks. */

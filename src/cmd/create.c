@@ -28,6 +28,14 @@ int cmd_fill_create_opts(const struct urun_context *ctx, struct container_create
         .no_new_keyring = cl->set[OPT_NO_NEW_KEYRING],
         .rootless = rootless_mode(cl),
     };
+    /* Socket activation, as runc: fds meant for urun itself (LISTEN_PID is us) go on to the container. */
+    const char *lfds = getenv("LISTEN_FDS"), *lpid = getenv("LISTEN_PID");
+    if (lfds && lpid && strtol(lpid, NULL, 10) == (long)getpid()) {
+        long n = strtol(lfds, &end, 10);
+        if (*end || n < 0 || n > 4096)
+            return urun_error_set(err, 0, "LISTEN_FDS: expected a number from 0 to 4096, got \"%s\"", lfds);
+        o->listen_fds = (int)n;
+    }
     if (cl->set[OPT_PRESERVE_FDS]) {
         long n = strtol(cl->values[OPT_PRESERVE_FDS], &end, 10);
         if (!*cl->values[OPT_PRESERVE_FDS] || *end || n < 0 || n > 4096)

@@ -249,3 +249,15 @@ cap_mask() {
 	assert_urun_error "linux.devices[0]" "/dev/nonexistent-dev"
 	assert_nothing_left devbad
 }
+
+@test "process: socket activation (LISTEN_FDS) passes the fds on with LISTEN_FDS and LISTEN_PID=1" {
+	bundle_args /bin/urun-probe fds env
+	# LISTEN_PID must be urun's own pid: the shell execs it (no timeout wrapper, which would fork)
+	run --separate-stderr sh -c 'LISTEN_PID=$$ LISTEN_FDS=2 exec "$0" "$@"' "$URUN" --root "$URUN_ROOT" \
+		run --preserve-fds 1 --bundle "$BUNDLE" lfds 3<"$BUNDLE/config.json" 4<"$BUNDLE/config.json" 5<"$BUNDLE/config.json"
+	[ "$status" -eq 0 ]
+	[[ $output == *"fd=3:"* && $output == *"fd=4:"* && $output == *"fd=5:"* ]]
+	[[ $output != *"fd=6:"* ]]
+	[[ $output == *"env=LISTEN_FDS=2"* ]]
+	[[ $output == *"env=LISTEN_PID=1"* ]]
+}
