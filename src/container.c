@@ -27,6 +27,7 @@
 #include "hooks.h"
 #include "idmap.h"
 #include "init.h"
+#include "nsjoin.h"
 #include "log.h"
 #include "pidfd.h"
 #include "seccomp_filter.h"
@@ -46,15 +47,13 @@ static int plan_namespaces(const struct urun_spec *s, int rootless, unsigned lon
     unsigned long flags = 0;
     const struct spec_linux *lx = s->linux_;
 
-    for (size_t i = 0; lx && i < lx->n_namespaces; i++) {
-        if (lx->namespaces[i].path)
-            return urun_error_set(err, 0, "linux.namespaces[%zu]: joining a namespace by path (%s) is not "
-                                  "supported yet", i, lx->namespaces[i].path);
-        flags |= ns_clone_flags[lx->namespaces[i].type];
-    }
-    if (rootless == 1 || (rootless == -1 && geteuid() != 0))
+    for (size_t i = 0; lx && i < lx->n_namespaces; i++)
+        if (!lx->namespaces[i].path) /* joined ones: nsjoin.c */
+            flags |= ns_clone_flags[lx->namespaces[i].type];
+    if (!spec_find_namespace(s, SPEC_NS_USER) && (rootless == 1 || (rootless == -1 && geteuid() != 0)))
         flags |= CLONE_NEWUSER;
-    if (!(flags & CLONE_NEWNS))
+    const struct spec_namespace *mnt = spec_find_namespace(s, SPEC_NS_MOUNT);
+    if (!mnt)
         return urun_error_set(err, 0, "linux.namespaces: a mount namespace is required");
     if ((flags & CLONE_NEWTIME) && access("/proc/self/ns/time", F_OK) < 0)
         return urun_error_set(err, 0, "linux.namespaces: this kernel has no time namespaces");
@@ -305,16 +304,19 @@ static int write_pid_file(const char *path, pid_t pid, struct urun_error *err)
 /* The parent's half of create, once the init exists: maps, READY, state, pid file, GO. */
 struct create_io {
     int sync_fd;
+    bool respawn;    /* the init forks once more and reports its child (SYNC_PID) */
+    int *pidfd;      /* replaced after a respawn */
     int console_fd;  /* --console-socket connection, or -1 */
     int pty_master;  /* out: kept for a foreground run */
     bool wrote_pid_file;
 };
 
-static int finish_create(const struct container_create_opts *o, const struct urun_bundle *b, int dirfd, pid_t pid,
+static int finish_create(const struct container_create_opts *o, const struct urun_bundle *b, int dirfd, pid_t *pidp,
                          const struct idmap *maps, const struct idmap_user *user, struct create_io *io,
                          struct urun_error *err)
 {
     int sync_fd = io->sync_fd, master = -1;
+    pid_t pid = *pidp;
     struct urun_state st = {0};
     char created[64], state_letter;
     int r;
@@ -325,6 +327,21 @@ static int finish_create(const struct container_create_opts *o, const struct uru
             return r;
         if (sync_send(sync_fd, SYNC_MAPS_DONE, NULL) < 0)
             return urun_error_errno(err, "signal container init");
+    }
+    if (io->respawn) {
+        /* The init forked into its pid namespace (nsjoin.h): the child, ours by CLONE_PARENT, is the
+         * container's init now; the first one exits. */
+        pid_t child;
+        r = sync_expect_pid(sync_fd, &child, err);
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+        if (r < 0)
+            return r;
+        *pidp = pid = child;
+        if (io->pidfd && *io->pidfd >= 0) {
+            close(*io->pidfd);
+            *io->pidfd = pidfd_open_fd(pid);
+        }
     }
     if (init_has_create_hooks(b->spec)) {
         r = sync_expect(sync_fd, SYNC_HOOKS, err);
@@ -383,7 +400,8 @@ int container_create(const struct state_root *root, const struct container_creat
     struct idmap maps;
     struct idmap_user user;
     _cleanup_(urun_seccomp_freep) struct urun_seccomp *filter = NULL;
-    unsigned long flags = 0;
+    struct nsjoin join = {.fd = {-1, -1, -1, -1, -1, -1, -1, -1}};
+    unsigned long flags = 0, unshare_flags = 0;
     bool made_dir = false;
     struct create_io io = {.sync_fd = -1, .console_fd = -1, .pty_master = -1};
     pid_t pid = -1;
@@ -400,6 +418,13 @@ int container_create(const struct state_root *root, const struct container_creat
         r = check_sysctl(b.spec->linux_, flags, err);
     if (r >= 0)
         r = build_seccomp(b.spec, &filter, err);
+    if (r >= 0)
+        r = nsjoin_open(b.spec->linux_, &join, err);
+    if (r >= 0 && join.fd[SPEC_NS_USER] >= 0) {
+        /* Namespaces made after joining a user namespace belong to it: unshare them there. */
+        unshare_flags = flags;
+        flags = 0;
+    }
     if (r >= 0 && (flags & CLONE_NEWUSER))
         r = plan_maps(b.spec, &user, &maps, err);
     if (r >= 0 && o->console_socket)
@@ -441,8 +466,9 @@ int container_create(const struct state_root *root, const struct container_creat
         struct init_args a = {
             .id = o->id, .owner = geteuid(), .seccomp = filter,
             .spec = b.spec, .rootfs = b.rootfs, .bundle = b.path, .sync_fd = sv[1], .fifo_fd = fifo,
-            .proc_fd = procfd, .wait_maps = flags & CLONE_NEWUSER, .new_netns = flags & CLONE_NEWNET,
-            .new_utsns = flags & CLONE_NEWUTS, .no_pivot = o->no_pivot, .no_new_keyring = o->no_new_keyring,
+            .proc_fd = procfd, .wait_maps = flags & CLONE_NEWUSER,
+            .new_netns = (flags | unshare_flags) & CLONE_NEWNET, .new_utsns = (flags | unshare_flags) & CLONE_NEWUTS,
+            .join = &join, .unshare_flags = unshare_flags, .respawn = join.any && nsjoin_needs_respawn(&join, unshare_flags), .no_pivot = o->no_pivot, .no_new_keyring = o->no_new_keyring,
             .terminal = b.spec->process->terminal, .preserve_fds = o->listen_fds + o->preserve_fds,
             .listen_fds = o->listen_fds,
         };
@@ -458,7 +484,10 @@ int container_create(const struct state_root *root, const struct container_creat
     closep(&sv[1]);
     io.sync_fd = sv[0];
     io.console_fd = console_fd;
-    r = finish_create(o, &b, dirfd, pid, (flags & CLONE_NEWUSER) ? &maps : NULL, &user, &io, err);
+    io.respawn = join.any && nsjoin_needs_respawn(&join, unshare_flags);
+    io.pidfd = &pidfd;
+    nsjoin_close(&join);
+    r = finish_create(o, &b, dirfd, &pid, (flags & CLONE_NEWUSER) ? &maps : NULL, &user, &io, err);
     if (r < 0) {
         kill_and_reap(pid);
         if (io.wrote_pid_file)
@@ -471,6 +500,7 @@ int container_create(const struct state_root *root, const struct container_creat
     ret->pidfd = TAKE_FD(pidfd);
     ret->pty_master = io.pty_master;
 out:
+    nsjoin_close(&join);
     closep(&sv[0]);
     closep(&sv[1]);
     if (r < 0 && made_dir)

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #include "log.h"
 #include "loopback.h"
 #include "mounts.h"
+#include "nsjoin.h"
 #include "process.h"
 #include "seccomp_filter.h"
 #include "state.h"
@@ -252,6 +254,21 @@ static char **process_env(const struct init_args *a)
     return out;
 }
 
+/* Become root of the (new or joined) user namespace and drop the caller's supplementary groups.  An
+ * unprivileged caller already is root there when its own ID is mapped to 0, but a caller whose ID is
+ * not in the map (real root running a userns spec, or a map whose root is a subordinate ID) would
+ * otherwise create files with an unmapped fsuid (EOVERFLOW, user_namespaces(7)) and keep host groups
+ * that decide access through group bits.  setgroups EPERM: denied in a single-ID map, where the
+ * groups are the caller's own anyway. */
+static int become_root(struct urun_error *err)
+{
+    if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+        return urun_error_errno(err, "become root in the user namespace (is container ID 0 mapped?)");
+    if (setgroups(0, NULL) < 0 && errno != EPERM)
+        return urun_error_errno(err, "drop supplementary groups");
+    return 0;
+}
+
 _Noreturn static void fail(const struct init_args *a, struct urun_error *err, bool can_report)
 {
     char msg[URUN_ERROR_MSG_MAX + 128];
@@ -262,6 +279,20 @@ _Noreturn static void fail(const struct init_args *a, struct urun_error *err, bo
     _exit(127);
 }
 
+/* A joined (or post-setns) pid namespace only takes our children: fork the real init, as a child of
+ * urun itself (CLONE_PARENT) so that `run` can wait for it; report its pid and go. */
+static void respawn(const struct init_args *a)
+{
+    struct urun_error err;
+    pid_t child = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
+    if (child < 0) {
+        urun_error_errno(&err, "fork into the joined pid namespace");
+        fail(a, &err, true);
+    }
+    if (child > 0)
+        _exit(sync_send_pid(a->sync_fd, child) < 0 ? 1 : 0);
+}
+
 _Noreturn void init_main(const struct init_args *a)
 {
     struct urun_error err = {0};
@@ -270,27 +301,20 @@ _Noreturn void init_main(const struct init_args *a)
     pid_t host_pid;
     sigset_t none;
 
+    if (a->wait_maps && sync_expect(a->sync_fd, SYNC_MAPS_DONE, &err) < 0)
+        _exit(1); /* the parent is gone or failed: it cleans up and reports */
+    if (a->join && a->join->any && nsjoin_enter(a->join, a->unshare_flags, &err) < 0)
+        fail(a, &err, true);
+    if ((a->wait_maps || (a->join && a->join->fd[SPEC_NS_USER] >= 0)) && become_root(&err) < 0)
+        fail(a, &err, true);
+    if (a->respawn)
+        respawn(a);
+
     /* Our pid as the host sees it, through the host's /proc (ours is pid 1 of a new namespace). */
     if (readlinkat(a->proc_fd, "self", self, sizeof(self) - 1) < 0)
         self[0] = '\0';
     host_pid = (pid_t)atoi(self);
 
-    if (a->wait_maps && sync_expect(a->sync_fd, SYNC_MAPS_DONE, &err) < 0)
-        _exit(1); /* the parent is gone or failed: it cleans up and reports */
-    /* Become root of the new namespace.  An unprivileged caller already is (its own ID is mapped to
-     * 0), but a caller whose ID is not in the map (real root running a userns spec) would otherwise
-     * create files with an unmapped fsuid: EOVERFLOW (user_namespaces(7)). */
-    if (a->wait_maps && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
-        urun_error_errno(&err, "become root in the user namespace (is container ID 0 mapped?)");
-        fail(a, &err, true);
-    }
-    /* Drop the caller's supplementary groups too: when container root is not the caller, a host
-     * group it still held would decide access through group bits.  EPERM means setgroups is denied
-     * (a single-ID gid map), where the groups are the caller's own anyway. */
-    if (a->wait_maps && setgroups(0, NULL) < 0 && errno != EPERM) {
-        urun_error_errno(&err, "drop supplementary groups");
-        fail(a, &err, true);
-    }
     if (setup(a, host_pid, exe, sizeof(exe), &master, &slave, &listener, &err) < 0)
         fail(a, &err, true);
     if (sync_send_fd(a->sync_fd, SYNC_READY, master) < 0)

@@ -70,6 +70,33 @@ int sync_send(int fd, enum sync_type type, const struct urun_error *payload)
     }
 }
 
+int sync_send_pid(int fd, pid_t pid)
+{
+    struct sync_msg m = {.type = SYNC_PID, .errnum = (int32_t)pid};
+    return send_with_fd(fd, &m, offsetof(struct sync_msg, msg), -1);
+}
+
+int sync_expect_pid(int fd, pid_t *ret_pid, struct urun_error *err)
+{
+    struct sync_msg m;
+    ssize_t n;
+    do
+        n = recv(fd, &m, sizeof(m), 0);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return urun_error_errno(err, "read from container init");
+    if (n == 0)
+        return urun_error_set(err, 0, "container init exited during setup");
+    if (m.type == SYNC_ERROR) {
+        m.msg[sizeof(m.msg) - 1] = '\0';
+        return urun_error_set(err, m.errnum, "%s", (size_t)n > offsetof(struct sync_msg, msg) ? m.msg : "");
+    }
+    if (m.type != SYNC_PID || m.errnum <= 0)
+        return urun_error_set(err, EPROTO, "unexpected message %u from container init", m.type);
+    *ret_pid = (pid_t)m.errnum;
+    return 0;
+}
+
 int sync_expect(int fd, enum sync_type expected, struct urun_error *err)
 {
     return sync_expect_fd(fd, expected, NULL, err);

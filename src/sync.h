@@ -4,6 +4,7 @@
 #pragma once
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "error.h"
 
@@ -14,6 +15,7 @@ enum sync_type {
     SYNC_GO,            /* parent -> init: state recorded, block on the exec fifo */
     SYNC_HOOKS,         /* init -> parent: mounts done, run prestart/createRuntime hooks now */
     SYNC_HOOKS_DONE,    /* parent -> init: they succeeded, go on (createContainer hooks next) */
+    SYNC_PID,           /* init -> parent: I forked (pid namespace joined or made after setns); this is the init now */
 };
 
 /* Like sync_send/sync_expect, with one fd riding along (SCM_RIGHTS): the pty master with SYNC_READY.
@@ -22,6 +24,10 @@ int sync_send_fd(int fd, enum sync_type type, int pass_fd);
 int sync_expect_fd(int fd, enum sync_type expected, int *ret_fd, struct urun_error *err);
 /* Send one fd over an AF_UNIX socket with `name` as the data, as runc's --console-socket protocol does. */
 int send_fd_named(int sock, int pass_fd, const char *name);
+
+/* SYNC_PID carries a pid (in the errnum field). */
+int sync_send_pid(int fd, pid_t pid);
+int sync_expect_pid(int fd, pid_t *ret_pid, struct urun_error *err);
 
 /* Send a message with an optional error payload. */
 int sync_send(int fd, enum sync_type type, const struct urun_error *payload);

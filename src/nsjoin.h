@@ -1,0 +1,24 @@
+/* Namespaces a spec joins by path (linux.namespaces[].path): opening and type-checking them in urun,
+ * and entering them in the container init.  A joined user namespace comes first, and the namespaces
+ * the container creates are then made inside it (unshare after setns), so they belong to it. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "error.h"
+#include "spec.h"
+
+struct nsjoin {
+    int fd[SPEC_NS__MAX]; /* -1 where the spec joins nothing */
+    bool any;
+};
+
+/* Open every path, O_CLOEXEC, and check it is a namespace of the listed type (NS_GET_NSTYPE). */
+int nsjoin_open(const struct spec_linux *lx, struct nsjoin *ret, struct urun_error *err);
+void nsjoin_close(struct nsjoin *j);
+
+/* In the init: setns into every joined namespace, the user namespace first, then unshare
+ * `unshare_flags`.  Joining or creating a pid or time namespace this way only affects children: the
+ * caller must then fork (nsjoin_needs_respawn). */
+int nsjoin_enter(const struct nsjoin *j, unsigned long unshare_flags, struct urun_error *err);
+bool nsjoin_needs_respawn(const struct nsjoin *j, unsigned long unshare_flags);
