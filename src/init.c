@@ -296,6 +296,12 @@ static void respawn(const struct init_args *a)
 _Noreturn void init_main(const struct init_args *a)
 {
     struct urun_error err = {0};
+
+    /* CVE-2019-5736: until it execs, this process is urun, and /proc/PID/exe would hand the urun
+     * binary to any container process that can see it (a joined pid namespace).  Non-dumpable makes
+     * the kernel refuse that to everyone but real root (proc(5), ptrace access mode); execve of the
+     * user's binary restores it. */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     char exe[PATH_MAX], self[32] = "";
     int master = -1, slave = -1, listener = -1;
     pid_t host_pid;
