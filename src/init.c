@@ -297,11 +297,7 @@ _Noreturn void init_main(const struct init_args *a)
 {
     struct urun_error err = {0};
 
-    /* CVE-2019-5736: until it execs, this process is urun, and /proc/PID/exe would hand the urun
-     * binary to any container process that can see it (a joined pid namespace).  Non-dumpable makes
-     * the kernel refuse that to everyone but real root (proc(5), ptrace access mode); execve of the
-     * user's binary restores it. */
-    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+
     char exe[PATH_MAX], self[32] = "";
     int master = -1, slave = -1, listener = -1;
     pid_t host_pid;
@@ -309,6 +305,12 @@ _Noreturn void init_main(const struct init_args *a)
 
     if (a->wait_maps && sync_expect(a->sync_fd, SYNC_MAPS_DONE, &err) < 0)
         _exit(1); /* the parent is gone or failed: it cleans up and reports */
+    /* CVE-2019-5736: until it execs, this process is urun, and /proc/PID/exe would hand the urun
+     * binary to any process that can see it (one joining our pid namespace).  Non-dumpable makes the
+     * kernel refuse that (proc(5), ptrace access mode); execve of the user's binary restores it.
+     * Not before the maps are written: it also gives /proc/PID/uid_map to host root, and urun could
+     * no longer write it.  Until then nothing else can see this process. */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     if (a->join && a->join->any && nsjoin_enter(a->join, a->unshare_flags, &err) < 0)
         fail(a, &err, true);
     if ((a->wait_maps || (a->join && a->join->fd[SPEC_NS_USER] >= 0)) && become_root(&err) < 0)
