@@ -27,6 +27,7 @@
 #include "hooks.h"
 #include "idmap.h"
 #include "init.h"
+#include "notify.h"
 #include "nsjoin.h"
 #include "log.h"
 #include "pidfd.h"
@@ -438,6 +439,9 @@ int container_create(const struct state_root *root, const struct container_creat
 
     /* 0622 as runc (set past the umask): container root may be a subordinate ID; the 0700 directory
      * keeps everyone else out. */
+    r = notify_prepare(root, o->id, dirfd, b.spec, err);
+    if (r < 0)
+        goto out;
     if (mkfifoat(dirfd, STATE_EXEC_FIFO, 0622) < 0 || fchmodat(dirfd, STATE_EXEC_FIFO, 0622, 0) < 0 ||
         (fifo = openat(dirfd, STATE_EXEC_FIFO, O_PATH | O_CLOEXEC)) < 0) {
         r = urun_error_errno(err, "create exec fifo");
@@ -635,12 +639,18 @@ int container_start(const struct state_root *root, const char *id, struct urun_e
     pidfd = open_init(st);
     if (pidfd == -ESRCH)
         return urun_error_set(err, 0, "cannot start a container that has stopped");
+    _cleanup_close_ int notify_sock = -1;
+    r = notify_bind(dirfd, &notify_sock, err);
+    if (r < 0)
+        return r;
     r = release_fifo(dirfd, pidfd, err);
     if (r < 0)
         return r;
     if (unlinkat(dirfd, STATE_EXEC_FIFO, 0) < 0)
         return urun_error_errno(err, "remove exec fifo");
     run_late_hooks(dirfd, st, URUN_STATUS_RUNNING, SPEC_HOOK_POSTSTART);
+    if (notify_sock >= 0)
+        return notify_wait_ready(notify_sock, pidfd, st->pid, err);
     return 0;
 }
 

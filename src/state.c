@@ -247,6 +247,11 @@ static bool dirname_for(const char *id, char out[256])
     return true;
 }
 
+void state_container_dirname(const char *id, char out[256])
+{
+    dirname_for(id, out);
+}
+
 /* The full ID stored in a hashed directory, or NULL. */
 static char *stored_id(int dirfd)
 {

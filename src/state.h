@@ -49,6 +49,9 @@ enum urun_status {
 };
 const char *urun_status_name(enum urun_status s);
 
+/* The container directory's name under the root (IDs over 200 bytes get a bounded, hashed name). */
+void state_container_dirname(const char *id, char out[256]);
+
 /* Make the container directory (mode 0700) and return it open and flock()ed LOCK_EX.
  * EEXIST becomes "container ID already exists". */
 int state_container_create(const struct state_root *r, const char *id, int *ret_dirfd, struct urun_error *err);

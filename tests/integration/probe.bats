@@ -261,3 +261,34 @@ cap_mask() {
 	[[ $output == *"env=LISTEN_FDS=2"* ]]
 	[[ $output == *"env=LISTEN_PID=1"* ]]
 }
+
+@test "process: NOTIFY_SOCKET: start waits for READY=1 from the container and passes it on with MAINPID" {
+	command -v python3 >/dev/null || skip "python3 is needed for the NOTIFY_SOCKET peer"
+	local sock=$BATS_TEST_TMPDIR/host-notify.sock
+	python3 "$BATS_TEST_DIRNAME/tools/notify-receiver.py" "$sock" 15 >"$BATS_TEST_TMPDIR/notify.out" 3>&- &
+	local peer=$!
+	wait_for_file "$sock.ready"
+	bundle_share
+	bundle_args /bin/urun-probe sleep 1 write /shared/before-ready x notify READY=1 sleep 30
+	NOTIFY_SOCKET=$sock run_detached create --bundle "$BUNDLE" ntf
+	[ "$status" -eq 0 ]
+	NOTIFY_SOCKET=$sock run urun start ntf
+	[ "$status" -eq 0 ]
+	# start returned only after READY=1, which comes after the file is written
+	[ -e "$SHARED/before-ready" ]
+	local pid
+	pid=$(state_field ntf .pid)
+	sleep 0.5
+	kill "$peer" 2>/dev/null || true
+	run cat "$BATS_TEST_TMPDIR/notify.out"
+	[[ $output == *"MAINPID=$pid|READY=1"* ]]
+}
+
+@test "process: NOTIFY_SOCKET: a container that exits before READY=1 makes start fail" {
+	local sock=$BATS_TEST_TMPDIR/host-notify.sock
+	bundle_args true
+	NOTIFY_SOCKET=$sock run_detached create --bundle "$BUNDLE" ntfexit
+	[ "$status" -eq 0 ]
+	NOTIFY_SOCKET=$sock run --separate-stderr urun start ntfexit
+	assert_urun_error "exited before it sent READY=1"
+}

@@ -31,7 +31,9 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -272,6 +274,27 @@ static void do_write(const char *path, const char *text)
         close(fd);
 }
 
+/* sd_notify(3) by hand: one datagram to $NOTIFY_SOCKET. */
+static void do_notify(const char *msg)
+{
+    const char *path = getenv("NOTIFY_SOCKET");
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    int fd;
+
+    if (!path || strlen(path) >= sizeof(sa.sun_path)) {
+        printf("notify=no-socket\n");
+        return;
+    }
+    strcpy(sa.sun_path, path);
+    fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+        printf("notify=%s\n", errname(errno));
+    else
+        printf("notify=ok\n");
+    if (fd >= 0)
+        close(fd);
+}
+
 /* ---- dispatch ---- */
 
 static const struct topic {
@@ -289,7 +312,8 @@ static const struct topic {
 static int usage(void)
 {
     fprintf(stderr, "usage: urun-probe [all|ids|caps|no_new_privs|seccomp|rlimits|umask|cwd|hostname|tty|"
-                    "oom_score_adj|fds|mounts|env|getcwd|sysctl KEY|mkdir PATH|write PATH TEXT|sleep N|exit N]...\n");
+                    "oom_score_adj|fds|mounts|env|getcwd|sysctl KEY|mkdir PATH|write PATH TEXT|notify MSG|sleep N|"
+                    "exit N]...\n");
     return 2;
 }
 
@@ -326,6 +350,8 @@ int main(int argc, char **argv)
             do_write(argv[i + 1], argv[i + 2]), i += 2;
         else if (strcmp(w, "sleep") == 0 && need(argc, i, 1))
             nanosleep(&(struct timespec){.tv_sec = atoi(argv[++i])}, NULL);
+        else if (strcmp(w, "notify") == 0 && need(argc, i, 1))
+            do_notify(argv[++i]);
         else if (strcmp(w, "exit") == 0 && need(argc, i, 1))
             exit(atoi(argv[++i]));
         else
