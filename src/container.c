@@ -426,6 +426,20 @@ int container_create(const struct state_root *root, const struct container_creat
         unshare_flags = flags;
         flags = 0;
     }
+    const struct spec_linux *lx = b.spec->linux_;
+    bool time_offsets = r >= 0 && lx && (lx->time_monotonic.present || lx->time_boottime.present);
+    if (time_offsets && !((flags | unshare_flags) & CLONE_NEWTIME))
+        r = urun_error_set(err, 0, "linux.timeOffsets: needs a new time namespace in linux.namespaces");
+    if (r >= 0 && time_offsets) {
+        /* The time namespace is made in the init once the offsets are written, and entered by a
+         * respawned child; that child must also be the one that starts a new pid namespace
+         * (CLONE_PARENT is refused to a pid namespace's init). */
+        flags &= ~(unsigned long)CLONE_NEWTIME;
+        if (flags & CLONE_NEWPID) {
+            flags &= ~(unsigned long)CLONE_NEWPID;
+            unshare_flags |= CLONE_NEWPID;
+        }
+    }
     if (r >= 0 && (flags & CLONE_NEWUSER))
         r = plan_maps(b.spec, &user, &maps, err);
     if (r >= 0 && o->console_socket)
@@ -472,7 +486,9 @@ int container_create(const struct state_root *root, const struct container_creat
             .spec = b.spec, .rootfs = b.rootfs, .bundle = b.path, .sync_fd = sv[1], .fifo_fd = fifo,
             .proc_fd = procfd, .wait_maps = flags & CLONE_NEWUSER,
             .new_netns = (flags | unshare_flags) & CLONE_NEWNET, .new_utsns = (flags | unshare_flags) & CLONE_NEWUTS,
-            .join = &join, .unshare_flags = unshare_flags, .respawn = join.any && nsjoin_needs_respawn(&join, unshare_flags), .no_pivot = o->no_pivot, .no_new_keyring = o->no_new_keyring,
+            .join = &join, .unshare_flags = unshare_flags, .time_offsets = time_offsets,
+            .respawn = time_offsets || (join.any && nsjoin_needs_respawn(&join, unshare_flags)),
+            .no_pivot = o->no_pivot, .no_new_keyring = o->no_new_keyring,
             .terminal = b.spec->process->terminal, .preserve_fds = o->listen_fds + o->preserve_fds,
             .listen_fds = o->listen_fds,
         };
@@ -488,7 +504,7 @@ int container_create(const struct state_root *root, const struct container_creat
     closep(&sv[1]);
     io.sync_fd = sv[0];
     io.console_fd = console_fd;
-    io.respawn = join.any && nsjoin_needs_respawn(&join, unshare_flags);
+    io.respawn = time_offsets || (join.any && nsjoin_needs_respawn(&join, unshare_flags));
     io.pidfd = &pidfd;
     nsjoin_close(&join);
     r = finish_create(o, &b, dirfd, &pid, (flags & CLONE_NEWUSER) ? &maps : NULL, &user, &io, err);

@@ -279,6 +279,29 @@ _Noreturn static void fail(const struct init_args *a, struct urun_error *err, bo
     _exit(127);
 }
 
+/* linux.timeOffsets can only be written while no process is in the new time namespace: unshare it
+ * (it applies to our children), write /proc/self/timens_offsets, and let respawn() enter it
+ * (time_namespaces(7)). */
+static int set_time_offsets(const struct init_args *a, struct urun_error *err)
+{
+    const struct spec_linux *lx = a->spec->linux_;
+    char buf[128];
+    int n = 0;
+
+    if (!(a->unshare_flags & CLONE_NEWTIME) && unshare(CLONE_NEWTIME) < 0)
+        return urun_error_errno(err, "linux.timeOffsets: create the time namespace");
+    if (lx->time_monotonic.present)
+        n += snprintf(buf + n, sizeof(buf) - (size_t)n, "monotonic %lld %u\n", (long long)lx->time_monotonic.secs,
+                      lx->time_monotonic.nanosecs);
+    if (lx->time_boottime.present)
+        n += snprintf(buf + n, sizeof(buf) - (size_t)n, "boottime %lld %u\n", (long long)lx->time_boottime.secs,
+                      lx->time_boottime.nanosecs);
+    _cleanup_close_ int fd = openat(a->proc_fd, "self/timens_offsets", O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, buf, (size_t)n) != n)
+        return urun_error_errno(err, "linux.timeOffsets: write %.*s", n > 0 ? n - 1 : 0, buf);
+    return 0;
+}
+
 /* A joined (or post-setns) pid namespace only takes our children: fork the real init, as a child of
  * urun itself (CLONE_PARENT) so that `run` can wait for it; report its pid and go. */
 static void respawn(const struct init_args *a)
@@ -305,16 +328,21 @@ _Noreturn void init_main(const struct init_args *a)
 
     if (a->wait_maps && sync_expect(a->sync_fd, SYNC_MAPS_DONE, &err) < 0)
         _exit(1); /* the parent is gone or failed: it cleans up and reports */
-    /* CVE-2019-5736: until it execs, this process is urun, and /proc/PID/exe would hand the urun
-     * binary to any process that can see it (one joining our pid namespace).  Non-dumpable makes the
-     * kernel refuse that (proc(5), ptrace access mode); execve of the user's binary restores it.
-     * Not before the maps are written: it also gives /proc/PID/uid_map to host root, and urun could
-     * no longer write it.  Until then nothing else can see this process. */
-    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-    if (a->join && a->join->any && nsjoin_enter(a->join, a->unshare_flags, &err) < 0)
+    if (((a->join && a->join->any) || a->unshare_flags) && nsjoin_enter(a->join, a->unshare_flags, &err) < 0)
         fail(a, &err, true);
     if ((a->wait_maps || (a->join && a->join->fd[SPEC_NS_USER] >= 0)) && become_root(&err) < 0)
         fail(a, &err, true);
+    if (a->time_offsets && set_time_offsets(a, &err) < 0)
+        fail(a, &err, true);
+    if (process_apply_oom_score_adj(a->spec->process, &err) < 0)
+        fail(a, &err, true);
+    /* CVE-2019-5736: until it execs, this process is urun, and /proc/PID/exe would hand the urun
+     * binary to any process that can see it (one joining our pid namespace).  Non-dumpable makes the
+     * kernel refuse that (proc(5), ptrace access mode); execve of the user's binary restores it.
+     * Only now: it also hands our /proc/PID files (uid_map, timens_offsets) to host root, and they
+     * have been written.  Until here no container process can see this one; the respawned child
+     * inherits the setting. */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     if (a->respawn)
         respawn(a);
 

@@ -26,6 +26,7 @@ struct init_args {
     const struct nsjoin *join; /* namespaces to join by path; NULL for none */
     unsigned long unshare_flags; /* namespaces to create after joining a user namespace */
     bool respawn;     /* fork once more after joining (a pid/time namespace only takes children) */
+    bool time_offsets; /* make the time namespace here (unshare), write linux.timeOffsets, then respawn */
     bool new_netns;
     bool new_utsns;
     bool no_pivot;

@@ -71,7 +71,7 @@ int nsjoin_enter(const struct nsjoin *j, unsigned long unshare_flags, struct uru
                                               SPEC_NS_CGROUP, SPEC_NS_PID, SPEC_NS_TIME, SPEC_NS_MOUNT};
     for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
         enum spec_ns_type t = order[i];
-        if (j->fd[t] >= 0 && setns(j->fd[t], clone_flag[t]) < 0)
+        if (j && j->fd[t] >= 0 && setns(j->fd[t], clone_flag[t]) < 0)
             return urun_error_errno(err, "join the %s namespace given in linux.namespaces", spec_ns_name(t));
     }
     if (unshare_flags && unshare((int)unshare_flags) < 0)

@@ -17,7 +17,7 @@ struct nsjoin {
 int nsjoin_open(const struct spec_linux *lx, struct nsjoin *ret, struct urun_error *err);
 void nsjoin_close(struct nsjoin *j);
 
-/* In the init: setns into every joined namespace, the user namespace first, then unshare
+/* In the init: setns into every joined namespace (j may be NULL), the user namespace first, then unshare
  * `unshare_flags`.  Joining or creating a pid or time namespace this way only affects children: the
  * caller must then fork (nsjoin_needs_respawn). */
 int nsjoin_enter(const struct nsjoin *j, unsigned long unshare_flags, struct urun_error *err);

@@ -59,7 +59,7 @@ static int apply_rlimits(const struct spec_process *p, struct urun_error *err)
     return 0;
 }
 
-static int apply_oom_score_adj(const struct spec_process *p, struct urun_error *err)
+int process_apply_oom_score_adj(const struct spec_process *p, struct urun_error *err)
 {
     char v[16];
     if (!p->has_oom_score_adj)
@@ -91,8 +91,6 @@ static int check_caps(const struct spec_capabilities *c, struct urun_error *err)
 int process_prepare(const struct spec_process *p, struct urun_error *err)
 {
     int r = apply_rlimits(p, err);
-    if (r >= 0)
-        r = apply_oom_score_adj(p, err);
     if (r >= 0 && p->capabilities)
         r = check_caps(p->capabilities, err);
     return r;

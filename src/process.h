@@ -6,8 +6,11 @@
 #include "error.h"
 #include "spec.h"
 
-/* Before READY, so mistakes are create-time errors: validate names, apply rlimits and oomScoreAdj. */
+/* Before READY, so mistakes are create-time errors: validate names, apply rlimits. */
 int process_prepare(const struct spec_process *p, struct urun_error *err);
+/* oomScoreAdj, through /proc/self: early, while the init is still dumpable (a non-dumpable process's
+ * /proc files belong to host root). */
+int process_apply_oom_score_adj(const struct spec_process *p, struct urun_error *err);
 struct urun_seccomp;
 
 /* The seccomp filter to load, and where a NOTIFY listener fd goes (seccomp_filter.h). */

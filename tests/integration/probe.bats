@@ -292,3 +292,19 @@ cap_mask() {
 	NOTIFY_SOCKET=$sock run --separate-stderr urun start ntfexit
 	assert_urun_error "exited before it sent READY=1"
 }
+
+@test "process: linux.timeOffsets shift the container's boottime and monotonic clocks" {
+	[ -e /proc/self/ns/time ] || skip "this kernel has no time namespaces"
+	bundle_jq '.linux.namespaces += [{"type": "time"}] |
+	  .linux.timeOffsets = {"boottime": {"secs": 1000000, "nanosecs": 0}, "monotonic": {"secs": 86400}}'
+	bundle_args sh -c 'cat /proc/self/timens_offsets; cut -d. -f1 /proc/uptime'
+	run urun run --bundle "$BUNDLE" timens
+	[ "$status" -eq 0 ]
+	[[ $output == *"monotonic"*"86400"* ]]
+	[[ $output == *"boottime"*"1000000"* ]]
+	[ "${lines[2]}" -gt 1000000 ]
+	bundle_jq '.linux.namespaces |= map(select(.type != "time"))'
+	run --separate-stderr urun create --bundle "$BUNDLE" timebad
+	assert_urun_error "linux.timeOffsets: needs a new time namespace"
+	assert_nothing_left timebad
+}
