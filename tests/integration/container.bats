@@ -54,7 +54,7 @@ in_container() {
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "$h" ]
 	[ "${lines[1]}" = "$h" ]
-	[ "$(hostname)" != "$h" ]
+	[ "$(cat /proc/sys/kernel/hostname)" != "$h" ]
 }
 
 @test "a new network namespace with only lo, and lo is up" {
@@ -68,9 +68,11 @@ in_container() {
 }
 
 @test "lo answers on 127.0.0.1" {
-	in_container 'nc -l -p 5555 >/dev/shm/got &
-		for i in 1 2 3 4 5 6 7 8 9 10; do echo ping | nc 127.0.0.1 5555 && break; sleep 0.1; done
-		wait; cat /dev/shm/got'
+	# The listener's stdin must not hit EOF before the data arrives (nc may then quit): it is a sleep.
+	in_container 'sleep 10 | nc -l -p 5555 >/dev/shm/got &
+		for i in $(seq 50); do echo ping | nc 127.0.0.1 5555 2>/dev/null && break; sleep 0.1; done
+		for i in $(seq 50); do [ -s /dev/shm/got ] && break; sleep 0.1; done
+		cat /dev/shm/got'
 	[ "$status" -eq 0 ]
 	assert_contains "$output" ping
 }
@@ -173,7 +175,7 @@ in_container() {
 	create_ctr c1
 	start_ctr c1
 	wait_for_file "$SHARED/ready"
-	! grep -q "$BUNDLE/rootfs" /proc/self/mounts
+	refute grep -q "$BUNDLE/rootfs" /proc/self/mounts
 	echo go >"$SHARED/fifo"
 }
 
@@ -193,4 +195,41 @@ in_container() {
 		fi
 	done
 	echo go >"$SHARED/fifo"
+}
+
+@test "a mount destination that is a symlink out of the rootfs is resolved inside the rootfs" {
+	local outside=$BATS_TEST_TMPDIR/outside
+	mkdir -p "$outside" "$SHARED"
+	# An absolute and a relative symlink, both pointing at a host directory if followed on the host.
+	ln -s "$outside" "$BUNDLE/rootfs/escape-abs"
+	ln -s "../../../../../../../../../..$outside" "$BUNDLE/rootfs/escape-rel"
+	bundle_jq --arg s "$SHARED" '.mounts += [
+		{"destination": "/escape-abs", "type": "bind", "source": $s, "options": ["rbind", "rw"]},
+		{"destination": "/escape-rel", "type": "bind", "source": $s, "options": ["rbind", "rw"]}]'
+	bundle_args sh -c 'echo abs >/escape-abs/via-abs; echo rel >/escape-rel/via-rel; echo done'
+	run --separate-stderr urun run --bundle "$BUNDLE" c1
+	# Whether urun mounts at the in-rootfs target or refuses, the host directory stays untouched.
+	[ -z "$(ls -A "$outside")" ]
+	if [ "$status" -eq 0 ]; then
+		[ "$output" = done ]
+		[ "$(cat "$SHARED/via-abs")" = abs ]
+		[ "$(cat "$SHARED/via-rel")" = rel ]
+	else
+		assert_urun_error escape
+	fi
+}
+
+@test "a rootfs whose /proc is a symlink cannot redirect the proc mount to the host" {
+	local outside=$BATS_TEST_TMPDIR/outside-proc
+	mkdir -p "$outside"
+	rmdir "$BUNDLE/rootfs/proc"
+	ln -s "$outside" "$BUNDLE/rootfs/proc"
+	bundle_args sh -c 'cat /proc/self/stat >/dev/null && echo has-proc'
+	run --separate-stderr urun run --bundle "$BUNDLE" c1
+	[ -z "$(ls -A "$outside")" ]
+	if [ "$status" -eq 0 ]; then
+		[ "$output" = has-proc ]
+	else
+		assert_urun_error proc
+	fi
 }

@@ -71,7 +71,7 @@ check_no_leftover_processes() {
 	[ -n "$pids" ] || return 0
 	echo "leftover processes after deleting every container:" >&2
 	for p in $pids; do
-		echo "  $p: $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" >&2
+		echo "  $p: $(tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline")" >&2
 		kill -KILL "$p" 2>/dev/null || true
 	done
 	return 1
@@ -109,9 +109,11 @@ run_detached() {
 	DETACHED_N=$((DETACHED_N + 1))
 	CTR_OUT=$BATS_TEST_TMPDIR/detached$DETACHED_N.out
 	CTR_ERR=$BATS_TEST_TMPDIR/detached$DETACHED_N.err
+	# shellcheck disable=SC2034 # status, output, stderr and lines are read by the tests, as after `run`
 	status=0
 	urun "$@" </dev/null >"$CTR_OUT" 2>"$CTR_ERR" || status=$?
 	output=$(cat "$CTR_ERR")
+	stderr=$output
 	mapfile -t lines <"$CTR_ERR"
 }
 
@@ -216,7 +218,7 @@ bundle_long_running() {
 procs_with() {
 	local p cmd
 	for p in /proc/[0-9]*; do
-		cmd=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null) || continue
+		cmd=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
 		if [[ $cmd == *"$1"* ]]; then
 			echo "${p#/proc/}"
 		fi
@@ -282,6 +284,14 @@ assert_contains() {
 assert_equal() {
 	if [ "$1" != "$2" ]; then
 		echo "expected '$2', got '$1'" >&2
+		return 1
+	fi
+}
+
+# Fails when the command succeeds (a bare `! cmd` does not fail a bats test: set -e ignores it).
+refute() {
+	if "$@" >/dev/null 2>&1; then
+		echo "expected to fail: $*" >&2
 		return 1
 	fi
 }

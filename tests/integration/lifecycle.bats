@@ -198,7 +198,7 @@ teardown() { common_teardown; }
 	[ "$status" -eq 0 ]
 	[ ! -e "$URUN_ROOT/c1" ]
 	for _ in $(seq 100); do pid_alive "$pid" || break; sleep 0.05; done
-	! pid_alive "$pid"
+	refute pid_alive "$pid"
 	[ -z "$(urun list -q)" ]
 }
 
@@ -224,7 +224,7 @@ teardown() { common_teardown; }
 	[ "$status" -eq 0 ]
 	# delete --force returns once the container is gone: no waiting here.
 	[ -z "$(procs_with "sleep $SLEEP_ARG")" ]
-	! pid_alive "$pid"
+	refute pid_alive "$pid"
 	[ ! -e "$URUN_ROOT/c1" ]
 	[ -z "$(urun list -q)" ]
 }
@@ -243,4 +243,40 @@ teardown() { common_teardown; }
 @test "delete of an unknown container: container X does not exist" {
 	run --separate-stderr urun delete nosuch
 	assert_urun_error "container nosuch does not exist"
+}
+
+@test "a container whose init is killed from outside (not through urun) is stopped" {
+	bundle_long_running
+	create_ctr c1
+	start_ctr c1
+	wait_for_file "$SHARED/ready"
+	local pid
+	pid=$(state_field c1 .pid)
+	kill -KILL "$pid"
+	# Nothing reaps it here (it is not our child): status must not rely on reaping.
+	wait_status c1 stopped
+	run urun delete c1
+	[ "$status" -eq 0 ]
+	[ -z "$(procs_with "sleep $SLEEP_ARG")" ]
+}
+
+@test "a relative --bundle is recorded as an absolute path" {
+	cd "$BATS_TEST_TMPDIR"
+	run_detached create --bundle bundle c1
+	[ "$status" -eq 0 ]
+	[ "$(state_field c1 .bundle)" = "$(cd "$BUNDLE" && pwd -P)" ]
+	# And it is found again from another directory.
+	cd /
+	[ "$(state_field c1 .status)" = created ]
+}
+
+@test "a relative --root works from the directory it is relative to" {
+	cd "$BATS_TEST_TMPDIR"
+	mkdir -p rel
+	EXTRA_ROOTS=("$BATS_TEST_TMPDIR/rel/root")
+	"$URUN" --root rel/root create --bundle "$BUNDLE" c1 </dev/null >/dev/null 2>&1 3>&-
+	[ -d "$BATS_TEST_TMPDIR/rel/root/c1" ]
+	run "$URUN" --root rel/root state c1
+	[ "$status" -eq 0 ]
+	jq -e '.status == "created"' <<<"$output"
 }

@@ -8,9 +8,10 @@ setup() { common_setup; }
 teardown() { common_teardown; }
 
 # Starts `urun run ARGS...` in the background (not through a function, so that $! is urun itself)
-# and sets RUN_PID.
+# and sets RUN_PID. bash starts background commands with SIGINT and SIGQUIT ignored, which the
+# container would inherit (and a shell cannot trap a signal ignored on entry): env resets them.
 run_in_background() {
-	"$URUN" --root "$URUN_ROOT" run "$@" </dev/null >"$BATS_TEST_TMPDIR/run.out" 2>"$BATS_TEST_TMPDIR/run.err" 3>&- &
+	env --default-signal=INT,QUIT "$URUN" --root "$URUN_ROOT" run "$@" </dev/null >"$BATS_TEST_TMPDIR/run.out" 2>"$BATS_TEST_TMPDIR/run.err" 3>&- &
 	RUN_PID=$!
 }
 

@@ -34,17 +34,20 @@ for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS URUN_SANITIZER_LOG_DIR URUN_TES
 done
 
 if [ "$(id -u)" -ne 0 ]; then
-	if [ $# -eq 0 ]; then set -- "$here"; fi
+	have_path=0
+	for a in "$@"; do [ -e "$a" ] && have_path=1; done
+	if [ "$have_path" -eq 0 ]; then set -- "$@" "$here"; fi
 	exec env URUN="$urun" bats --tap "$@"
 fi
 
 user=${URUN_TEST_USER:-urun-test}
 rc=0
-"$tests/setup-test-user.sh" "$urun" "$here/helpers.bash" "$tests/make-bundle.sh" 2>/dev/null || rc=$?
+"$tests/setup-test-user.sh" "$urun" "$here/helpers.bash" "$tests/make-bundle.sh" || rc=$?
 if [ "$rc" -ne 0 ] && [ "$rc" -ne 3 ]; then
 	echo "run.sh: setting up the test user failed" >&2
 	exit 1
 fi
+orig_here=$here
 uid=$(id -u "$user")
 home=$(getent passwd "$user" | cut -d: -f6)
 
@@ -68,7 +71,21 @@ if [ -n "${URUN_SANITIZER_LOG_DIR:-}" ]; then
 	chown "$user:" "$URUN_SANITIZER_LOG_DIR"
 fi
 
-if [ $# -eq 0 ]; then set -- "$here"; fi
+# bats arguments that name files or directories of the suite: absolute, and inside the staged copy.
+args=()
+have_path=0
+for a in "$@"; do
+	if [ -e "$a" ]; then
+		have_path=1
+		a=$(realpath "$a")
+		if [ -n "${stage:-}" ] && [[ $a == "$orig_here"* ]]; then
+			a=$here${a#"$orig_here"}
+		fi
+	fi
+	args+=("$a")
+done
+# Options only (e.g. `-f kill`): run them on the whole suite.
+if [ "$have_path" -eq 0 ]; then args+=("$here"); fi
 cd "$home"
 # Not exec: the EXIT trap removes the staged copy afterwards.
 runuser -u "$user" -- env -i \
@@ -77,4 +94,4 @@ runuser -u "$user" -- env -i \
 	XDG_RUNTIME_DIR="/run/user/$uid" \
 	URUN="$urun" \
 	"${passthrough[@]}" \
-	bats --tap "$@"
+	bats --tap "${args[@]}"

@@ -1,0 +1,150 @@
+#!/usr/bin/env bats
+# The state root: $XDG_RUNTIME_DIR/urun, the /tmp/urun-$UID fallback, --root, and hostile roots.
+
+load helpers
+
+setup_file() { common_setup_file; }
+setup() {
+	common_setup
+	# An ID no other test run uses, for the tests on the shared default roots.
+	ID=root-test-$$-$RANDOM
+	FALLBACK=/tmp/urun-$(id -u)
+}
+teardown() {
+	# Containers made under the default roots.
+	env -u XDG_RUNTIME_DIR timeout 30 "$URUN" delete --force "$ID" >/dev/null 2>&1 3>&- || true
+	if [ -n "${XDG:-}" ]; then
+		XDG_RUNTIME_DIR=$XDG timeout 30 "$URUN" delete --force "$ID" >/dev/null 2>&1 3>&- || true
+	fi
+	common_teardown
+}
+
+# urun without --root, with the given XDG_RUNTIME_DIR (or unset when empty).
+urun_default_root() {
+	local xdg=$1
+	shift
+	if [ -n "$xdg" ]; then
+		XDG_RUNTIME_DIR=$xdg timeout 60 "$URUN" "$@" </dev/null 3>&-
+	else
+		env -u XDG_RUNTIME_DIR timeout 60 "$URUN" "$@" </dev/null 3>&-
+	fi
+}
+
+# create ID under the default root for XDG_RUNTIME_DIR=XDG (unset when empty), its stdio in files (the
+# container inherits them); status and output (stderr) as `run` sets them.
+create_default_root() {
+	local xdg=$1
+	shift
+	status=0
+	urun_default_root "$xdg" create "$@" >"$BATS_TEST_TMPDIR/create.out" 2>"$BATS_TEST_TMPDIR/create.err" || status=$?
+	# shellcheck disable=SC2034 # read by assert_urun_error
+	output=$(cat "$BATS_TEST_TMPDIR/create.err")
+	stderr=$output
+}
+
+@test "the default root is \$XDG_RUNTIME_DIR/urun, created 0700" {
+	XDG=$BATS_TEST_TMPDIR/xdg
+	mkdir -m 0700 "$XDG"
+	create_default_root "$XDG" --bundle "$BUNDLE" "$ID"
+	[ "$status" -eq 0 ]
+	[ -d "$XDG/urun/$ID" ]
+	[ "$(stat -c %a "$XDG/urun")" = 700 ]
+	run urun_default_root "$XDG" state "$ID"
+	[ "$status" -eq 0 ]
+	jq -e --arg id "$ID" '.id == $id' <<<"$output"
+	run urun_default_root "$XDG" delete "$ID"
+	[ "$status" -eq 0 ]
+	[ ! -e "$XDG/urun/$ID" ]
+}
+
+@test "with XDG_RUNTIME_DIR unset the root is /tmp/urun-\$UID" {
+	create_default_root "" --bundle "$BUNDLE" "$ID"
+	[ "$status" -eq 0 ]
+	[ -d "$FALLBACK/$ID" ]
+	[ "$(stat -c %a "$FALLBACK")" = 700 ]
+	[ "$(stat -c %u "$FALLBACK")" = "$(id -u)" ]
+	run urun_default_root "" list -q
+	assert_contains "$output" "$ID"
+	run urun_default_root "" delete "$ID"
+	[ "$status" -eq 0 ]
+	[ ! -e "$FALLBACK/$ID" ]
+}
+
+@test "with XDG_RUNTIME_DIR pointing nowhere the root is /tmp/urun-\$UID" {
+	create_default_root "$BATS_TEST_TMPDIR/no-such-dir" --bundle "$BUNDLE" "$ID"
+	[ "$status" -eq 0 ]
+	[ -d "$FALLBACK/$ID" ]
+	[ ! -e "$BATS_TEST_TMPDIR/no-such-dir" ]
+	run urun_default_root "" delete "$ID"
+	[ "$status" -eq 0 ]
+}
+
+@test "--root is created 0700 when missing" {
+	run_detached create --bundle "$BUNDLE" c1
+	[ "$status" -eq 0 ]
+	[ "$(stat -c %a "$URUN_ROOT")" = 700 ]
+	[ -d "$URUN_ROOT/c1" ]
+}
+
+@test "a world-writable --root (/tmp) is refused" {
+	URUN_ROOT=/tmp run_detached create --bundle "$BUNDLE" "$ID"
+	assert_urun_error /tmp
+	[ ! -e "/tmp/$ID" ]
+	run --separate-stderr "$URUN" --root /tmp list
+	assert_urun_error /tmp
+}
+
+@test "a group-writable --root is refused" {
+	local r=$BATS_TEST_TMPDIR/gw
+	mkdir "$r"
+	chmod 0770 "$r"
+	URUN_ROOT="$r" run_detached create --bundle "$BUNDLE" c1
+	assert_urun_error "$r"
+	[ -z "$(ls -A "$r")" ]
+	[ "$(stat -c %a "$r")" = 770 ]
+	run --separate-stderr "$URUN" --root "$r" list
+	assert_urun_error "$r"
+}
+
+@test "a --root that is a symlink is refused" {
+	local real=$BATS_TEST_TMPDIR/real link=$BATS_TEST_TMPDIR/link
+	mkdir -m 0700 "$real"
+	ln -s "$real" "$link"
+	URUN_ROOT="$link" run_detached create --bundle "$BUNDLE" c1
+	assert_urun_error "$link"
+	[ -z "$(ls -A "$real")" ]
+	run --separate-stderr "$URUN" --root "$link" list
+	assert_urun_error "$link"
+}
+
+@test "a --root owned by another user is refused" {
+	local r=/usr/share
+	[ "$(stat -c %u "$r")" != "$(id -u)" ] || skip "$r belongs to the test user"
+	URUN_ROOT="$r" run_detached create --bundle "$BUNDLE" c1
+	assert_urun_error "$r"
+	run --separate-stderr "$URUN" --root "$r" list
+	assert_urun_error "$r"
+}
+
+@test "a --root that is a regular file is refused" {
+	local r=$BATS_TEST_TMPDIR/file
+	echo not-a-dir >"$r"
+	URUN_ROOT="$r" run_detached create --bundle "$BUNDLE" c1
+	assert_urun_error "$r"
+	[ "$(cat "$r")" = not-a-dir ]
+}
+
+@test "a hostile /tmp/urun-\$UID fallback is refused, not used" {
+	# Only testable when the fallback does not exist yet or is ours to loosen temporarily.
+	if [ -e "$FALLBACK" ] && [ "$(stat -c %u "$FALLBACK")" != "$(id -u)" ]; then
+		skip "$FALLBACK belongs to someone else"
+	fi
+	[ -e "$FALLBACK" ] || mkdir -m 0700 "$FALLBACK"
+	local mode
+	mode=$(stat -c %a "$FALLBACK")
+	chmod 0777 "$FALLBACK"
+	create_default_root "" --bundle "$BUNDLE" "$ID"
+	chmod "$mode" "$FALLBACK"
+	assert_urun_error "$FALLBACK"
+	[ ! -e "$FALLBACK/$ID" ]
+}
