@@ -129,8 +129,9 @@ static int check_user_mapped(const struct spec_user *u, const struct idmap *m, s
     return 0;
 }
 
-int container_load_user(struct idmap_user *u, struct urun_error *err)
+int container_plan_maps(const struct spec_linux *lx, struct idmap_user *u, struct idmap *m, struct urun_error *err)
 {
+    char warning[512];
     int r = idmap_user_load(u, err);
     if (r < 0)
         return r;
@@ -138,27 +139,25 @@ int container_load_user(struct idmap_user *u, struct urun_error *err)
         log_warning("%s", u->subuid.warnings[i]);
     for (size_t i = 0; i < u->subgid.n_warnings; i++)
         log_warning("%s", u->subgid.warnings[i]);
-    return 0;
+    r = idmap_plan(lx, u, m, warning, sizeof(warning), err);
+    if (r >= 0 && warning[0])
+        log_warning("%s", warning);
+    return r;
 }
 
 /* The maps: the spec's, or its default when it has a user namespace but no maps; only the caller's
  * own ID when urun added the user namespace itself. */
 static int plan_maps(const struct urun_spec *s, struct idmap_user *user, struct idmap *maps, struct urun_error *err)
 {
-    char warning[512];
-    int r = container_load_user(user, err);
-    if (r < 0)
-        return r;
+    int r;
     if (spec_find_namespace(s, SPEC_NS_USER)) {
-        r = idmap_plan(s->linux_, user, maps, warning, sizeof(warning), err);
-        if (r < 0)
-            return r;
-        if (warning[0])
-            log_warning("%s", warning);
+        r = container_plan_maps(s->linux_, user, maps, err);
     } else {
-        idmap_plan_own(user, maps);
+        r = idmap_user_load(user, err);
+        if (r >= 0)
+            idmap_plan_own(user, maps);
     }
-    return check_user_mapped(&s->process->user, maps, err);
+    return r < 0 ? r : check_user_mapped(&s->process->user, maps, err);
 }
 
 /* linux.sysctl may only name keys the kernel scopes to a namespace the container has of its own;

@@ -34,8 +34,11 @@ int container_kill(const struct state_root *root, const char *id, int sig, bool 
 int container_delete(const struct state_root *root, const char *id, bool force, struct urun_error *err);
 
 struct idmap_user;
-/* idmap_user_load, plus the subuid/subgid lines it skipped written to the log as warnings. */
-int container_load_user(struct idmap_user *u, struct urun_error *err);
+struct idmap;
+struct spec_linux;
+/* The caller's ID delegation (idmap_user_load) and the maps for lx (NULL: the default maps),
+ * with every warning on the way (skipped subuid lines, an own-ID fallback) written to the log. */
+int container_plan_maps(const struct spec_linux *lx, struct idmap_user *u, struct idmap *m, struct urun_error *err);
 
 /* Load a container's state and live status (CREATING when state.json is not written yet, with *ret NULL). */
 int container_load(const struct state_root *root, const char *id, int lock, int *ret_dirfd, struct urun_state **ret,

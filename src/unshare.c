@@ -15,7 +15,6 @@
 
 #include "container.h"
 #include "idmap.h"
-#include "log.h"
 #include "run.h"
 #include "sync.h"
 
@@ -35,18 +34,13 @@ int urun_unshare(char **argv, int *ret_exit, struct urun_error *err)
 {
     struct idmap_user user;
     struct idmap maps;
-    char warning[512];
     sigset_t set, old;
     int sv[2], r;
     pid_t pid;
 
-    r = container_load_user(&user, err);
-    if (r >= 0)
-        r = idmap_plan(NULL, &user, &maps, warning, sizeof(warning), err);
+    r = container_plan_maps(NULL, &user, &maps, err);
     if (r < 0)
         return urun_error_wrap(err, r, "unshare");
-    if (warning[0])
-        log_warning("%s", warning);
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
         return urun_error_errno(err, "unshare: socketpair");
 

@@ -8,7 +8,6 @@
 #include "commands.h"
 #include "container.h"
 #include "idmap.h"
-#include "log.h"
 #include "spec_default.h"
 #include "util.h"
 
@@ -20,18 +19,13 @@ int cmd_spec(struct urun_context *ctx, struct urun_error *err)
     _cleanup_close_ int fd = -1;
     struct idmap_user user;
     struct idmap maps;
-    char warning[512];
     int r;
 
     if (ctx->cl->set[OPT_SPEC_ROOTLESS]) {
         /* The default rootless maps: root -> you, then your subordinate ranges (idmap.h). */
-        r = container_load_user(&user, err);
-        if (r >= 0)
-            r = idmap_plan(NULL, &user, &maps, warning, sizeof(warning), err);
+        r = container_plan_maps(NULL, &user, &maps, err);
         if (r < 0)
             return urun_error_wrap(err, r, "spec");
-        if (warning[0])
-            log_warning("%s", warning);
     }
     json = spec_default_json(ctx->cl->set[OPT_SPEC_ROOTLESS] ? &maps : NULL);
     if (!json)
