@@ -4,7 +4,11 @@
 load helpers
 
 setup_file() { common_setup_file; }
-setup() { common_setup; }
+setup() {
+	common_setup
+	PROBE=$(dirname "$URUN")/tests/probe/urun-probe
+	[ -x "$PROBE" ] || PROBE=$TESTS_DIR/probe/urun-probe
+}
 teardown() { common_teardown; }
 
 @test "seccomp: a profile that denies mkdir with EPERM" {
@@ -119,4 +123,44 @@ teardown() { common_teardown; }
 	run --separate-stderr urun create --bundle "$BUNDLE" sysshared
 	assert_urun_error 'needs a network namespace'
 	assert_nothing_left sysshared
+}
+
+@test "seccomp: SCMP_ACT_NOTIFY hands the notify fd and the process state to listenerPath" {
+	command -v python3 >/dev/null || skip "python3 is needed for the listener"
+	local sock=$BATS_TEST_TMPDIR/listener.sock
+	python3 "$BATS_TEST_DIRNAME/tools/seccomp-listener.py" "$sock" >"$BATS_TEST_TMPDIR/listener.out" 3>&- &
+	local peer=$!
+	wait_for_file "$sock.ready"
+	bundle_jq --arg s "$sock" '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": $s,
+	  "listenerMetadata": "hello", "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]}'
+	bundle_args sh -c 'sleep 1; mkdir /dev/shm/x 2>&1; echo rc=$?'
+	run urun run --bundle "$BUNDLE" secnotify
+	wait "$peer"
+	[ "$status" -eq 0 ]
+	# the listener closed the fd without answering: the notified mkdir fails with ENOSYS
+	[[ $output == *"Function not implemented"* ]]
+	run cat "$BATS_TEST_TMPDIR/listener.out"
+	[ "$(echo "${lines[0]}" | jq -r '.fds[0]')" = seccompFd ]
+	[ "$(echo "${lines[0]}" | jq -r '.metadata')" = hello ]
+	[ "$(echo "${lines[0]}" | jq -r '.state.id')" = secnotify ]
+	[ "${lines[1]}" = fds=1 ]
+}
+
+@test "mounts: rootfsPropagation, recursive read-only binds and a device from the host" {
+	mkdir -p "$BATS_TEST_TMPDIR/tree/sub"
+	bundle_jq --arg t "$BATS_TEST_TMPDIR/tree" '.linux.rootfsPropagation = "rshared" |
+	  .mounts += [{"destination": "/tree", "type": "bind", "source": $t, "options": ["rbind", "rro"]}] |
+	  .linux.devices = [{"path": "/dev/net/tun", "type": "c", "major": 10, "minor": 200}]'
+	[ -x "$PROBE" ] || skip "no urun-probe built"
+	cp "$PROBE" "$BUNDLE/rootfs/bin/urun-probe"
+	bundle_args sh -c '/bin/urun-probe mounts | grep -E "^(propagation=/ |mount=/tree )"; touch /tree/sub/f 2>&1; [ -c /dev/net/tun ] && echo tun'
+	run urun run --bundle "$BUNDLE" props
+	if [[ $output == *"make it recursively read-only"* ]]; then
+		skip "this kernel has no mount_setattr (recursive read-only)"
+	fi
+	[ "$status" -eq 0 ]
+	[[ $output == *"propagation=/ shared"* ]]
+	[[ $output == *"mount=/tree "*" ro"* ]]
+	[[ $output == *"Read-only file system"* ]]
+	[[ $output == *tun* ]]
 }
