@@ -229,14 +229,21 @@ static int run_create_hooks(const char *id, const struct urun_bundle *b, pid_t p
     return 0;
 }
 
-/* poststart and poststop need the spec after create: keep a copy of the config in the state dir. */
-#define STORED_CONFIG "config.json"
+/* poststart, poststop and exec need the spec after create: keep a copy of the config in the state
+ * dir, as runc keeps it in its state.  Not fsync'd: it is useless once the container is gone, and a
+ * crash takes the container with it. */
+#define POSTHOOKS_MARK "posthooks"
 
 static int store_config(int dirfd, const struct urun_bundle *b, struct urun_error *err)
 {
-    if (!b->spec->hooks[SPEC_HOOK_POSTSTART].n && !b->spec->hooks[SPEC_HOOK_POSTSTOP].n)
-        return 0;
-    return write_file_atomic_at(dirfd, STORED_CONFIG, b->config, b->config_len, 0600, err);
+    int r = write_file_atomic_at(dirfd, STORED_CONFIG, b->config, b->config_len, 0600, /* durable= */ false, err);
+    if (r < 0 || (!b->spec->hooks[SPEC_HOOK_POSTSTART].n && !b->spec->hooks[SPEC_HOOK_POSTSTOP].n))
+        return r;
+    int fd = openat(dirfd, POSTHOOKS_MARK, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        return urun_error_errno(err, "record post hooks");
+    close(fd);
+    return 0;
 }
 
 /* Run a hook kind from the stored config; failures are warnings (runtime-spec: poststart/poststop). */
@@ -247,7 +254,8 @@ static void run_late_hooks(int dirfd, const struct urun_state *st, enum urun_sta
     struct urun_error err;
     size_t len;
 
-    if (faccessat(dirfd, STORED_CONFIG, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+    /* start and delete are hot paths: parse the config only when create saw post hooks */
+    if (faccessat(dirfd, POSTHOOKS_MARK, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
         return;
     if (read_file_at(dirfd, STORED_CONFIG, SPEC_MAX_BYTES, &buf, &len, &err) < 0 || spec_parse(buf, len, &s, &err) < 0) {
         log_warning("hooks.%s of %s: %s", spec_hook_name(k), st->id, err.msg);
@@ -298,7 +306,7 @@ static int write_pid_file(const char *path, pid_t pid, struct urun_error *err)
         abs = xasprintf("%s/%s", cwd, path);
     }
     int n = snprintf(data, sizeof(data), "%d", (int)pid);
-    return write_file_atomic_at(AT_FDCWD, abs, data, (size_t)n, 0644, err);
+    return write_file_atomic_at(AT_FDCWD, abs, data, (size_t)n, 0644, /* durable= */ true, err);
 }
 
 /* The parent's half of create, once the init exists: maps, READY, state, pid file, GO. */

@@ -40,6 +40,9 @@ struct spec_linux;
  * with every warning on the way (skipped subuid lines, an own-ID fallback) written to the log. */
 int container_plan_maps(const struct spec_linux *lx, struct idmap_user *u, struct idmap *m, struct urun_error *err);
 
+/* The copy of the config create keeps in the container's directory. */
+#define STORED_CONFIG "config.json"
+
 /* Load a container's state and live status (CREATING when state.json is not written yet, with *ret NULL). */
 int container_load(const struct state_root *root, const char *id, int lock, int *ret_dirfd, struct urun_state **ret,
                    enum urun_status *ret_status, struct urun_error *err);

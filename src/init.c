@@ -34,7 +34,7 @@
 
 /* Find args[0] the way execvp would, but with the container's PATH, inside the container.  Doing
  * it before READY makes "executable file not found" a create-time error, as runc reports it. */
-static int find_executable(const struct spec_process *p, char *out, size_t size, struct urun_error *err)
+int init_find_executable(const struct spec_process *p, char *out, size_t size, struct urun_error *err)
 {
     const char *arg0 = p->args[0], *path = DEFAULT_PATH;
 
@@ -69,7 +69,8 @@ static void join_new_keyring(void)
 
 /* The container's terminal: a pty from the container's own devpts (so the process sees a /dev/pts/N
  * of its own), bound onto /dev/console as runc does.  Runs after pivot_root. */
-static int setup_terminal(const struct spec_process *p, int *ret_master, int *ret_slave, struct urun_error *err)
+int init_setup_terminal(const struct spec_process *p, bool bind_console, int *ret_master, int *ret_slave,
+                        struct urun_error *err)
 {
     char name[64];
     int master, slave, fd;
@@ -90,6 +91,8 @@ static int setup_terminal(const struct spec_process *p, int *ret_master, int *re
         struct winsize ws = {.ws_row = (unsigned short)p->console_height, .ws_col = (unsigned short)p->console_width};
         ioctl(slave, TIOCSWINSZ, &ws);
     }
+    if (!bind_console)
+        goto done;
     fd = open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd >= 0)
         close(fd);
@@ -98,13 +101,14 @@ static int setup_terminal(const struct spec_process *p, int *ret_master, int *re
         close(slave);
         return urun_error_errno(err, "process.terminal: bind %s onto /dev/console", name);
     }
+done:
     *ret_master = master;
     *ret_slave = slave;
     return 0;
 }
 
 /* Make the pty slave the process's controlling terminal and its stdio. */
-static int attach_terminal(int slave, struct urun_error *err)
+int init_attach_terminal(int slave, struct urun_error *err)
 {
     if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
         return urun_error_errno(err, "process.terminal: make the pty the controlling terminal");
@@ -201,14 +205,14 @@ static int setup(const struct init_args *a, pid_t host_pid, char *exe, size_t ex
     r = mounts_switch_root(&mc, err);
     if (r < 0)
         return r;
-    if (a->terminal && (r = setup_terminal(s->process, ret_master, ret_slave, err)) < 0)
+    if (a->terminal && (r = init_setup_terminal(s->process, /* bind_console= */ true, ret_master, ret_slave, err)) < 0)
         return r;
     if (chdir(s->process->cwd) < 0)
         return urun_error_errno(err, "process.cwd: %s", s->process->cwd);
     r = process_prepare(s->process, err);
     if (r < 0)
         return r;
-    return find_executable(s->process, exe, exe_size, err);
+    return init_find_executable(s->process, exe, exe_size, err);
 }
 
 /* Block until `start` opens the fifo for reading, then tell it we are going ahead. */
@@ -233,22 +237,22 @@ static int wait_for_start(const struct init_args *a, struct urun_error *err)
 
 /* process.env, plus LISTEN_FDS/LISTEN_PID=1 when socket-activation fds are passed on (runc's way:
  * the process is pid 1 of its namespace, or at least the one the fds are for). */
-static char **process_env(const struct init_args *a)
+char **init_process_env(const struct spec_process *p, int n_listen_fds)
 {
     static char listen_fds[32], listen_pid[] = "LISTEN_PID=1", *empty[] = {NULL};
-    char **env = a->spec->process->env;
+    char **env = p->env;
     size_t n = 0;
 
     while (env && env[n])
         n++;
-    if (!a->listen_fds)
+    if (!n_listen_fds)
         return env ? env : empty;
     char **out = calloc(n + 3, sizeof(char *));
     if (!out)
         return env ? env : empty;
     for (size_t i = 0; i < n; i++)
         out[i] = env[i];
-    snprintf(listen_fds, sizeof(listen_fds), "LISTEN_FDS=%d", a->listen_fds);
+    snprintf(listen_fds, sizeof(listen_fds), "LISTEN_FDS=%d", n_listen_fds);
     out[n] = listen_fds;
     out[n + 1] = listen_pid;
     return out;
@@ -260,7 +264,7 @@ static char **process_env(const struct init_args *a)
  * otherwise create files with an unmapped fsuid (EOVERFLOW, user_namespaces(7)) and keep host groups
  * that decide access through group bits.  setgroups EPERM: denied in a single-ID map, where the
  * groups are the caller's own anyway. */
-static int become_root(struct urun_error *err)
+int init_become_root(struct urun_error *err)
 {
     if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
         return urun_error_errno(err, "become root in the user namespace (is container ID 0 mapped?)");
@@ -330,7 +334,7 @@ _Noreturn void init_main(const struct init_args *a)
         _exit(1); /* the parent is gone or failed: it cleans up and reports */
     if (((a->join && a->join->any) || a->unshare_flags) && nsjoin_enter(a->join, a->unshare_flags, &err) < 0)
         fail(a, &err, true);
-    if ((a->wait_maps || (a->join && a->join->fd[SPEC_NS_USER] >= 0)) && become_root(&err) < 0)
+    if ((a->wait_maps || (a->join && a->join->fd[SPEC_NS_USER] >= 0)) && init_become_root(&err) < 0)
         fail(a, &err, true);
     if (a->time_offsets && set_time_offsets(a, &err) < 0)
         fail(a, &err, true);
@@ -363,7 +367,7 @@ _Noreturn void init_main(const struct init_args *a)
 
     if (wait_for_start(a, &err) < 0)
         fail(a, &err, false);
-    if (slave >= 0 && attach_terminal(slave, &err) < 0)
+    if (slave >= 0 && init_attach_terminal(slave, &err) < 0)
         fail(a, &err, false);
     if (run_hooks(a, SPEC_HOOK_START_CONTAINER, host_pid, URUN_STATUS_RUNNING, &err) < 0)
         fail(a, &err, false);
@@ -376,7 +380,7 @@ _Noreturn void init_main(const struct init_args *a)
         fail(a, &err, false);
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    execve(exe, a->spec->process->args, process_env(a));
+    execve(exe, a->spec->process->args, init_process_env(a->spec->process, a->listen_fds));
     urun_error_errno(&err, "exec %s", exe);
     fail(a, &err, false);
 }

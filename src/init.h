@@ -36,6 +36,15 @@ struct init_args {
     int listen_fds;
 };
 
+/* Pieces `exec` shares with the init (exec.c). */
+struct urun_error;
+int init_find_executable(const struct spec_process *p, char *out, size_t size, struct urun_error *err);
+int init_setup_terminal(const struct spec_process *p, bool bind_console, int *ret_master, int *ret_slave,
+                        struct urun_error *err);
+int init_attach_terminal(int slave, struct urun_error *err);
+int init_become_root(struct urun_error *err);
+char **init_process_env(const struct spec_process *p, int n_listen_fds);
+
 /* Whether create pauses after the mounts for prestart/createRuntime/createContainer hooks. */
 bool init_has_create_hooks(const struct urun_spec *s);
 

@@ -65,7 +65,7 @@ int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *re
     return 0;
 }
 
-int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
+int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode, bool durable,
                          struct urun_error *err)
 {
     _cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
@@ -75,7 +75,7 @@ int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t l
     if (fd < 0)
         return urun_error_errno(err, "create %s", tmp);
     r = write_all(fd, data, len);
-    if (r == 0 && fsync(fd) < 0)
+    if (r == 0 && durable && fsync(fd) < 0)
         r = -errno;
     if (r == 0 && renameat(dirfd, tmp, dirfd, path) < 0)
         r = -errno;

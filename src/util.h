@@ -9,8 +9,8 @@
 
 /* Read a whole file (at most max bytes; more is an error) relative to dirfd. NUL-terminated. */
 int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len, struct urun_error *err);
-/* Write a file atomically: path.tmp, fsync, rename.  mode for the new file. */
-int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
+/* Write a file atomically: path.tmp, fsync (when durable), rename.  mode for the new file. */
+int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode, bool durable,
                          struct urun_error *err);
 /* write(2) all of it, retrying on EINTR and short writes. */
 int write_all(int fd, const void *data, size_t len);
