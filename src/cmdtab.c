@@ -73,6 +73,24 @@ static const struct urun_option list_options[] = {
     OPT_END,
 };
 
+static const struct urun_option exec_options[] = {
+    {"process", 'p', OPT_PROCESS, "FILE", NULL, 0, "the process to run, as an OCI process object (JSON)"},
+    {"tty", 't', OPT_TTY, NULL, NULL, 0, "give the process a terminal"},
+    {"console-socket", 0, OPT_CONSOLE_SOCKET, "SOCKET", NULL, 0, "AF_UNIX socket that receives the pty master"},
+    {"detach", 'd', OPT_DETACH, NULL, NULL, 0, "return once the process has started"},
+    OPT_PID_FILE_ENTRY,
+    {"env", 'e', OPT_ENV, "KEY=VALUE", NULL, URUN_OPT_REPEAT, "set an environment variable (repeatable)"},
+    {"cwd", 0, OPT_CWD, "DIR", NULL, 0, "working directory inside the container"},
+    {"user", 'u', OPT_USER, "UID[:GID]", NULL, 0, "run as this user"},
+    {"cap", 'c', OPT_CAP, "CAP", NULL, URUN_OPT_REPEAT, "add a capability to every set (repeatable)"},
+    {"no-new-privs", 0, OPT_NO_NEW_PRIVS, NULL, NULL, 0, "set no_new_privs"},
+    {"preserve-fds", 0, OPT_PRESERVE_FDS, "N", NULL, 0, "pass N extra fds (3 .. 3+N-1)"},
+    {"apparmor", 0, OPT_APPARMOR, "PROFILE", NULL, URUN_OPT_IGNORED, "accepted for compatibility; ignored"},
+    {"process-label", 0, OPT_PROCESS_LABEL, "LABEL", NULL, URUN_OPT_IGNORED, "accepted for compatibility; ignored"},
+    OPT_HELP_ENTRY,
+    OPT_END,
+};
+
 static const struct urun_option spec_options[] = {
     OPT_BUNDLE_ENTRY,
     {"rootless", 0, OPT_SPEC_ROOTLESS, NULL, NULL, 0, "write a spec for an unprivileged user"},
@@ -93,6 +111,8 @@ const struct urun_command urun_commands[] = {
      CMD_TAKES_ID | CMD_NEEDS_ROOT, cmd_kill},
     {"delete", "<container-id>", "delete a container's state (and with --force, kill it first)", delete_options,
      1, 1, CMD_TAKES_ID | CMD_NEEDS_ROOT, cmd_delete},
+    {"exec", "<container-id> <command> [args...]", "run a new process in a running container", exec_options, 1,
+     -1, CMD_TAKES_ID | CMD_NEEDS_ROOT | CMD_ARGV_TAIL, cmd_exec},
     {"list", "", "list containers", list_options, 0, 0, CMD_NEEDS_ROOT, cmd_list},
     {"spec", "", "write a config.json for a new bundle", spec_options, 0, 0, 0, cmd_spec},
     {"unshare", "[--] <command> [args...]",

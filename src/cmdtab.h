@@ -32,6 +32,15 @@ enum urun_opt_key {
     OPT_FORMAT,
     OPT_QUIET,
     OPT_SPEC_ROOTLESS,
+    OPT_PROCESS,
+    OPT_TTY,
+    OPT_ENV,
+    OPT_CWD,
+    OPT_USER,
+    OPT_CAP,
+    OPT_NO_NEW_PRIVS,
+    OPT_APPARMOR,
+    OPT_PROCESS_LABEL,
     OPT__MAX,
 };
 

@@ -1,0 +1,388 @@
+/* Implementation of exec.h.  The process joins the init's namespaces through /proc/PID/ns (the init
+ * pinned by its pidfd and start time), the user namespace first; since a pid namespace only takes
+ * children, it then forks once more as a child of urun (CLONE_PARENT) and that child execs. */
+#include "exec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "container.h"
+#include "init.h"
+#include "log.h"
+#include "nsjoin.h"
+#include "pidfd.h"
+#include "process.h"
+#include "run.h"
+#include "seccomp_filter.h"
+#include "sync.h"
+#include "util.h"
+
+static const char *const ns_files[SPEC_NS__MAX] = {
+    [SPEC_NS_PID] = "pid", [SPEC_NS_NETWORK] = "net", [SPEC_NS_MOUNT] = "mnt", [SPEC_NS_IPC] = "ipc",
+    [SPEC_NS_UTS] = "uts", [SPEC_NS_USER] = "user", [SPEC_NS_CGROUP] = "cgroup", [SPEC_NS_TIME] = "time",
+};
+
+/* The init's namespaces that differ from ours (joining our own would fail for user). */
+static int open_namespaces(pid_t pid, struct nsjoin *j, struct urun_error *err)
+{
+    for (int t = 0; t < SPEC_NS__MAX; t++) {
+        char path[64], self[64];
+        struct stat a, b;
+        j->fd[t] = -1;
+        snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns_files[t]);
+        snprintf(self, sizeof(self), "/proc/self/ns/%s", ns_files[t]);
+        if (stat(path, &a) < 0) {
+            if (errno == ENOENT)
+                continue; /* kernel without this namespace type */
+            int r = urun_error_errno(err, "open %s", path);
+            nsjoin_close(j);
+            return r;
+        }
+        if (stat(self, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+            continue;
+        j->fd[t] = open(path, O_RDONLY | O_CLOEXEC);
+        if (j->fd[t] < 0) {
+            int r = urun_error_errno(err, "open %s", path);
+            nsjoin_close(j);
+            return r;
+        }
+        j->any = true;
+    }
+    return 0;
+}
+
+/* process settings: --process FILE, or the container's own with the command-line overrides. */
+static int load_process(int dirfd, const struct exec_opts *o, struct urun_spec **ret, struct urun_error *err)
+{
+    _cleanup_free_ char *buf = NULL, *doc = NULL;
+    size_t len;
+    int r;
+
+    r = read_file_at(dirfd, STORED_CONFIG, SPEC_MAX_BYTES, &buf, &len, err);
+    if (r < 0)
+        return urun_error_wrap(err, r, "read the container's config");
+    r = spec_parse(buf, len, ret, err);
+    if (r < 0)
+        return urun_error_wrap(err, r, "the container's config");
+    if (!o->process_file)
+        return 0;
+    /* A process object is parsed as the process of an otherwise minimal config, so its errors name
+     * the same fields (process.args[0]: ...). */
+    _cleanup_free_ char *pbuf = NULL;
+    r = read_file_at(AT_FDCWD, o->process_file, SPEC_MAX_BYTES, &pbuf, &len, err);
+    if (r < 0)
+        return urun_error_wrap(err, r, "--process");
+    doc = xasprintf("{\"ociVersion\": \"1.2.0\", \"root\": {\"path\": \"/\"}, \"process\": %s}", pbuf);
+    struct urun_spec *ps = NULL;
+    r = spec_parse(doc, strlen(doc), &ps, err);
+    if (r < 0)
+        return urun_error_wrap(err, r, "--process %s", o->process_file);
+    struct spec_process *tmp = (*ret)->process;
+    (*ret)->process = ps->process;
+    ps->process = tmp;
+    spec_free(ps);
+    return 0;
+}
+
+static char **strv_append(char **v, const char *s)
+{
+    size_t n = 0;
+    while (v && v[n])
+        n++;
+    char **nv = realloc(v, (n + 2) * sizeof(char *));
+    if (!nv)
+        abort();
+    nv[n] = xstrdup(s);
+    nv[n + 1] = NULL;
+    return nv;
+}
+
+static int apply_overrides(struct spec_process *p, const struct exec_opts *o, struct urun_error *err)
+{
+    if (!o->process_file) {
+        if (!o->argv || !o->argv[0])
+            return urun_error_set(err, 0, "exec: give a command, or --process FILE");
+        strv_free(p->args);
+        p->args = NULL;
+        for (char **a = o->argv; *a; a++)
+            p->args = strv_append(p->args, *a);
+    }
+    for (const char *const *e = o->env; e && *e; e++) {
+        size_t k = strcspn(*e, "=");
+        if (!(*e)[k])
+            return urun_error_set(err, 0, "--env %s: expected KEY=VALUE", *e);
+        for (char **v = p->env; v && *v; v++)
+            if (strncmp(*v, *e, k + 1) == 0)
+                **v = '\0'; /* replaced: dropped below */
+        p->env = strv_append(p->env, *e);
+    }
+    /* compact away replaced entries */
+    size_t w = 0;
+    for (size_t i = 0; p->env && p->env[i]; i++) {
+        if (p->env[i][0])
+            p->env[w++] = p->env[i];
+        else
+            free(p->env[i]);
+    }
+    if (p->env)
+        p->env[w] = NULL;
+    if (o->cwd) {
+        if (o->cwd[0] != '/')
+            return urun_error_set(err, 0, "--cwd %s: must be an absolute path", o->cwd);
+        free(p->cwd);
+        p->cwd = xstrdup(o->cwd);
+    }
+    if (o->user) {
+        char *end;
+        unsigned long uid = strtoul(o->user, &end, 10), gid = p->user.gid;
+        if (end == o->user || (*end && *end != ':'))
+            return urun_error_set(err, 0, "--user %s: expected UID[:GID]", o->user);
+        if (*end == ':') {
+            const char *g = end + 1;
+            gid = strtoul(g, &end, 10);
+            if (end == g || *end)
+                return urun_error_set(err, 0, "--user %s: expected UID[:GID]", o->user);
+        }
+        p->user.uid = (uint32_t)uid;
+        p->user.gid = (uint32_t)gid;
+    }
+    if (o->caps && *o->caps) {
+        if (!p->capabilities && !(p->capabilities = calloc(1, sizeof(*p->capabilities))))
+            return urun_error_set(err, ENOMEM, "exec");
+        char ***sets[] = {&p->capabilities->bounding, &p->capabilities->effective, &p->capabilities->permitted,
+                          &p->capabilities->inheritable, &p->capabilities->ambient};
+        for (const char *const *c = o->caps; *c; c++)
+            for (size_t i = 0; i < ARRAY_SIZE(sets); i++)
+                *sets[i] = strv_append(*sets[i], *c);
+    }
+    if (o->no_new_privs)
+        p->no_new_privileges = true;
+    if (o->tty_set)
+        p->terminal = o->tty;
+    return 0;
+}
+
+struct exec_child {
+    const struct spec_process *p;
+    const struct nsjoin *join;
+    struct urun_seccomp *filter;
+    int sync_fd;
+    int preserve_fds;
+    bool respawn;
+};
+
+_Noreturn static void child_fail(const struct exec_child *c, struct urun_error *err, bool can_report)
+{
+    char msg[URUN_ERROR_MSG_MAX + 64];
+    if (can_report && sync_send(c->sync_fd, SYNC_ERROR, err) == 0)
+        _exit(1);
+    fprintf(stderr, "urun: exec: %s\n", urun_error_format(err, msg, sizeof(msg)));
+    _exit(127);
+}
+
+_Noreturn static void child_main(const struct exec_child *c)
+{
+    struct urun_error err = {0};
+    char exe[PATH_MAX];
+    int master = -1, slave = -1;
+    sigset_t none;
+
+    /* CVE-2019-5736: this is urun's code inside the container's pid namespace until execve. */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    if (nsjoin_enter(c->join, 0, &err) < 0)
+        child_fail(c, &err, true);
+    if (c->join->fd[SPEC_NS_USER] >= 0 && init_become_root(&err) < 0)
+        child_fail(c, &err, true);
+    if (c->respawn) {
+        pid_t child = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
+        if (child < 0) {
+            urun_error_errno(&err, "fork into the container's pid namespace");
+            child_fail(c, &err, true);
+        }
+        if (child > 0)
+            _exit(sync_send_pid(c->sync_fd, child) < 0 ? 1 : 0);
+    }
+    if (chdir(c->p->cwd) < 0) {
+        urun_error_errno(&err, "cwd %s", c->p->cwd);
+        child_fail(c, &err, true);
+    }
+    if (process_prepare(c->p, &err) < 0 || init_find_executable(c->p, exe, sizeof(exe), &err) < 0)
+        child_fail(c, &err, true);
+    if (c->p->terminal && init_setup_terminal(c->p, /* bind_console= */ false, &master, &slave, &err) < 0)
+        child_fail(c, &err, true);
+    if (sync_send_fd(c->sync_fd, SYNC_READY, master) < 0)
+        _exit(1);
+    if (master >= 0)
+        close(master);
+    close(c->sync_fd);
+    if (slave >= 0 && init_attach_terminal(slave, &err) < 0)
+        child_fail(c, &err, false);
+    struct process_seccomp sc = {.filter = c->filter, .listener_fd = -1};
+    if (process_finalize(c->p, c->preserve_fds, &sc, &err) < 0)
+        child_fail(c, &err, false);
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    execve(exe, c->p->args, init_process_env(c->p, 0));
+    urun_error_errno(&err, "exec %s", exe);
+    child_fail(c, &err, false);
+}
+
+static int connect_socket(const char *path, int *ret_fd, struct urun_error *err)
+{
+    struct sockaddr_un_compat {
+        sa_family_t family;
+        char path[108];
+    } sa = {.family = AF_UNIX};
+    if (strlen(path) >= sizeof(sa.path))
+        return urun_error_set(err, 0, "--console-socket %s: path too long", path);
+    strcpy(sa.path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        int r = urun_error_errno(err, "--console-socket: connect %s", path);
+        if (fd >= 0)
+            close(fd);
+        return r;
+    }
+    *ret_fd = fd;
+    return 0;
+}
+
+/* urun's side: wait for the (re)spawned process's READY, hand on its terminal, write the pid file. */
+static int parent_side(const struct exec_opts *o, const struct exec_child *c, pid_t *pid, int sync_fd,
+                       int console_fd, int *ret_master, struct urun_error *err)
+{
+    int master = -1, r;
+
+    if (c->respawn) {
+        pid_t child;
+        r = sync_expect_pid(sync_fd, &child, err);
+        while (waitpid(*pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+        if (r < 0)
+            return r;
+        *pid = child;
+    }
+    r = sync_expect_fd(sync_fd, SYNC_READY, &master, err);
+    if (r < 0)
+        return r;
+    if (master >= 0 && console_fd >= 0) {
+        r = send_fd_named(console_fd, master, "/dev/ptmx");
+        close(master);
+        if (r < 0)
+            return urun_error_set(err, -r, "--console-socket: send the terminal");
+        master = -1;
+    }
+    *ret_master = master;
+    if (o->pid_file) {
+        char data[32];
+        int n = snprintf(data, sizeof(data), "%d", (int)*pid);
+        r = write_file_atomic_at(AT_FDCWD, o->pid_file, data, (size_t)n, 0644, /* durable= */ true, err);
+        if (r < 0)
+            return urun_error_wrap(err, r, "--pid-file");
+    }
+    return 0;
+}
+
+int container_exec(const struct state_root *root, const struct exec_opts *o, int *ret_exit, struct urun_error *err)
+{
+    _cleanup_(state_freep) struct urun_state *st = NULL;
+    _cleanup_(spec_freep) struct urun_spec *s = NULL;
+    _cleanup_(urun_seccomp_freep) struct urun_seccomp *filter = NULL;
+    _cleanup_close_ int dirfd = -1, initfd = -1, console_fd = -1, pidfd = -1;
+    struct nsjoin join = {.fd = {-1, -1, -1, -1, -1, -1, -1, -1}};
+    enum urun_status status;
+    int sv[2] = {-1, -1}, master = -1, r;
+    sigset_t set, old;
+    pid_t pid = -1;
+
+    r = container_load(root, o->id, LOCK_SH, &dirfd, &st, &status, err);
+    if (r < 0)
+        return r;
+    if (status != URUN_STATUS_RUNNING && status != URUN_STATUS_CREATED)
+        return urun_error_set(err, 0, "cannot exec in a %s container", urun_status_name(status));
+    initfd = pidfd_open_fd(st->pid);
+    r = load_process(dirfd, o, &s, err);
+    if (r >= 0)
+        r = apply_overrides(s->process, o, err);
+    if (r >= 0 && s->process->terminal && !o->console_socket && o->detach)
+        r = urun_error_set(err, 0, "exec: a detached terminal process needs --console-socket");
+    if (r >= 0 && !s->process->terminal && o->console_socket)
+        r = urun_error_set(err, 0, "--console-socket is only used with --tty");
+    if (r >= 0 && s->linux_ && s->linux_->seccomp && (r = urun_seccomp_build(s->linux_->seccomp, &filter, err)) >= 0 &&
+        urun_seccomp_needs_listener(filter))
+        r = urun_error_set(err, 0, "exec: seccomp SCMP_ACT_NOTIFY (listenerPath) is not supported for exec");
+    for (int fd = 3; r >= 0 && fd < 3 + o->preserve_fds; fd++)
+        if (fcntl(fd, F_GETFD) < 0)
+            r = urun_error_set(err, 0, "--preserve-fds %d: fd %d is not open", o->preserve_fds, fd);
+    if (r >= 0 && o->console_socket)
+        r = connect_socket(o->console_socket, &console_fd, err);
+    if (r >= 0)
+        r = open_namespaces(st->pid, &join, err);
+    if (r < 0)
+        return r;
+    /* the namespaces must be the recorded init's, not a recycled pid's */
+    uint64_t start;
+    char letter;
+    if (proc_stat_read(st->pid, &letter, &start) < 0 || start != st->start_time) {
+        nsjoin_close(&join);
+        return urun_error_set(err, 0, "container %s is not running (stopped)", o->id);
+    }
+
+    struct exec_child c = {
+        .p = s->process, .join = &join, .filter = filter, .preserve_fds = o->preserve_fds,
+        .respawn = join.fd[SPEC_NS_PID] >= 0 || join.fd[SPEC_NS_TIME] >= 0,
+    };
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+        nsjoin_close(&join);
+        return urun_error_errno(err, "socketpair");
+    }
+    run_block_signals(&set, &old);
+    pid = (pid_t)syscall(SYS_clone, SIGCHLD, NULL, NULL, NULL, NULL);
+    if (pid == 0) {
+        close(sv[0]);
+        close(dirfd);
+        close(root->fd);
+        c.sync_fd = sv[1];
+        child_main(&c);
+    }
+    close(sv[1]);
+    nsjoin_close(&join);
+    if (pid < 0) {
+        r = urun_error_errno(err, "fork");
+        goto out;
+    }
+    r = parent_side(o, &c, &pid, sv[0], console_fd, &master, err);
+    if (r < 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        goto out;
+    }
+    if (o->detach) {
+        *ret_exit = 0;
+        goto out;
+    }
+    pidfd = pidfd_open_fd(pid);
+    r = run_wait_forwarding(pid, pidfd, &set, master, ret_exit);
+    if (r < 0)
+        r = urun_error_set(err, -r, "wait for the exec'd process");
+out:
+    if (master >= 0)
+        close(master);
+    close(sv[0]);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    return r;
+}
