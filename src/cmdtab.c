@@ -91,6 +91,12 @@ static const struct urun_option exec_options[] = {
     OPT_END,
 };
 
+static const struct urun_option list_format_options[] = {
+    {"format", 'f', OPT_FORMAT, "FORMAT", list_formats, 0, "table or json (an array of pids)"},
+    OPT_HELP_ENTRY,
+    OPT_END,
+};
+
 static const struct urun_option spec_options[] = {
     OPT_BUNDLE_ENTRY,
     {"rootless", 0, OPT_SPEC_ROOTLESS, NULL, NULL, 0, "write a spec for an unprivileged user"},
@@ -113,6 +119,8 @@ const struct urun_command urun_commands[] = {
      1, 1, CMD_TAKES_ID | CMD_NEEDS_ROOT, cmd_delete},
     {"exec", "<container-id> <command> [args...]", "run a new process in a running container", exec_options, 1,
      -1, CMD_TAKES_ID | CMD_NEEDS_ROOT | CMD_ARGV_TAIL, cmd_exec},
+    {"ps", "<container-id>", "list the processes of a container", list_format_options, 1, 1,
+     CMD_TAKES_ID | CMD_NEEDS_ROOT, cmd_ps},
     {"list", "", "list containers", list_options, 0, 0, CMD_NEEDS_ROOT, cmd_list},
     {"spec", "", "write a config.json for a new bundle", spec_options, 0, 0, 0, cmd_spec},
     {"unshare", "[--] <command> [args...]",

@@ -677,24 +677,24 @@ int container_start(const struct state_root *root, const char *id, struct urun_e
     return 0;
 }
 
-/* Every process in the container's pid namespace, found by its /proc/PID/ns/pid link, gets sig.
- * Without a cgroup this is how the container's processes are told apart from everyone else's. */
-static int signal_pidns(const struct urun_state *st, int sig, struct urun_error *err)
+int container_pids(const struct urun_state *st, pid_t **ret, size_t *ret_n, struct urun_error *err)
 {
     char path[64], ns[64], other[64];
-    ssize_t n;
+    _cleanup_free_ pid_t *pids = NULL;
+    size_t n = 0, cap = 0;
+    ssize_t len;
     DIR *d;
     struct dirent *e;
 
     snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)st->pid);
-    n = readlink(path, ns, sizeof(ns) - 1);
-    if (n < 0)
-        return urun_error_errno(err, "read pid namespace of %d", (int)st->pid);
-    ns[n] = '\0';
-    n = readlink("/proc/self/ns/pid", other, sizeof(other) - 1);
-    if (n >= 0 && (other[n] = '\0', strcmp(other, ns) == 0))
-        return urun_error_set(err, 0, "kill --all: the container shares urun's pid namespace and has no "
-                              "cgroup, so only its init can be signalled");
+    len = readlink(path, ns, sizeof(ns) - 1);
+    if (len < 0)
+        return urun_error_errno(err, "read the pid namespace of %d", (int)st->pid);
+    ns[len] = '\0';
+    len = readlink("/proc/self/ns/pid", other, sizeof(other) - 1);
+    if (len >= 0 && (other[len] = '\0', strcmp(other, ns) == 0))
+        return urun_error_set(err, 0, "the container shares urun's pid namespace and has no cgroup, so its "
+                              "processes cannot be told apart from others");
     d = opendir("/proc");
     if (!d)
         return urun_error_errno(err, "open /proc");
@@ -702,14 +702,39 @@ static int signal_pidns(const struct urun_state *st, int sig, struct urun_error 
         if (e->d_name[0] < '1' || e->d_name[0] > '9')
             continue;
         snprintf(path, sizeof(path), "/proc/%s/ns/pid", e->d_name);
-        n = readlink(path, other, sizeof(other) - 1);
-        if (n < 0)
+        len = readlink(path, other, sizeof(other) - 1);
+        if (len < 0)
             continue;
-        other[n] = '\0';
-        if (strcmp(other, ns) == 0)
-            kill((pid_t)atoi(e->d_name), sig);
+        other[len] = '\0';
+        if (strcmp(other, ns) != 0)
+            continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 64;
+            pid_t *np = realloc(pids, cap * sizeof(*np));
+            if (!np) {
+                closedir(d);
+                return urun_error_set(err, ENOMEM, "list processes");
+            }
+            pids = np;
+        }
+        pids[n++] = (pid_t)atoi(e->d_name);
     }
     closedir(d);
+    *ret = TAKE_PTR(pids);
+    *ret_n = n;
+    return 0;
+}
+
+/* Every process in the container's pid namespace gets sig (container_pids). */
+static int signal_pidns(const struct urun_state *st, int sig, struct urun_error *err)
+{
+    _cleanup_free_ pid_t *pids = NULL;
+    size_t n;
+    int r = container_pids(st, &pids, &n, err);
+    if (r < 0)
+        return urun_error_wrap(err, r, "kill --all");
+    for (size_t i = 0; i < n; i++)
+        kill(pids[i], sig);
     return 0;
 }
 

@@ -40,6 +40,10 @@ struct spec_linux;
  * with every warning on the way (skipped subuid lines, an own-ID fallback) written to the log. */
 int container_plan_maps(const struct spec_linux *lx, struct idmap_user *u, struct idmap *m, struct urun_error *err);
 
+/* The pids (as urun sees them) of every process in the container's pid namespace.  Without a
+ * cgroup this is how its processes are told apart from everyone else's. */
+int container_pids(const struct urun_state *st, pid_t **ret, size_t *ret_n, struct urun_error *err);
+
 /* The copy of the config create keeps in the container's directory. */
 #define STORED_CONFIG "config.json"
 

@@ -98,3 +98,24 @@ start_target() {
 	run --separate-stderr urun exec tgt true
 	assert_urun_error "cannot exec in a stopped container"
 }
+
+@test "ps: lists the container's processes (table and json); kill --all reaches every one" {
+	start_target
+	run_detached exec --detach --pid-file "$BATS_TEST_TMPDIR/exec.pid" tgt sleep 1$SLEEP_ARG
+	[ "$status" -eq 0 ]
+	local init extra
+	init=$(state_field tgt .pid)
+	extra=$(cat "$BATS_TEST_TMPDIR/exec.pid")
+	run urun ps tgt
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} == "UID"*"PID"*"PPID"*"CMD" ]]
+	[[ $output == *"sleep $SLEEP_ARG"* ]]
+	[[ $output == *"sleep 1$SLEEP_ARG"* ]]
+	run urun ps --format json tgt
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -c 'sort')" = "$(jq -cn --argjson a "$init" --argjson b "$extra" '[$a, $b] | sort')" ]
+	run urun kill --all tgt KILL
+	[ "$status" -eq 0 ]
+	for _ in $(seq 100); do pid_alive "$extra" || break; sleep 0.05; done
+	! pid_alive "$extra"
+}
