@@ -122,6 +122,8 @@ const struct urun_command urun_commands[] = {
     {"ps", "<container-id>", "list the processes of a container", list_format_options, 1, 1,
      CMD_TAKES_ID | CMD_NEEDS_ROOT, cmd_ps},
     {"list", "", "list containers", list_options, 0, 0, CMD_NEEDS_ROOT, cmd_list},
+    {"features", "", "print the OCI features document: what this urun supports", plain_options, 0, 0, 0,
+     cmd_features},
     {"spec", "", "write a config.json for a new bundle", spec_options, 0, 0, 0, cmd_spec},
     {"unshare", "[--] <command> [args...]",
      "run a command on the host in a user namespace with your default ID mapping (to remove or fix files "

@@ -20,6 +20,7 @@ int cmd_kill(struct urun_context *ctx, struct urun_error *err);
 int cmd_delete(struct urun_context *ctx, struct urun_error *err);
 int cmd_list(struct urun_context *ctx, struct urun_error *err);
 int cmd_spec(struct urun_context *ctx, struct urun_error *err);
+int cmd_features(struct urun_context *ctx, struct urun_error *err);
 int cmd_ps(struct urun_context *ctx, struct urun_error *err);
 int cmd_exec(struct urun_context *ctx, struct urun_error *err);
 int cmd_unshare(struct urun_context *ctx, struct urun_error *err);

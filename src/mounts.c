@@ -51,6 +51,18 @@ static const struct flag_entry *find_flag(const struct flag_entry *t, size_t n, 
     return NULL;
 }
 
+const char *mounts_option_name(size_t i)
+{
+    static const char *const extra[] = {"bind", "rbind", "rro"};
+    if (i < ARRAY_SIZE(mount_flags))
+        return mount_flags[i].name;
+    i -= ARRAY_SIZE(mount_flags);
+    if (i < ARRAY_SIZE(propagation_flags))
+        return propagation_flags[i].name;
+    i -= ARRAY_SIZE(propagation_flags);
+    return i < ARRAY_SIZE(extra) ? extra[i] : NULL;
+}
+
 int mounts_parse_options(char *const *options, struct mount_opts *ret, struct urun_error *err)
 {
     struct mount_opts o = {0};

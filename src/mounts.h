@@ -33,3 +33,5 @@ struct mount_opts {
     char data[1024];
 };
 int mounts_parse_options(char *const *options, struct mount_opts *ret, struct urun_error *err);
+/* Every mount option name mounts_parse_options knows, one at a time (NULL past the end): for `features`. */
+const char *mounts_option_name(size_t i);

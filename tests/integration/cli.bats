@@ -156,3 +156,15 @@ COMMANDS=(create start run state kill delete list spec)
 	[ "$status" -eq 0 ]
 	jq -e '.id == "c1"' <<<"$output"
 }
+
+@test "features: the OCI features document lists what urun actually supports" {
+	run "$URUN" features
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -r .ociVersionMax)" = 1.2.0 ]
+	[ "$(echo "$output" | jq -c .hooks)" = '["prestart","createRuntime","createContainer","startContainer","poststart","poststop"]' ]
+	[ "$(echo "$output" | jq -c '.linux.namespaces | sort')" = '["cgroup","ipc","mount","network","pid","time","user","uts"]' ]
+	echo "$output" | jq -e '.linux.capabilities | index("CAP_SYS_ADMIN") and index("CAP_CHOWN")'
+	echo "$output" | jq -e '.linux.seccomp.actions | index("SCMP_ACT_NOTIFY")'
+	echo "$output" | jq -e '.mountOptions | index("rro") and index("nosuid") and index("rshared")'
+	echo "$output" | jq -e '.linux.apparmor.enabled == false and .linux.selinux.enabled == false'
+}
