@@ -433,8 +433,8 @@ int container_create(const struct state_root *root, const struct container_creat
         unshare_flags = flags;
         flags = 0;
     }
-    const struct spec_linux *lx = b.spec->linux_;
-    bool time_offsets = r >= 0 && lx && (lx->time_monotonic.present || lx->time_boottime.present);
+    const struct spec_linux *lx = r >= 0 ? b.spec->linux_ : NULL;
+    bool time_offsets = lx && (lx->time_monotonic.present || lx->time_boottime.present);
     if (time_offsets && !((flags | unshare_flags) & CLONE_NEWTIME))
         r = urun_error_set(err, 0, "linux.timeOffsets: needs a new time namespace in linux.namespaces");
     if (r >= 0 && time_offsets) {
