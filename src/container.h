@@ -44,8 +44,10 @@ int container_plan_maps(const struct spec_linux *lx, struct idmap_user *u, struc
  * cgroup this is how its processes are told apart from everyone else's. */
 int container_pids(const struct urun_state *st, pid_t **ret, size_t *ret_n, struct urun_error *err);
 
-/* The copy of the config create keeps in the container's directory. */
+/* The copy of the config create keeps in the container's directory, and the mark it leaves when that
+ * config has poststart/poststop hooks. */
 #define STORED_CONFIG "config.json"
+#define POSTHOOKS_MARK "posthooks"
 
 /* Load a container's state and live status (CREATING when state.json is not written yet, with *ret NULL). */
 int container_load(const struct state_root *root, const char *id, int lock, int *ret_dirfd, struct urun_state **ret,
