@@ -10,6 +10,7 @@
 #include "error.h"
 #include "spec.h"
 
+#define STATE_OCI_VERSION "1.2.0" /* the runtime-spec version urun implements */
 #define STATE_FILE "state.json"
 #define STATE_EXEC_FIFO "exec.fifo"
 
