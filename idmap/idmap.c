@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -187,62 +188,79 @@ static int write_proc(pid_t pid, const char *file, const char *data, struct urun
     return write_file_str(path, data, err);
 }
 
-/* Run newuidmap/newgidmap PID C H S ... and return its stderr in the error when it fails. */
-static int run_helper(const char *helper, pid_t pid, const struct idmap_range *r, size_t n, struct urun_error *err)
+/* A running newuidmap/newgidmap: its pid and the read end of its output. */
+struct helper_run {
+    const char *helper;
+    pid_t pid;
+    int out;
+};
+
+/* Start newuidmap/newgidmap PID C H S ... with an argv array and no environment (it is setuid), its
+ * stdout and stderr into a pipe.  posix_spawn: vfork-style, no copy of urun's page tables. */
+static int spawn_helper(const char *helper, pid_t pid, const struct idmap_range *r, size_t n, struct helper_run *ret,
+                        struct urun_error *err)
 {
     char *argv[2 + 3 * IDMAP_MAX_LINES + 1];
-    char nums[1 + 3 * IDMAP_MAX_LINES][12];
-    char out[1024];
-    int pipefd[2], status, k = 0;
-    size_t len = 0;
-    pid_t child;
+    static char nums[2][1 + 3 * IDMAP_MAX_LINES][12]; /* two helpers may run at once */
+    static int slot;
+    char (*num)[12] = nums[slot++ & 1];
+    posix_spawn_file_actions_t fa;
+    int pipefd[2], k = 0, e;
 
-    snprintf(nums[0], sizeof(nums[0]), "%d", (int)pid);
+    snprintf(num[0], sizeof(num[0]), "%d", (int)pid);
     argv[k++] = (char *)helper;
-    argv[k++] = nums[0];
+    argv[k++] = num[0];
     for (size_t i = 0; i < n; i++) {
         uint32_t v[3] = {r[i].container_id, r[i].host_id, r[i].size};
         for (int j = 0; j < 3; j++) {
-            snprintf(nums[1 + 3 * i + j], sizeof(nums[0]), "%u", v[j]);
-            argv[k++] = nums[1 + 3 * i + j];
+            snprintf(num[1 + 3 * i + j], sizeof(num[0]), "%u", v[j]);
+            argv[k++] = num[1 + 3 * i + j];
         }
     }
     argv[k] = NULL;
     if (pipe2(pipefd, O_CLOEXEC) < 0)
         return urun_error_errno(err, "run %s: pipe", helper);
-    child = fork();
-    if (child < 0) {
-        close(pipefd[0]);
-        close(pipefd[1]);
-        return urun_error_errno(err, "run %s: fork", helper);
-    }
-    if (child == 0) {
-        /* stdout and stderr both to the pipe; no environment: the helper is setuid. */
-        dup2(pipefd[1], STDOUT_FILENO);
-        dup2(pipefd[1], STDERR_FILENO);
-        execve(helper, argv, (char *[]){NULL});
-        _exit(127);
-    }
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDERR_FILENO);
+    e = posix_spawn(&ret->pid, helper, &fa, NULL, argv, (char *[]){NULL});
+    posix_spawn_file_actions_destroy(&fa);
     close(pipefd[1]);
-    for (ssize_t got; len < sizeof(out) - 1 && (got = read(pipefd[0], out + len, sizeof(out) - 1 - len)) != 0;) {
+    if (e != 0) {
+        close(pipefd[0]);
+        return urun_error_set(err, e, "run %s", helper);
+    }
+    ret->helper = helper;
+    ret->out = pipefd[0];
+    return 0;
+}
+
+/* Collect a helper: its exit status, and its output in the error when it failed. */
+static int wait_helper(struct helper_run *h, struct urun_error *err)
+{
+    char out[1024];
+    size_t len = 0;
+    int status;
+
+    for (ssize_t got; len < sizeof(out) - 1 && (got = read(h->out, out + len, sizeof(out) - 1 - len)) != 0;) {
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0)
             break;
         len += (size_t)got;
     }
-    close(pipefd[0]);
+    close(h->out);
     out[len] = '\0';
     while (len && (out[len - 1] == '\n' || out[len - 1] == ' '))
         out[--len] = '\0';
     for (char *p = out; *p; p++)
         if (*p == '\n')
             *p = ' ';
-    while (waitpid(child, &status, 0) < 0)
+    while (waitpid(h->pid, &status, 0) < 0)
         if (errno != EINTR)
-            return urun_error_errno(err, "run %s: wait", helper);
+            return urun_error_errno(err, "run %s: wait", h->helper);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        return urun_error_set(err, 0, "%s failed (exit status %d)%s%s", helper,
+        return urun_error_set(err, 0, "%s failed (exit status %d)%s%s", h->helper,
                               WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), len ? ": " : "", out);
     return 0;
 }
@@ -254,22 +272,40 @@ int idmap_write(pid_t pid, const struct idmap *m, const struct idmap_user *u, st
     bool own_gid = u->uid == 0 || only_own(m->gid, m->n_gid, u->gid);
     int r;
 
+    struct helper_run hu = {.pid = -1}, hg = {.pid = -1};
+    struct urun_error gerr;
+
+    /* The two helpers are independent: start both, then collect both (start-up is a feature). */
+    if (!own_uid && (r = spawn_helper(u->newuidmap, pid, m->uid, m->n_uid, &hu, err)) < 0)
+        return urun_error_wrap(err, r, "write uid map");
+    if (!own_gid && (r = spawn_helper(u->newgidmap, pid, m->gid, m->n_gid, &hg, &gerr)) < 0) {
+        if (hu.pid > 0)
+            wait_helper(&hu, err);
+        *err = gerr;
+        return urun_error_wrap(err, r, "write gid map");
+    }
     if (own_uid) {
         idmap_format(m->uid, m->n_uid, buf, sizeof(buf));
         r = write_proc(pid, "uid_map", buf, err);
     } else {
-        r = run_helper(u->newuidmap, pid, m->uid, m->n_uid, err);
+        r = wait_helper(&hu, err);
+    }
+    int rg;
+    if (own_gid) {
+        /* An unprivileged gid_map write needs setgroups denied first (user_namespaces(7)). */
+        rg = u->uid != 0 ? write_proc(pid, "setgroups", "deny", &gerr) : 0;
+        if (rg >= 0) {
+            idmap_format(m->gid, m->n_gid, buf, sizeof(buf));
+            rg = write_proc(pid, "gid_map", buf, &gerr);
+        }
+    } else {
+        rg = wait_helper(&hg, &gerr);
     }
     if (r < 0)
         return urun_error_wrap(err, r, "write uid map");
-    if (own_gid) {
-        /* An unprivileged gid_map write needs setgroups denied first (user_namespaces(7)). */
-        if (u->uid != 0 && (r = write_proc(pid, "setgroups", "deny", err)) < 0)
-            return urun_error_wrap(err, r, "write gid map");
-        idmap_format(m->gid, m->n_gid, buf, sizeof(buf));
-        r = write_proc(pid, "gid_map", buf, err);
-    } else {
-        r = run_helper(u->newgidmap, pid, m->gid, m->n_gid, err);
+    if (rg < 0) {
+        *err = gerr;
+        return urun_error_wrap(err, rg, "write gid map");
     }
-    return r < 0 ? urun_error_wrap(err, r, "write gid map") : 0;
+    return 0;
 }
