@@ -282,6 +282,22 @@ int container_kill(const struct state_root *root, const char *id, int sig, bool 
     return 0;
 }
 
+/* The slirp helper exits by itself when the init does; make sure of it (pid + start time, so a
+ * recycled pid is never signalled). */
+static void stop_helper(const struct urun_state *st)
+{
+    struct urun_state h = {.pid = st->helper_pid, .start_time = st->helper_start_time};
+    if (st->helper_pid <= 0)
+        return;
+    int fd = open_init(&h);
+    if (fd == -ESRCH)
+        return;
+    pidfd_signal(fd, h.pid, SIGKILL);
+    wait_exit(fd, &h, 5000);
+    if (fd >= 0)
+        close(fd);
+}
+
 int container_delete(const struct state_root *root, const char *id, bool force, struct urun_error *err)
 {
     _cleanup_(state_freep) struct urun_state *st = NULL;
@@ -312,6 +328,8 @@ int container_delete(const struct state_root *root, const char *id, bool force, 
                 return urun_error_set(err, ETIMEDOUT, "container %s did not exit after SIGKILL", id);
         }
     }
+    if (st)
+        stop_helper(st);
     if (st)
         run_late_hooks(dirfd, st, URUN_STATUS_STOPPED, SPEC_HOOK_POSTSTOP);
     return state_container_remove(root, id, dirfd, err);

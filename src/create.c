@@ -288,6 +288,7 @@ static int write_pid_file(const char *path, pid_t pid, struct urun_error *err)
 /* The parent's half of create, once the init exists: maps, READY, state, pid file, GO. */
 struct create_io {
     int sync_fd;
+    bool early_unshare;              /* the init reports SYNC_UNSHARED before it waits for the maps */
     bool respawn;    /* the init forks once more and reports its child (SYNC_PID) */
     int *pidfd;      /* replaced after a respawn */
     int console_fd;  /* --console-socket connection, or -1 */
@@ -295,18 +296,41 @@ struct create_io {
     bool wrote_pid_file;
 };
 
+static int record_state(const struct container_create_opts *o, const struct urun_bundle *b, int dirfd, pid_t pid,
+                        const struct create_io *io, struct urun_error *err)
+{
+    char created[64], state_letter;
+    struct urun_state st;
+    int r;
+
+    rfc3339_now(created, sizeof(created));
+    st = (struct urun_state){
+        .id = (char *)o->id, .bundle = b->path, .rootfs = b->rootfs, .pid = pid, .created = created,
+        .owner = geteuid(), .annotations = b->spec->annotations, .n_annotations = b->spec->n_annotations,
+    };
+    r = proc_stat_read(pid, &state_letter, &st.start_time);
+    if (r < 0)
+        return urun_error_set(err, -r, "read start time of container init %d", (int)pid);
+    r = store_config(dirfd, b, err);
+    if (r >= 0)
+        r = state_write(dirfd, &st, err);
+    if (r < 0)
+        return r;
+    return 0;
+}
+
 static int finish_create(const struct container_create_opts *o, const struct urun_bundle *b, int dirfd, pid_t *pidp,
                          const struct idmap *maps, const struct idmap_user *user, struct create_io *io,
                          struct urun_error *err)
 {
     int sync_fd = io->sync_fd, master = -1;
     pid_t pid = *pidp;
-    struct urun_state st = {0};
-    char created[64], state_letter;
     int r;
 
     if (maps) {
         r = idmap_write(pid, maps, user, err);
+        if (r >= 0 && io->early_unshare)
+            r = sync_expect(sync_fd, SYNC_UNSHARED, err);
         if (r < 0)
             return r;
         if (sync_send(sync_fd, SYNC_MAPS_DONE, NULL) < 0)
@@ -327,6 +351,12 @@ static int finish_create(const struct container_create_opts *o, const struct uru
             *io->pidfd = pidfd_open_fd(pid);
         }
     }
+    /* Record the state now, while the init does its mounts: the fsync (required, and the slowest step
+     * on a disk-backed state root) overlaps the init's work instead of following it.  create holds the
+     * container's lock until the end, so start and delete cannot act on it before READY. */
+    r = record_state(o, b, dirfd, pid, io, err);
+    if (r < 0)
+        return r;
     if (init_has_create_hooks(b->spec)) {
         r = sync_expect(sync_fd, SYNC_HOOKS, err);
         if (r >= 0)
@@ -347,19 +377,6 @@ static int finish_create(const struct container_create_opts *o, const struct uru
     } else if (master >= 0) {
         io->pty_master = master;
     }
-    rfc3339_now(created, sizeof(created));
-    st = (struct urun_state){
-        .id = (char *)o->id, .bundle = b->path, .rootfs = b->rootfs, .pid = pid, .created = created,
-        .owner = geteuid(), .annotations = b->spec->annotations, .n_annotations = b->spec->n_annotations,
-    };
-    r = proc_stat_read(pid, &state_letter, &st.start_time);
-    if (r < 0)
-        return urun_error_set(err, -r, "read start time of container init %d", (int)pid);
-    r = store_config(dirfd, b, err);
-    if (r >= 0)
-        r = state_write(dirfd, &st, err);
-    if (r < 0)
-        return r;
     if (o->pid_file && (r = write_pid_file(o->pid_file, pid, err)) < 0)
         return urun_error_wrap(err, r, "--pid-file");
     io->wrote_pid_file = o->pid_file != NULL;
@@ -409,6 +426,7 @@ int container_create(const struct state_root *root, const struct container_creat
         unshare_flags = flags;
         flags = 0;
     }
+    bool respawn = join.any && nsjoin_needs_respawn(&join, unshare_flags);
     const struct spec_linux *lx = r >= 0 ? b.spec->linux_ : NULL;
     bool time_offsets = lx && (lx->time_monotonic.present || lx->time_boottime.present);
     if (time_offsets && !((flags | unshare_flags) & CLONE_NEWTIME))
@@ -422,9 +440,17 @@ int container_create(const struct state_root *root, const struct container_creat
             flags &= ~(unsigned long)CLONE_NEWPID;
             unshare_flags |= CLONE_NEWPID;
         }
+        respawn = true;
     }
     if (r >= 0 && (flags & CLONE_NEWUSER))
         r = plan_maps(b.spec, &user, &maps, err);
+    /* With a new user namespace, clone makes only it (and the pid namespace, so the init is pid 1);
+     * the init makes the rest itself, in parallel with the ID-map helpers (start-up is a feature). */
+    unsigned long all_flags = flags | unshare_flags, early_unshare = 0;
+    if ((flags & CLONE_NEWUSER) && !respawn && !join.any) {
+        early_unshare = flags & (CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP);
+        flags &= ~early_unshare;
+    }
     if (r >= 0 && o->console_socket)
         r = connect_console_socket(o->console_socket, &console_fd, err);
     if (r >= 0) {
@@ -434,11 +460,11 @@ int container_create(const struct state_root *root, const struct container_creat
     if (r < 0)
         goto out;
 
-    /* 0622 as runc (set past the umask): container root may be a subordinate ID; the 0700 directory
-     * keeps everyone else out. */
     r = notify_prepare(root, o->id, dirfd, b.spec, err);
     if (r < 0)
         goto out;
+    /* 0622 as runc (set past the umask): container root may be a subordinate ID; the 0700 directory
+     * keeps everyone else out. */
     if (mkfifoat(dirfd, STATE_EXEC_FIFO, 0622) < 0 || fchmodat(dirfd, STATE_EXEC_FIFO, 0622, 0) < 0 ||
         (fifo = openat(dirfd, STATE_EXEC_FIFO, O_PATH | O_CLOEXEC)) < 0) {
         r = urun_error_errno(err, "create exec fifo");
@@ -467,10 +493,10 @@ int container_create(const struct state_root *root, const struct container_creat
         struct init_args a = {
             .id = o->id, .owner = geteuid(), .seccomp = filter,
             .spec = b.spec, .rootfs = b.rootfs, .bundle = b.path, .sync_fd = sv[1], .fifo_fd = fifo,
-            .proc_fd = procfd, .wait_maps = flags & CLONE_NEWUSER,
-            .new_netns = (flags | unshare_flags) & CLONE_NEWNET, .new_utsns = (flags | unshare_flags) & CLONE_NEWUTS,
+            .proc_fd = procfd, .wait_maps = flags & CLONE_NEWUSER, .early_unshare = early_unshare,
+            .new_netns = all_flags & CLONE_NEWNET, .new_utsns = all_flags & CLONE_NEWUTS,
             .join = &join, .unshare_flags = unshare_flags, .time_offsets = time_offsets,
-            .respawn = time_offsets || (join.any && nsjoin_needs_respawn(&join, unshare_flags)),
+            .respawn = respawn,
             .no_pivot = o->no_pivot, .no_new_keyring = o->no_new_keyring,
             .terminal = b.spec->process->terminal, .preserve_fds = o->listen_fds + o->preserve_fds,
             .listen_fds = o->listen_fds,
@@ -487,7 +513,8 @@ int container_create(const struct state_root *root, const struct container_creat
     closep(&sv[1]);
     io.sync_fd = sv[0];
     io.console_fd = console_fd;
-    io.respawn = time_offsets || (join.any && nsjoin_needs_respawn(&join, unshare_flags));
+    io.early_unshare = early_unshare != 0;
+    io.respawn = respawn;
     io.pidfd = &pidfd;
     nsjoin_close(&join);
     r = finish_create(o, &b, dirfd, &pid, (flags & CLONE_NEWUSER) ? &maps : NULL, &user, &io, err);

@@ -330,6 +330,16 @@ _Noreturn void init_main(const struct init_args *a)
     pid_t host_pid;
     sigset_t none;
 
+    /* The costly namespaces (network above all) are made here, in the new user namespace that owns
+     * them, while urun is still running newuidmap/newgidmap for us. */
+    if (a->early_unshare) {
+        if (unshare((int)a->early_unshare) < 0) {
+            urun_error_errno(&err, "create the container's namespaces");
+            fail(a, &err, true);
+        }
+        if (sync_send(a->sync_fd, SYNC_UNSHARED, NULL) < 0)
+            _exit(1);
+    }
     if (a->wait_maps && sync_expect(a->sync_fd, SYNC_MAPS_DONE, &err) < 0)
         _exit(1); /* the parent is gone or failed: it cleans up and reports */
     if (((a->join && a->join->any) || a->unshare_flags) && nsjoin_enter(a->join, a->unshare_flags, &err) < 0)

@@ -23,6 +23,7 @@ struct init_args {
     int fifo_fd;      /* O_PATH fd of the exec fifo */
     int proc_fd;      /* O_PATH fd of the host's /proc, to reopen fifo_fd after pivot_root */
     bool wait_maps;   /* a new user namespace: wait for SYNC_MAPS_DONE first */
+    unsigned long early_unshare; /* namespaces to make right after clone, while urun writes the maps */
     const struct nsjoin *join; /* namespaces to join by path; NULL for none */
     unsigned long unshare_flags; /* namespaces to create after joining a user namespace */
     bool respawn;     /* fork once more after joining (a pid/time namespace only takes children) */

@@ -29,6 +29,11 @@ int urun_log_open(const char *path, bool json, bool debug, struct urun_error *er
     return 0;
 }
 
+bool urun_log_is_json(void)
+{
+    return log_json;
+}
+
 bool urun_log_is_stderr(void)
 {
     return log_fd < 0;

@@ -17,6 +17,7 @@ enum urun_log_level {
 int urun_log_open(const char *path, bool json, bool debug, struct urun_error *err);
 void urun_log(enum urun_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool urun_log_is_stderr(void);
+bool urun_log_is_json(void);
 int urun_log_fd(void); /* -1 when stderr */
 
 #define log_error(...) urun_log(URUN_LOG_ERROR, __VA_ARGS__)

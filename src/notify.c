@@ -29,20 +29,9 @@ int notify_prepare(const struct state_root *root, const char *id, int dirfd, str
         return urun_error_errno(err, "NOTIFY_SOCKET: create the notify directory");
     state_container_dirname(id, name);
 
-    struct spec_mount *m = realloc(s->mounts, (s->n_mounts + 1) * sizeof(*m));
-    if (!m)
+    _cleanup_free_ char *source = xasprintf("%s/%s/%s", root->path, name, NOTIFY_DIR);
+    if (spec_append_bind(s, NOTIFY_CONTAINER_DIR, source, /* ro= */ false) < 0)
         return urun_error_set(err, ENOMEM, "NOTIFY_SOCKET");
-    s->mounts = m;
-    m = &s->mounts[s->n_mounts++];
-    memset(m, 0, sizeof(*m));
-    m->destination = xstrdup(NOTIFY_CONTAINER_DIR);
-    m->type = xstrdup("bind");
-    m->source = xasprintf("%s/%s/%s", root->path, name, NOTIFY_DIR);
-    m->options = calloc(3, sizeof(char *));
-    if (!m->options)
-        return urun_error_set(err, ENOMEM, "NOTIFY_SOCKET");
-    m->options[0] = xstrdup("bind");
-    m->options[1] = xstrdup("nosuid");
 
     while (s->process->env && s->process->env[n_env])
         n_env++;

@@ -776,3 +776,25 @@ const char *spec_annotation(const struct urun_spec *s, const char *key)
             return s->annotations[i].value;
     return NULL;
 }
+
+int spec_append_bind(struct urun_spec *s, const char *destination, const char *source, bool ro)
+{
+    struct spec_mount *m = realloc(s->mounts, (s->n_mounts + 1) * sizeof(*m));
+    if (!m)
+        return -ENOMEM;
+    s->mounts = m;
+    m = &s->mounts[s->n_mounts];
+    memset(m, 0, sizeof(*m));
+    m->destination = strdup(destination);
+    m->type = strdup("bind");
+    m->source = strdup(source);
+    m->options = calloc(3, sizeof(char *));
+    if (m->options) {
+        m->options[0] = strdup("bind");
+        m->options[1] = strdup(ro ? "ro" : "nosuid");
+    }
+    s->n_mounts++; /* counted even when incomplete, so spec_free releases what was allocated */
+    if (!m->destination || !m->type || !m->source || !m->options || !m->options[0] || !m->options[1])
+        return -ENOMEM;
+    return 0;
+}

@@ -221,6 +221,10 @@ const char *spec_ns_name(enum spec_ns_type t);     /* "pid", "network", ... */
 int spec_ns_from_name(const char *name);           /* -1 when unknown */
 const char *spec_hook_name(enum spec_hook_kind k); /* "prestart", "createRuntime", ... */
 
+/* Append a bind mount of source at destination (read-only when ro): for mounts urun adds itself
+ * (the notify socket, slirp's resolv.conf).  Returns -ENOMEM or 0. */
+int spec_append_bind(struct urun_spec *s, const char *destination, const char *source, bool ro);
+
 /* Lookup helpers. */
 const struct spec_namespace *spec_find_namespace(const struct urun_spec *s, enum spec_ns_type t);
 const char *spec_annotation(const struct urun_spec *s, const char *key);

@@ -15,6 +15,7 @@ enum sync_type {
     SYNC_GO,            /* parent -> init: state recorded, block on the exec fifo */
     SYNC_HOOKS,         /* init -> parent: mounts done, run prestart/createRuntime hooks now */
     SYNC_HOOKS_DONE,    /* parent -> init: they succeeded, go on (createContainer hooks next) */
+    SYNC_UNSHARED,      /* init -> parent: the namespaces it makes itself exist (early_unshare) */
     SYNC_PID,           /* init -> parent: I forked (pid namespace joined or made after setns); this is the init now */
 };
 
