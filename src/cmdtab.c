@@ -226,6 +226,20 @@ static void completion_bash(void)
     printf("  esac\n}\ncomplete -F _urun urun\n");
 }
 
+/* Help text inside a zsh _arguments spec ('--opt[help]') or a fish -d '...': brackets, colons and
+ * quotes would end the spec or the string early. */
+static void print_help_escaped(const char *h, bool zsh)
+{
+    for (; *h; h++) {
+        if (zsh && (*h == '[' || *h == ']' || *h == ':' || *h == '\\'))
+            putchar('\\');
+        if (*h == '\'')
+            fputs(zsh ? "'\\''" : "\\'", stdout);
+        else
+            putchar(*h);
+    }
+}
+
 static void completion_zsh(void)
 {
     printf("#compdef urun\n# zsh completion for urun, generated from its command table\n"
@@ -239,8 +253,11 @@ static void completion_zsh(void)
         if (c->flags & CMD_HIDDEN)
             continue;
         printf("    %s) _arguments", c->name);
-        for (const struct urun_option *o = c->options; o->name; o++)
-            printf(" '--%s[%s]%s'", o->name, o->help, o->arg ? ":arg:_files" : "");
+        for (const struct urun_option *o = c->options; o->name; o++) {
+            printf(" '--%s[", o->name);
+            print_help_escaped(o->help, true);
+            printf("]%s'", o->arg ? ":arg:_files" : "");
+        }
         if (c->flags & CMD_TAKES_ID)
             printf(" '1:container:($(urun list -q 2>/dev/null))'");
         printf(";;\n");
@@ -252,9 +269,11 @@ static void completion_fish(void)
 {
     printf("# fish completion for urun, generated from its command table\n"
            "complete -c urun -f\n");
-    for (const struct urun_option *o = urun_global_options; o->name; o++)
-        printf("complete -c urun -n '__fish_use_subcommand' -l %s -d '%s'%s\n", o->name, o->help,
-               o->arg ? " -r" : "");
+    for (const struct urun_option *o = urun_global_options; o->name; o++) {
+        printf("complete -c urun -n '__fish_use_subcommand' -l %s -d '", o->name);
+        print_help_escaped(o->help, false);
+        printf("'%s\n", o->arg ? " -r" : "");
+    }
     for (const struct urun_command *c = urun_commands; c->name; c++) {
         if (c->flags & CMD_HIDDEN)
             continue;
@@ -263,7 +282,9 @@ static void completion_fish(void)
             printf("complete -c urun -n '__fish_seen_subcommand_from %s' -l %s", c->name, o->name);
             if (o->short_name)
                 printf(" -s %c", o->short_name);
-            printf(" -d '%s'%s\n", o->help, o->arg ? " -r" : "");
+            printf(" -d '");
+            print_help_escaped(o->help, false);
+            printf("'%s\n", o->arg ? " -r" : "");
         }
         if (c->flags & CMD_TAKES_ID)
             printf("complete -c urun -n '__fish_seen_subcommand_from %s' -a '(urun list -q 2>/dev/null)'\n",
