@@ -299,3 +299,12 @@ char *json_steal(struct json_writer *w, size_t *ret_len)
     w->len = w->cap = 0;
     return s;
 }
+
+void json_kv_string_array(struct json_writer *w, const char *key, const char *const *v)
+{
+    json_key(w, key);
+    json_begin_array(w);
+    for (; v && *v; v++)
+        json_string(w, *v);
+    json_end_array(w);
+}

@@ -38,6 +38,8 @@ void json_kv_string(struct json_writer *w, const char *key, const char *s);
 void json_kv_int(struct json_writer *w, const char *key, int64_t v);
 void json_kv_uint(struct json_writer *w, const char *key, uint64_t v);
 void json_kv_bool(struct json_writer *w, const char *key, bool v);
+/* key: ["a", "b", ...] from a NULL-terminated list */
+void json_kv_string_array(struct json_writer *w, const char *key, const char *const *v);
 
 /* NUL-terminated result, or NULL after an allocation failure.  Ownership passes to the caller. */
 char *json_steal(struct json_writer *w, size_t *ret_len);

@@ -6,15 +6,6 @@
 #include "cleanup.h"
 #include "json.h"
 
-static void string_array(struct json_writer *w, const char *key, const char *const *v)
-{
-    json_key(w, key);
-    json_begin_array(w);
-    for (; *v; v++)
-        json_string(w, *v);
-    json_end_array(w);
-}
-
 static void mount_entry(struct json_writer *w, const char *dest, const char *type, const char *src,
                         const char *const *opts)
 {
@@ -22,7 +13,7 @@ static void mount_entry(struct json_writer *w, const char *dest, const char *typ
     json_kv_string(w, "destination", dest);
     json_kv_string(w, "type", type);
     json_kv_string(w, "source", src);
-    string_array(w, "options", opts);
+    json_kv_string_array(w, "options", opts);
     json_end_object(w);
 }
 
@@ -45,14 +36,14 @@ static void write_process(struct json_writer *w)
     json_kv_uint(w, "uid", 0);
     json_kv_uint(w, "gid", 0);
     json_end_object(w);
-    string_array(w, "args", args);
-    string_array(w, "env", env);
+    json_kv_string_array(w, "args", args);
+    json_kv_string_array(w, "env", env);
     json_kv_string(w, "cwd", "/");
     json_key(w, "capabilities");
     json_begin_object(w);
-    string_array(w, "bounding", caps);
-    string_array(w, "effective", caps);
-    string_array(w, "permitted", caps);
+    json_kv_string_array(w, "bounding", caps);
+    json_kv_string_array(w, "effective", caps);
+    json_kv_string_array(w, "permitted", caps);
     json_end_object(w);
     json_key(w, "rlimits");
     json_begin_array(w);
@@ -132,8 +123,8 @@ static void write_linux(struct json_writer *w, const struct idmap *maps)
         json_end_object(w);
     }
     json_end_array(w);
-    string_array(w, "maskedPaths", masked);
-    string_array(w, "readonlyPaths", ro);
+    json_kv_string_array(w, "maskedPaths", masked);
+    json_kv_string_array(w, "readonlyPaths", ro);
     json_end_object(w);
 }
 

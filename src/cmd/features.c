@@ -13,13 +13,13 @@
 #include "seccomp_filter.h"
 #include "spec.h"
 
-static void string_list(struct json_writer *w, const char *key, const char *const *v)
+/* key: {"enabled": false}: a feature urun does not have */
+static void disabled(struct json_writer *w, const char *key)
 {
     json_key(w, key);
-    json_begin_array(w);
-    for (; *v; v++)
-        json_string(w, *v);
-    json_end_array(w);
+    json_begin_object(w);
+    json_kv_bool(w, "enabled", false);
+    json_end_object(w);
 }
 
 static void capabilities(struct json_writer *w)
@@ -59,30 +59,18 @@ static void linux_section(struct json_writer *w)
     json_key(w, "seccomp");
     json_begin_object(w);
     json_kv_bool(w, "enabled", true);
-    string_list(w, "actions", urun_seccomp_actions);
-    string_list(w, "operators", urun_seccomp_ops);
-    string_list(w, "archs", urun_seccomp_archs);
-    string_list(w, "knownFlags", urun_seccomp_flags);
-    string_list(w, "supportedFlags", urun_seccomp_flags);
+    json_kv_string_array(w, "actions", urun_seccomp_actions);
+    json_kv_string_array(w, "operators", urun_seccomp_ops);
+    json_kv_string_array(w, "archs", urun_seccomp_archs);
+    json_kv_string_array(w, "knownFlags", urun_seccomp_flags);
+    json_kv_string_array(w, "supportedFlags", urun_seccomp_flags);
     json_end_object(w);
-    json_key(w, "apparmor");
-    json_begin_object(w);
-    json_kv_bool(w, "enabled", false);
-    json_end_object(w);
-    json_key(w, "selinux");
-    json_begin_object(w);
-    json_kv_bool(w, "enabled", false);
-    json_end_object(w);
-    json_key(w, "intelRdt");
-    json_begin_object(w);
-    json_kv_bool(w, "enabled", false);
-    json_end_object(w);
+    disabled(w, "apparmor");
+    disabled(w, "selinux");
+    disabled(w, "intelRdt");
     json_key(w, "mountExtensions");
     json_begin_object(w);
-    json_key(w, "idmap");
-    json_begin_object(w);
-    json_kv_bool(w, "enabled", false);
-    json_end_object(w);
+    disabled(w, "idmap");
     json_end_object(w);
     json_end_object(w);
 }

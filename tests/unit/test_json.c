@@ -242,8 +242,24 @@ static void test_depth(void)
     json_free(&w);
 }
 
+static void test_string_array(void)
+{
+    static const char *const v[] = {"a", "b\"c", NULL};
+    struct json_writer w;
+    json_init(&w, false);
+    json_begin_object(&w);
+    json_kv_string_array(&w, "list", v);
+    json_kv_string_array(&w, "none", NULL);
+    json_end_object(&w);
+    char *s = json_steal(&w, NULL);
+    TAP_STREQ(s, "{\"list\":[\"a\",\"b\\\"c\"],\"none\":[]}", "json_kv_string_array");
+    free(s);
+    json_free(&w);
+}
+
 int main(void)
 {
+    test_string_array();
     test_control_chars();
     test_quotes_backslash();
     test_utf8();
