@@ -34,7 +34,8 @@ probe() {
 # make_bench_bundle DIR URUN: the one bundle every runtime runs.
 make_bench_bundle() {
 	local bundle=$1 urun=$2
-	URUN=$urun "$repo/tests/make-bundle.sh" "$bundle" /bin/true >/dev/null
+	# same work as crun and runc: no network beyond loopback (slirp is measured by bench/network.sh)
+	URUN=$urun BUNDLE_NETWORK=none "$repo/tests/make-bundle.sh" "$bundle" /bin/true >/dev/null
 	# crun 1.8 refuses ociVersion 1.2.0 ("unknown version specified"); nothing in this config differs
 	# between 1.0.2 and 1.2.0, so every runtime gets the same bundle declared as 1.0.2.
 	jq '.ociVersion = "1.0.2"' "$bundle/config.json" >"$bundle/config.json.tmp"

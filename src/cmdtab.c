@@ -11,6 +11,7 @@ static const char *const log_formats[] = {"text", "json", NULL};
 static const char *const rootless_values[] = {"true", "false", "auto", NULL};
 static const char *const list_formats[] = {"table", "json", NULL};
 static const char *const shells[] = {"bash", "zsh", "fish", NULL};
+static const char *const network_modes[] = {"slirp", "none", NULL};
 
 #define OPT_HELP_ENTRY {"help", 'h', OPT_HELP, NULL, NULL, 0, "show this help"}
 #define OPT_END {NULL, 0, OPT_NONE, NULL, NULL, 0, NULL}
@@ -40,7 +41,14 @@ const struct urun_option urun_global_options[] = {
         {"no-pivot", 0, OPT_NO_PIVOT, NULL, NULL, 0, "use MS_MOVE and chroot instead of pivot_root"},        \
         {"no-new-keyring", 0, OPT_NO_NEW_KEYRING, NULL, NULL, 0,                                             \
          "keep the caller's session keyring instead of making a new one"},                                     \
-        {"preserve-fds", 0, OPT_PRESERVE_FDS, "N", NULL, 0, "pass N extra fds (3 .. 3+N-1) to the container"}
+        {"preserve-fds", 0, OPT_PRESERVE_FDS, "N", NULL, 0, "pass N extra fds (3 .. 3+N-1) to the container"},   \
+        {"network", 0, OPT_NETWORK, "MODE", network_modes, 0,                                                \
+         "slirp or none: the network of a container with a new network namespace (default: annotation "    \
+         "run.urun.network, else none)"},                                                                    \
+        {"publish", 'p', OPT_PUBLISH, "SPEC", NULL, URUN_OPT_REPEAT,                                       \
+         "[IP:]HOSTPORT:CTRPORT[/tcp or udp]: forward a host port (slirp; repeatable; IP default 127.0.0.1)"}, \
+        {"allow-host-loopback", 0, OPT_ALLOW_HOST_LOOPBACK, NULL, NULL, 0,                                   \
+         "let the container reach the host's loopback at 10.0.2.2 (slirp)"}
 
 static const struct urun_option create_options[] = {OPT_CREATE_COMMON, OPT_HELP_ENTRY, OPT_END};
 

@@ -41,6 +41,9 @@ enum urun_opt_key {
     OPT_NO_NEW_PRIVS,
     OPT_APPARMOR,
     OPT_PROCESS_LABEL,
+    OPT_NETWORK,
+    OPT_PUBLISH,
+    OPT_ALLOW_HOST_LOOPBACK,
     OPT__MAX,
 };
 

@@ -19,6 +19,9 @@ struct container_create_opts {
     int listen_fds;  /* socket activation: fds 3.. handed to urun (LISTEN_FDS), passed on before preserve_fds */
     int rootless; /* -1 auto, 0 false, 1 true */
     bool foreground; /* `run` without --detach: a terminal's pty master comes back to the caller */
+    const char *network;         /* --network, NULL when not given */
+    char *const *publish;        /* --publish values, NULL-terminated, or NULL */
+    bool allow_host_loopback;    /* --allow-host-loopback */
 };
 
 struct container_created {

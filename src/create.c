@@ -27,6 +27,7 @@
 #include "idmap.h"
 #include "init.h"
 #include "log.h"
+#include "netns.h"
 #include "notify.h"
 #include "nsjoin.h"
 #include "pidfd.h"
@@ -244,6 +245,33 @@ static int store_config(int dirfd, const struct urun_bundle *b, struct urun_erro
 }
 
 
+/* The container's /etc/resolv.conf for slirp (DNS at 10.0.2.3), bound in from the state directory,
+ * unless the spec mounts something there itself.  The rootfs is never written. */
+static int prepare_resolv_conf(const struct state_root *root, const char *id, int dirfd, struct urun_spec *s,
+                               struct urun_error *err)
+{
+    _cleanup_free_ char *host = NULL;
+    char text[4096], name[256];
+    size_t len;
+
+    for (size_t i = 0; i < s->n_mounts; i++)
+        if (strcmp(s->mounts[i].destination, "/etc/resolv.conf") == 0)
+            return 0;
+    if (read_file_at(AT_FDCWD, "/etc/resolv.conf", 65536, &host, &len, NULL) < 0)
+        host = NULL;
+    int n = netns_resolv_conf(host, text, sizeof(text));
+    if (n < 0)
+        return urun_error_set(err, -n, "write resolv.conf for the container");
+    int r = write_file_atomic_at(dirfd, "resolv.conf", text, (size_t)n, 0644, /* durable= */ false, err);
+    if (r < 0)
+        return r;
+    state_container_dirname(id, name);
+    _cleanup_free_ char *source = xasprintf("%s/%s/resolv.conf", root->path, name);
+    if (spec_append_bind(s, "/etc/resolv.conf", source, /* ro= */ true) < 0)
+        return urun_error_set(err, ENOMEM, "resolv.conf");
+    return 0;
+}
+
 /* clone3 with the namespace flags; returns the pid (0 in the child) and a pidfd where possible. */
 static pid_t clone_init(unsigned long flags, int *ret_pidfd)
 {
@@ -289,6 +317,8 @@ static int write_pid_file(const char *path, pid_t pid, struct urun_error *err)
 struct create_io {
     int sync_fd;
     bool early_unshare;              /* the init reports SYNC_UNSHARED before it waits for the maps */
+    const struct netns_config *net; /* slirp networking, or NULL */
+    pid_t helper_pid;                /* out: the slirp helper, 0 when none */
     bool respawn;    /* the init forks once more and reports its child (SYNC_PID) */
     int *pidfd;      /* replaced after a respawn */
     int console_fd;  /* --console-socket connection, or -1 */
@@ -311,6 +341,11 @@ static int record_state(const struct container_create_opts *o, const struct urun
     r = proc_stat_read(pid, &state_letter, &st.start_time);
     if (r < 0)
         return urun_error_set(err, -r, "read start time of container init %d", (int)pid);
+    if (io->helper_pid > 0) {
+        st.helper_pid = io->helper_pid;
+        if (proc_stat_read(io->helper_pid, &state_letter, &st.helper_start_time) < 0)
+            return urun_error_set(err, 0, "the network helper (pid %d) exited during create", (int)io->helper_pid);
+    }
     r = store_config(dirfd, b, err);
     if (r >= 0)
         r = state_write(dirfd, &st, err);
@@ -333,8 +368,27 @@ static int finish_create(const struct container_create_opts *o, const struct uru
             r = sync_expect(sync_fd, SYNC_UNSHARED, err);
         if (r < 0)
             return r;
-        if (sync_send(sync_fd, SYNC_MAPS_DONE, NULL) < 0)
+        /* The init's namespaces are opened while it still waits here (not yet non-dumpable, so they
+         * can be joined); the network is then set up while the init does its mounts.  tap0 exists
+         * before create returns, so before anything of the container's process runs. */
+        struct netns_target t = NETNS_TARGET_NONE;
+        if (io->net && (r = netns_target_open(pid, &t, err)) < 0)
+            return r;
+        if (sync_send(sync_fd, SYNC_MAPS_DONE, NULL) < 0) {
+            netns_target_close(&t);
             return urun_error_errno(err, "signal container init");
+        }
+        if (io->net) {
+            r = netns_start_target(&t, io->net, urun_log_fd(), urun_log_is_json(), &io->helper_pid, err);
+            netns_target_close(&t);
+            if (r < 0)
+                return r;
+        }
+    } else if (io->net) {
+        /* no user namespace (real root): the init does not wait, nothing to join first */
+        r = netns_start(pid, io->net, urun_log_fd(), urun_log_is_json(), &io->helper_pid, err);
+        if (r < 0)
+            return r;
     }
     if (io->respawn) {
         /* The init forked into its pid namespace (nsjoin.h): the child, ours by CLONE_PARENT, is the
@@ -402,6 +456,7 @@ int container_create(const struct state_root *root, const struct container_creat
     struct idmap_user user;
     _cleanup_(urun_seccomp_freep) struct urun_seccomp *filter = NULL;
     struct nsjoin join = {.fd = {-1, -1, -1, -1, -1, -1, -1, -1}};
+    struct netns_config net;
     unsigned long flags = 0, unshare_flags = 0;
     bool made_dir = false;
     struct create_io io = {.sync_fd = -1, .console_fd = -1, .pty_master = -1};
@@ -416,11 +471,17 @@ int container_create(const struct state_root *root, const struct container_creat
     if (r >= 0)
         r = plan_namespaces(b.spec, o->rootless, &flags, err);
     if (r >= 0)
+        r = netns_config_from_spec(b.spec, o->network, o->publish, o->allow_host_loopback, &net, err);
+    if (r >= 0 && net.slirp)
+        r = netns_check_ports(&net, err);
+    if (r >= 0)
         r = check_sysctl(b.spec->linux_, flags, err);
     if (r >= 0)
         r = build_seccomp(b.spec, &filter, err);
     if (r >= 0)
         r = nsjoin_open(b.spec->linux_, &join, err);
+    if (r >= 0 && net.slirp && join.any)
+        r = urun_error_set(err, 0, "run.urun.network slirp: not with namespaces joined by path (linux.namespaces[].path)");
     if (r >= 0 && join.fd[SPEC_NS_USER] >= 0) {
         /* Namespaces made after joining a user namespace belong to it: unshare them there. */
         unshare_flags = flags;
@@ -461,6 +522,8 @@ int container_create(const struct state_root *root, const struct container_creat
         goto out;
 
     r = notify_prepare(root, o->id, dirfd, b.spec, err);
+    if (r >= 0 && net.slirp)
+        r = prepare_resolv_conf(root, o->id, dirfd, b.spec, err);
     if (r < 0)
         goto out;
     /* 0622 as runc (set past the umask): container root may be a subordinate ID; the 0700 directory
@@ -513,6 +576,7 @@ int container_create(const struct state_root *root, const struct container_creat
     closep(&sv[1]);
     io.sync_fd = sv[0];
     io.console_fd = console_fd;
+    io.net = net.slirp ? &net : NULL;
     io.early_unshare = early_unshare != 0;
     io.respawn = respawn;
     io.pidfd = &pidfd;
@@ -520,6 +584,8 @@ int container_create(const struct state_root *root, const struct container_creat
     r = finish_create(o, &b, dirfd, &pid, (flags & CLONE_NEWUSER) ? &maps : NULL, &user, &io, err);
     if (r < 0) {
         kill_and_reap(pid);
+        if (io.helper_pid > 0)
+            kill_and_reap(io.helper_pid);
         if (io.wrote_pid_file)
             unlink(o->pid_file);
         if (io.pty_master >= 0)

@@ -141,6 +141,13 @@ char *spec_default_json(const struct idmap *maps)
     json_kv_bool(&w, "readonly", true);
     json_end_object(&w);
     json_kv_string(&w, "hostname", "urun");
+    if (maps) {
+        /* A rootless container has no network of its own but this: urun's built-in slirp (netns/). */
+        json_key(&w, "annotations");
+        json_begin_object(&w);
+        json_kv_string(&w, "run.urun.network", "slirp");
+        json_end_object(&w);
+    }
     write_mounts(&w, maps && maps->n_gid == 1);
     write_linux(&w, maps);
     json_end_object(&w);

@@ -7,6 +7,7 @@
 # usage: tests/make-bundle.sh DIR [ARGS...]
 #   URUN     urun binary to run `spec` with (default: `urun` on PATH)
 #   BUSYBOX  static busybox to copy (default: /bin/busybox, from the busybox-static package)
+#   BUNDLE_NETWORK=none  drop the run.urun.network annotation that `urun spec --rootless` writes
 set -euo pipefail
 
 if [ $# -lt 1 ] || [ "$1" = -h ] || [ "$1" = --help ]; then
@@ -88,6 +89,12 @@ fi
 
 rm -f "$dir/config.json"
 "$urun" spec --rootless --bundle "$dir"
+# BUNDLE_NETWORK=none: no slirp (the spec asks for it), for tests and benchmarks that do not need a
+# network and should not pay for one.
+if [ "${BUNDLE_NETWORK:-}" = none ]; then
+	jq 'del(.annotations["run.urun.network"])' "$dir/config.json" >"$dir/config.json.tmp"
+	mv "$dir/config.json.tmp" "$dir/config.json"
+fi
 if [ ! -s "$dir/config.json" ]; then
 	echo "make-bundle.sh: $urun spec wrote no $dir/config.json" >&2
 	exit 1

@@ -36,6 +36,11 @@ int cmd_fill_create_opts(const struct urun_context *ctx, struct container_create
             return urun_error_set(err, 0, "LISTEN_FDS: expected a number from 0 to 4096, got \"%s\"", lfds);
         o->listen_fds = (int)n;
     }
+    static const char *publish[URUN_CMDLINE_MAX_REPEAT];
+    if (urun_cmdline_all(cl, OPT_PUBLISH, publish, URUN_CMDLINE_MAX_REPEAT) > 0)
+        o->publish = (char *const *)publish;
+    o->network = cl->set[OPT_NETWORK] ? cl->values[OPT_NETWORK] : NULL;
+    o->allow_host_loopback = cl->set[OPT_ALLOW_HOST_LOOPBACK];
     if (cl->set[OPT_PRESERVE_FDS]) {
         long n = strtol(cl->values[OPT_PRESERVE_FDS], &end, 10);
         if (!*cl->values[OPT_PRESERVE_FDS] || *end || n < 0 || n > 4096)

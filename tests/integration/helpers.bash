@@ -15,7 +15,8 @@ URUN_TEST_TIMEOUT=${URUN_TEST_TIMEOUT:-60}
 # A failure is remembered rather than raised so that each test reports it.
 common_setup_file() {
 	[ "$(id -u)" -ne 0 ] || return 0
-	URUN="$URUN" "$TESTS_DIR/make-bundle.sh" "$BATS_FILE_TMPDIR/base" \
+	# Tests that need the network ask for it (netns.bats); the others should not pay for slirp.
+	URUN="$URUN" BUNDLE_NETWORK=${BUNDLE_NETWORK:-none} "$TESTS_DIR/make-bundle.sh" "$BATS_FILE_TMPDIR/base" \
 		>"$BATS_FILE_TMPDIR/make-bundle.log" 2>&1 || true
 }
 

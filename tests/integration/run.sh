@@ -57,6 +57,11 @@ if [ "$rc" -eq 3 ]; then
 	stage=$(mktemp -d /tmp/urun-it.XXXXXX)
 	trap 'rm -rf "$stage"' EXIT
 	cp "$urun" "$stage/urun"
+	# urun looks for its slirp helper next to itself; the probe lives at tests/probe/ of the build
+	if [ -x "$(dirname "$urun")/urun-slirp" ]; then cp "$(dirname "$urun")/urun-slirp" "$stage/"; fi
+	if [ -x "$(dirname "$urun")/tests/probe/urun-probe" ]; then
+		mkdir -p "$stage/tests/probe" && cp "$(dirname "$urun")/tests/probe/urun-probe" "$stage/tests/probe/"
+	fi
 	mkdir "$stage/tests"
 	cp -r "$here" "$tests/make-bundle.sh" "$stage/tests/"
 	chmod -R a+rX "$stage"

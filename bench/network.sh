@@ -1,0 +1,251 @@
+#!/bin/bash
+# Network benchmark: iperf3 from a container to an iperf3 server on the host's loopback, through urun's
+# built-in slirp (10.0.2.2 is the host's loopback with --allow-host-loopback), then in the same run
+# through slirp4netns and pasta (where installed) under the same MTU.  Prints Gbit/s (median of the
+# runs) and the urun/slirp4netns and urun/pasta ratios; the target is urun/slirp4netns > 1.0.
+#
+# usage: bench/network.sh [URUN]       (default: build/urun, built first if missing; urun-slirp must
+#                                       be next to it, as meson builds them)
+#   BENCH_TIME     seconds per iperf3 run (default 10)
+#   BENCH_RUNS     runs per tool, interleaved; the median counts (default 3)
+#   BENCH_MTU      MTU for all tools (default 65520, urun's default)
+#   BENCH_REVERSE  1: also measure host -> container (iperf3 -R)
+#
+# As root it installs iperf3, slirp4netns and passt from Debian when missing, prepares the `urun-test`
+# user (tests/setup-test-user.sh) and measures as that user.  Every byte stays on this machine: the
+# server listens on 127.0.0.1, and pasta runs inside a private network namespace whose only way out is
+# a tap device nobody reads.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+repo=$(cd "$here/.." && pwd -P)
+time_s=${BENCH_TIME:-10}
+runs=${BENCH_RUNS:-3}
+mtu=${BENCH_MTU:-65520}
+reverse=${BENCH_REVERSE:-0}
+
+say() { echo "bench: $*" >&2; }
+
+# --- the measurement, as an unprivileged user ---------------------------------------------------
+
+# Gbit/s received, from iperf3's JSON on stdin.
+gbits() {
+	jq -r '.end.sum_received.bits_per_second / 1e9 | . * 100 | round / 100'
+}
+
+# A TCP port nobody listens on at 127.0.0.1.
+free_port() {
+	local p
+	for _ in $(seq 100); do
+		p=$((20000 + RANDOM % 30000))
+		ss -H -ltn "sport = :$p" | grep -q . || { echo "$p"; return 0; }
+	done
+	return 1
+}
+
+# A bundle whose rootfs holds the host's iperf3 and the shared libraries it needs (same binary for
+# every tool), with a writable /tmp (iperf3 makes its buffers from a temporary file).
+make_iperf_bundle() {
+	local bundle=$1 urun=$2 bin lib
+	URUN=$urun "$repo/tests/make-bundle.sh" "$bundle" >/dev/null
+	bin=$(command -v iperf3)
+	mkdir -p "$bundle/rootfs/usr/bin"
+	cp "$bin" "$bundle/rootfs/usr/bin/iperf3"
+	for lib in $(ldd "$bin" | grep -o '/[^ ]*'); do
+		mkdir -p "$bundle/rootfs$(dirname "$lib")"
+		cp -L "$lib" "$bundle/rootfs$lib"
+	done
+	jq '.mounts += [{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev", "mode=1777"]}]
+		| .process.env += ["HOME=/tmp"]' "$bundle/config.json" >"$bundle/config.json.tmp"
+	mv "$bundle/config.json.tmp" "$bundle/config.json"
+}
+
+# iperf3 client arguments for one run (ARGS... extra, e.g. -R).
+client_args() {
+	local port=$1
+	shift
+	local a=(iperf3 -c 10.0.2.2 -p "$port" -t "$time_s" -J "$@")
+	jq -cn '$ARGS.positional' --args -- "${a[@]}"
+}
+
+# urun: run the container (MTU through the run.urun.mtu annotation).
+measure_urun() {
+	local urun=$1 bundle=$2 root=$3 port=$4
+	shift 4
+	jq --argjson a "$(client_args "$port" "$@")" --arg mtu "$mtu" \
+		'.process.args = $a | .annotations["run.urun.mtu"] = $mtu' "$bundle/config.json" >"$bundle/config.json.tmp"
+	mv "$bundle/config.json.tmp" "$bundle/config.json"
+	"$urun" --root "$root" run --bundle "$bundle" --network slirp --allow-host-loopback "bench-net-$$" </dev/null |
+		gbits
+}
+
+# slirp4netns: a new user+net namespace whose shell waits until slirp4netns reports tap0 ready.
+measure_slirp4netns() {
+	local work=$1 port=$2
+	shift 2
+	local fifo=$work/s4n.ready out=$work/s4n.json
+	rm -f "$fifo"
+	mkfifo "$fifo"
+	unshare --user --map-root-user --net sh -c 'read -r _ <"$1"; shift; exec "$@" >"$0"' \
+		"$out" "$fifo" iperf3 -c 10.0.2.2 -p "$port" -t "$time_s" -J "$@" &
+	local ns=$!
+	slirp4netns --configure --mtu="$mtu" --ready-fd=3 "$ns" tap0 3>"$fifo" >/dev/null 2>&1 &
+	local s4n=$!
+	wait "$ns" || true
+	kill "$s4n" 2>/dev/null || true
+	wait "$s4n" 2>/dev/null || true
+	gbits <"$out"
+}
+
+# pasta: with 10.0.2.2 as its gateway, which it maps to the host's loopback.  It runs inside a private
+# user+net namespace (with its own iperf3 server) whose only route leads to a tap nobody reads, so
+# nothing can leave the machine even if the mapping did not apply.
+measure_pasta() {
+	local work=$1 port=$2
+	shift 2
+	unshare --user --map-root-user --net sh -c '
+		out=$1 port=$2 mtu=$3; shift 3
+		ip link set lo up &&
+		ip tuntap add dev ext0 mode tap && ip addr add 192.0.2.2/24 dev ext0 && ip link set ext0 up &&
+		ip route add default via 192.0.2.1 || exit 1
+		iperf3 -s -B 127.0.0.1 -p "$port" >/dev/null 2>&1 & srv=$!
+		for _ in $(seq 100); do ss -H -ltn "sport = :$port" | grep -q . && break; sleep 0.05; done
+		pasta --config-net -m "$mtu" -a 10.0.2.100 -n 24 -g 10.0.2.2 -- "$@" >"$out" 2>/dev/null
+		kill $srv; wait $srv 2>/dev/null
+		true' sh "$work/pasta.json" "$port" "$mtu" iperf3 -c 10.0.2.2 -p "$port" -t "$time_s" -J "$@" >/dev/null 2>&1
+	gbits <"$work/pasta.json"
+}
+
+median() {
+	sort -g | awk '{v[NR] = $1} END {if (NR == 0) print "n/a"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2}'
+}
+
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN {if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "n/a"}'
+}
+
+# One direction: every tool BENCH_RUNS times, interleaved, so that they share the machine's moods.
+measure_direction() {
+	local urun=$1 work=$2 port=$3 label=$4
+	shift 4
+	local -a u=() s=() p=()
+	local have_s4n=0 have_pasta=0 v i
+	command -v slirp4netns >/dev/null && have_s4n=1
+	command -v pasta >/dev/null && have_pasta=1
+	for i in $(seq "$runs"); do
+		v=$(measure_urun "$urun" "$work/bundle" "$work/root" "$port" "$@" || echo 0)
+		u+=("$v")
+		say "$label run $i: urun $v Gbit/s"
+		if [ "$have_s4n" = 1 ]; then
+			v=$(measure_slirp4netns "$work" "$port" "$@" || echo 0)
+			s+=("$v")
+			say "$label run $i: slirp4netns $v Gbit/s"
+		fi
+		if [ "$have_pasta" = 1 ]; then
+			v=$(measure_pasta "$work" "$port" "$@" || echo 0)
+			p+=("$v")
+			say "$label run $i: pasta $v Gbit/s"
+		fi
+	done
+	local mu ms mp
+	mu=$(printf '%s\n' "${u[@]}" | median)
+	ms=$( [ ${#s[@]} -gt 0 ] && printf '%s\n' "${s[@]}" | median || echo n/a)
+	mp=$( [ ${#p[@]} -gt 0 ] && printf '%s\n' "${p[@]}" | median || echo n/a)
+	echo
+	echo "$label, MTU $mtu, ${time_s}s x $runs runs (median Gbit/s):"
+	printf '  %-12s %s\n' urun "$mu" slirp4netns "$ms" pasta "$mp"
+	echo "  urun/slirp4netns = $(ratio "$mu" "$ms")   (target > 1.0: $(awk -v r="$(ratio "$mu" "$ms")" 'BEGIN {print (r == "n/a" ? "no slirp4netns measurement" : (r > 1.0 ? "met" : "NOT met"))}'))"
+	echo "  urun/pasta       = $(ratio "$mu" "$mp")"
+}
+
+measure() {
+	local urun=$1
+	command -v iperf3 >/dev/null || { say "iperf3 is not installed: nothing to measure"; exit 1; }
+	[ -x "$(dirname "$urun")/urun-slirp" ] || say "warning: no urun-slirp next to $urun (urun then looks in its libexecdir)"
+	# Globals: the EXIT trap needs them after this function has returned.
+	work=$(mktemp -d "${TMPDIR:-/tmp}/urun-netbench.XXXXXX")
+	bench_urun=$urun
+	mkdir -m 0700 "$work/root"
+	local port
+	port=$(free_port)
+	iperf3 -s -B 127.0.0.1 -p "$port" >/dev/null 2>&1 &
+	server=$!
+	trap 'set +e; kill $server 2>/dev/null; "$bench_urun" --root "$work/root" delete --force "bench-net-$$" >/dev/null 2>&1; rm -rf "$work"' EXIT
+	make_iperf_bundle "$work/bundle" "$urun"
+	for _ in $(seq 100); do ss -H -ltn "sport = :$port" | grep -q . && break; sleep 0.05; done
+
+	say "probing urun"
+	local probe
+	probe=$(BENCH_TIME=1 time_s=1 measure_urun "$urun" "$work/bundle" "$work/root" "$port" 2>&1) || true
+	if [ -z "$probe" ] || [ "$probe" = null ]; then
+		say "urun cannot run iperf3 through slirp, stopping:"
+		"$urun" --root "$work/root" run --bundle "$work/bundle" --network slirp --allow-host-loopback "bench-probe-$$" </dev/null >&2 || true
+		exit 1
+	fi
+	command -v slirp4netns >/dev/null || say "slirp4netns is not installed: no urun/slirp4netns ratio"
+	command -v pasta >/dev/null || say "pasta is not installed: skipped"
+
+	measure_direction "$urun" "$work" "$port" "container -> host"
+	if [ "$reverse" = 1 ]; then
+		measure_direction "$urun" "$work" "$port" "host -> container (-R)" -R
+	fi
+}
+
+# --- the entry point ----------------------------------------------------------------------------
+
+case ${1:-} in
+-h | --help)
+	sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'
+	exit 0
+	;;
+--measure)
+	measure "$2"
+	exit
+	;;
+esac
+
+urun=${1:-$repo/build/urun}
+if [ ! -x "$urun" ]; then
+	say "building $urun"
+	[ -f "$repo/build/meson-private/coredata.dat" ] || meson setup "$repo/build" >/dev/null
+	meson compile -C "$repo/build" urun urun-slirp >/dev/null
+fi
+urun=$(realpath "$urun")
+
+if [ "$(id -u)" -ne 0 ]; then
+	"$0" --measure "$urun"
+	exit
+fi
+
+# Root: install what is missing, then measure as the unprivileged test user.
+missing=()
+for p in iperf3 slirp4netns passt uidmap jq busybox-static iproute2; do
+	dpkg-query -W -f '${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+	say "installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q >/dev/null
+	apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+user=${URUN_TEST_USER:-urun-test}
+"$repo/tests/setup-test-user.sh" >/dev/null
+uid=$(id -u "$user")
+home=$(getent passwd "$user" | cut -d: -f6)
+
+# A private copy the user can read whatever the checkout's permissions.
+stage=$(mktemp -d /tmp/urun-netbench-stage.XXXXXX)
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage/bench" "$stage/tests"
+cp "$urun" "$stage/urun"
+[ -x "$(dirname "$urun")/urun-slirp" ] && cp "$(dirname "$urun")/urun-slirp" "$stage/urun-slirp"
+cp "$here/network.sh" "$stage/bench/"
+cp "$repo/tests/make-bundle.sh" "$stage/tests/"
+chmod -R a+rX "$stage"
+
+cd "$home"
+runuser -u "$user" -- env -i HOME="$home" USER="$user" LOGNAME="$user" LANG=C.UTF-8 \
+	PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin XDG_RUNTIME_DIR="/run/user/$uid" \
+	BENCH_TIME="$time_s" BENCH_RUNS="$runs" BENCH_MTU="$mtu" BENCH_REVERSE="$reverse" \
+	bash "$stage/bench/network.sh" --measure "$stage/urun"
