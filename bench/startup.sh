@@ -173,26 +173,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 # Root: install what is missing, then measure as the unprivileged test user.
-missing=()
-for p in hyperfine crun runc uidmap jq busybox-static; do
-	dpkg-query -W -f '${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-	say "installing ${missing[*]}"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -q >/dev/null
-	apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
-fi
-
-user=${URUN_TEST_USER:-urun-test}
-"$repo/tests/setup-test-user.sh" >/dev/null
-uid=$(id -u "$user")
-home=$(getent passwd "$user" | cut -d: -f6)
-
-# A private copy the user can read whatever the checkout's permissions.
-stage=$(mktemp -d /tmp/urun-bench-stage.XXXXXX)
-trap 'rm -rf "$stage"' EXIT
-mkdir -p "$stage/bench" "$stage/tests"
+. "$repo/bench/common.sh"
+bench_root_setup urun-bench-stage hyperfine crun runc uidmap jq busybox-static
 cp "$urun" "$stage/urun"
 cp "$here/startup.sh" "$stage/bench/"
 cp "$repo/tests/make-bundle.sh" "$stage/tests/"
