@@ -95,12 +95,31 @@ static const struct urun_option exec_options[] = {
     {"preserve-fds", 0, OPT_PRESERVE_FDS, "N", NULL, 0, "pass N extra fds (3 .. 3+N-1)"},
     {"apparmor", 0, OPT_APPARMOR, "PROFILE", NULL, URUN_OPT_IGNORED, "accepted for compatibility; ignored"},
     {"process-label", 0, OPT_PROCESS_LABEL, "LABEL", NULL, URUN_OPT_IGNORED, "accepted for compatibility; ignored"},
+    {"ignore-paused", 0, OPT_IGNORE_PAUSED, NULL, NULL, 0, "exec even into a paused container (the process starts frozen)"},
     OPT_HELP_ENTRY,
     OPT_END,
 };
 
 static const struct urun_option list_format_options[] = {
     {"format", 'f', OPT_FORMAT, "FORMAT", list_formats, 0, "table or json (an array of pids)"},
+    OPT_HELP_ENTRY,
+    OPT_END,
+};
+
+static const struct urun_option update_options[] = {
+    {"resources", 'r', OPT_RESOURCES, "FILE", NULL, 0,
+     "an OCI linux.resources object (JSON or YAML) to apply; \"-\" reads stdin"},
+    {"memory", 0, OPT_MEMORY, "BYTES", NULL, 0, "memory limit (memory.max; -1 for none)"},
+    {"memory-reservation", 0, OPT_MEMORY_RESERVATION, "BYTES", NULL, 0, "memory soft limit (memory.low)"},
+    {"memory-swap", 0, OPT_MEMORY_SWAP, "BYTES", NULL, 0, "memory plus swap limit (-1 for none)"},
+    {"pids-limit", 0, OPT_PIDS_LIMIT, "N", NULL, 0, "maximum number of tasks (pids.max; 0 or less for none)"},
+    {"cpu-quota", 0, OPT_CPU_QUOTA, "USEC", NULL, 0, "CPU time per period (cpu.max; -1 for none)"},
+    {"cpu-period", 0, OPT_CPU_PERIOD, "USEC", NULL, 0, "CPU period (cpu.max)"},
+    {"cpu-share", 0, OPT_CPU_SHARES, "SHARES", NULL, 0, "relative CPU share, converted to cpu.weight"},
+    {"cpu-idle", 0, OPT_CPU_IDLE, "0|1", NULL, 0, "SCHED_IDLE for the cgroup (cpu.idle)"},
+    {"cpuset-cpus", 0, OPT_CPUSET_CPUS, "LIST", NULL, 0, "CPUs to run on (cpuset.cpus)"},
+    {"cpuset-mems", 0, OPT_CPUSET_MEMS, "LIST", NULL, 0, "memory nodes to use (cpuset.mems)"},
+    {"blkio-weight", 0, OPT_BLKIO_WEIGHT, "10-1000", NULL, 0, "block IO weight, converted to io.weight"},
     OPT_HELP_ENTRY,
     OPT_END,
 };
@@ -129,6 +148,12 @@ const struct urun_command urun_commands[] = {
      -1, CMD_TAKES_ID | CMD_NEEDS_ROOT | CMD_ARGV_TAIL, cmd_exec},
     {"ps", "<container-id>", "list the processes of a container", list_format_options, 1, 1,
      CMD_TAKES_ID | CMD_NEEDS_ROOT, cmd_ps},
+    {"pause", "<container-id>", "freeze every process of a container (needs a delegated cgroup v2)", plain_options,
+     1, 1, CMD_TAKES_ID | CMD_NEEDS_ROOT, cmd_pause},
+    {"resume", "<container-id>", "thaw a paused container", plain_options, 1, 1, CMD_TAKES_ID | CMD_NEEDS_ROOT,
+     cmd_resume},
+    {"update", "<container-id>", "change the resource limits of a container (needs a delegated cgroup v2)",
+     update_options, 1, 1, CMD_TAKES_ID | CMD_NEEDS_ROOT, cmd_update},
     {"list", "", "list containers", list_options, 0, 0, CMD_NEEDS_ROOT, cmd_list},
     {"features", "", "print the OCI features document: what this urun supports", plain_options, 0, 0, 0,
      cmd_features},

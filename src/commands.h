@@ -23,6 +23,9 @@ int cmd_spec(struct urun_context *ctx, struct urun_error *err);
 int cmd_features(struct urun_context *ctx, struct urun_error *err);
 int cmd_ps(struct urun_context *ctx, struct urun_error *err);
 int cmd_exec(struct urun_context *ctx, struct urun_error *err);
+int cmd_pause(struct urun_context *ctx, struct urun_error *err);
+int cmd_resume(struct urun_context *ctx, struct urun_error *err);
+int cmd_update(struct urun_context *ctx, struct urun_error *err);
 int cmd_unshare(struct urun_context *ctx, struct urun_error *err);
 int cmd_completion(struct urun_context *ctx, struct urun_error *err);
 

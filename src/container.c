@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "bundle.h"
+#include "cgroup.h"
 #include "cleanup.h"
 #include "hooks.h"
 #include "idmap.h"
@@ -201,6 +202,9 @@ int container_start(const struct state_root *root, const char *id, struct urun_e
 int container_pids(const struct urun_state *st, pid_t **ret, size_t *ret_n, struct urun_error *err)
 {
     char path[64], ns[64], other[64];
+
+    if (st->cgroup)
+        return cgroup_pids(st->cgroup, ret, ret_n, err);
     _cleanup_free_ pid_t *pids = NULL;
     size_t n = 0, cap = 0;
     ssize_t len;
@@ -246,12 +250,19 @@ int container_pids(const struct urun_state *st, pid_t **ret, size_t *ret_n, stru
     return 0;
 }
 
-/* Every process in the container's pid namespace gets sig (container_pids). */
-static int signal_pidns(const struct urun_state *st, int sig, struct urun_error *err)
+/* Every process of the container gets sig: through its cgroup (cgroup.kill for SIGKILL), else its pid
+ * namespace (container_pids). */
+static int signal_all(const struct urun_state *st, int sig, struct urun_error *err)
 {
     _cleanup_free_ pid_t *pids = NULL;
     size_t n;
-    int r = container_pids(st, &pids, &n, err);
+    int r;
+
+    if (st->cgroup) {
+        r = cgroup_signal_all(st->cgroup, sig, err);
+        return r < 0 ? urun_error_wrap(err, r, "kill --all") : 0;
+    }
+    r = container_pids(st, &pids, &n, err);
     if (r < 0)
         return urun_error_wrap(err, r, "kill --all");
     for (size_t i = 0; i < n; i++)
@@ -274,7 +285,7 @@ int container_kill(const struct state_root *root, const char *id, int sig, bool 
     pidfd = open_init(st);
     if (pidfd == -ESRCH)
         return urun_error_set(err, 0, "container %s is not running (stopped)", id);
-    if (all && (r = signal_pidns(st, sig, err)) < 0)
+    if (all && (r = signal_all(st, sig, err)) < 0)
         return r;
     r = pidfd_signal(pidfd, st->pid, sig);
     if (r < 0 && !(all && r == -ESRCH))
@@ -296,6 +307,21 @@ static void stop_helper(const struct urun_state *st)
     wait_exit(fd, &h, 5000);
     if (fd >= 0)
         close(fd);
+}
+
+/* Nothing of the container may outlive delete: kill what is left in its cgroup (processes that were
+ * outside its pid namespace, if it had none), then remove the cgroup. */
+static void remove_cgroup(const struct urun_state *st)
+{
+    struct cgroup cg = {.path = xstrdup(st->cgroup), .fd = -1};
+    struct urun_error ignored;
+
+    if (cgroup_wait_empty(cg.path, 0) < 0) {
+        cgroup_signal_all(cg.path, SIGKILL, &ignored);
+        if (cgroup_frozen(cg.path))
+            cgroup_freeze(cg.path, false, &ignored);
+    }
+    cgroup_release(&cg, /* remove= */ true);
 }
 
 int container_delete(const struct state_root *root, const char *id, bool force, struct urun_error *err)
@@ -320,7 +346,7 @@ int container_delete(const struct state_root *root, const char *id, bool force, 
             /* SIGKILL to the init of a pid namespace kills every process in it (pid_namespaces(7)). */
             struct urun_error ignored;
             if (force)
-                signal_pidns(st, SIGKILL, &ignored);
+                signal_all(st, SIGKILL, &ignored);
             r = pidfd_signal(pidfd, st->pid, SIGKILL);
             if (r < 0 && r != -ESRCH)
                 return urun_error_set(err, -r, "kill container %s", id);
@@ -328,9 +354,51 @@ int container_delete(const struct state_root *root, const char *id, bool force, 
                 return urun_error_set(err, ETIMEDOUT, "container %s did not exit after SIGKILL", id);
         }
     }
+    if (st && st->cgroup)
+        remove_cgroup(st);
     if (st)
         stop_helper(st);
     if (st)
         run_late_hooks(dirfd, st, URUN_STATUS_STOPPED, SPEC_HOOK_POSTSTOP);
     return state_container_remove(root, id, dirfd, err);
+}
+
+int container_pause(const struct state_root *root, const char *id, bool freeze, struct urun_error *err)
+{
+    _cleanup_(state_freep) struct urun_state *st = NULL;
+    _cleanup_close_ int dirfd = -1;
+    enum urun_status status;
+    int r;
+
+    r = container_load(root, id, LOCK_EX, &dirfd, &st, &status, err);
+    if (r < 0)
+        return r;
+    /* runc's messages */
+    if (freeze && status != URUN_STATUS_RUNNING && status != URUN_STATUS_CREATED)
+        return urun_error_set(err, 0, "container not running");
+    if (!freeze && status != URUN_STATUS_PAUSED)
+        return urun_error_set(err, 0, "container not paused");
+    if (!st->cgroup)
+        return urun_error_set(err, 0, "cannot %s container %s: it has no cgroup, and freezing needs one on a "
+                              "delegated cgroup v2 (this host has cgroup v1 only, or no cgroup v2 subtree writable by "
+                              "you; see the README, Cgroups)", freeze ? "pause" : "resume", id);
+    return cgroup_freeze(st->cgroup, freeze, err);
+}
+
+int container_update(const struct state_root *root, const char *id, const struct cg_writes *w, struct urun_error *err)
+{
+    _cleanup_(state_freep) struct urun_state *st = NULL;
+    _cleanup_close_ int dirfd = -1;
+    enum urun_status status;
+    int r;
+
+    r = container_load(root, id, LOCK_EX, &dirfd, &st, &status, err);
+    if (r < 0)
+        return r;
+    if (status != URUN_STATUS_RUNNING && status != URUN_STATUS_CREATED && status != URUN_STATUS_PAUSED)
+        return urun_error_set(err, 0, "container %s is not running (%s)", id, urun_status_name(status));
+    if (!st->cgroup)
+        return urun_error_set(err, 0, "cannot update container %s: it has no cgroup to set limits on (this host has "
+                              "cgroup v1 only, or no cgroup v2 subtree writable by you; see the README, Cgroups)", id);
+    return cgroup_apply(st->cgroup, w, /* strict= */ true, err);
 }

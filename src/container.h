@@ -35,6 +35,11 @@ int container_create(const struct state_root *root, const struct container_creat
 int container_start(const struct state_root *root, const char *id, struct urun_error *err);
 int container_kill(const struct state_root *root, const char *id, int sig, bool all, struct urun_error *err);
 int container_delete(const struct state_root *root, const char *id, bool force, struct urun_error *err);
+/* pause (freeze true) or resume, through the container's cgroup.freeze. */
+int container_pause(const struct state_root *root, const char *id, bool freeze, struct urun_error *err);
+struct cg_writes;
+/* Apply new limits to the container's cgroup; anything that cannot be applied is an error. */
+int container_update(const struct state_root *root, const char *id, const struct cg_writes *w, struct urun_error *err);
 
 struct idmap_user;
 struct idmap;
@@ -43,8 +48,8 @@ struct spec_linux;
  * with every warning on the way (skipped subuid lines, an own-ID fallback) written to the log. */
 int container_plan_maps(const struct spec_linux *lx, struct idmap_user *u, struct idmap *m, struct urun_error *err);
 
-/* The pids (as urun sees them) of every process in the container's pid namespace.  Without a
- * cgroup this is how its processes are told apart from everyone else's. */
+/* The pids (as urun sees them) of every process of the container: its cgroup's when it has one, else
+ * every process in its pid namespace. */
 int container_pids(const struct urun_state *st, pid_t **ret, size_t *ret_n, struct urun_error *err);
 
 /* The copy of the config create keeps in the container's directory, and the mark it leaves when that

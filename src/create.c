@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "bundle.h"
+#include "cgroup.h"
 #include "cleanup.h"
 #include "hooks.h"
 #include "idmap.h"
@@ -66,8 +67,6 @@ static int plan_namespaces(const struct urun_spec *s, int rootless, unsigned lon
 static void warn_unapplied(const struct urun_spec *s)
 {
     const struct spec_linux *lx = s->linux_;
-    if (lx && lx->resources_json)
-        log_warning("linux.resources is not applied: urun makes no cgroup for the container yet");
     if (s->process->apparmor_profile || s->process->selinux_label || (lx && lx->mount_label))
         log_warning("process.apparmorProfile/selinuxLabel and linux.mountLabel are ignored: urun sets no LSM labels");
 }
@@ -272,23 +271,6 @@ static int prepare_resolv_conf(const struct state_root *root, const char *id, in
     return 0;
 }
 
-/* clone3 with the namespace flags; returns the pid (0 in the child) and a pidfd where possible. */
-static pid_t clone_init(unsigned long flags, int *ret_pidfd)
-{
-    struct clone_args ca = {
-        .flags = flags | CLONE_PIDFD,
-        .pidfd = (uint64_t)(uintptr_t)ret_pidfd,
-        .exit_signal = SIGCHLD,
-    };
-    long pid = syscall(SYS_clone3, &ca, sizeof(ca));
-    if (pid < 0 && errno == ENOSYS) {
-        /* Kernels before 5.3: plain clone, no pidfd. */
-        *ret_pidfd = -1;
-        pid = syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
-    }
-    return (pid_t)pid;
-}
-
 static void rfc3339_now(char *buf, size_t size)
 {
     struct timespec ts;
@@ -318,6 +300,7 @@ struct create_io {
     int sync_fd;
     bool early_unshare;              /* the init reports SYNC_UNSHARED before it waits for the maps */
     const struct netns_config *net; /* slirp networking, or NULL */
+    const char *cgroup;              /* the container's cgroup, or NULL */
     pid_t helper_pid;                /* out: the slirp helper, 0 when none */
     bool respawn;    /* the init forks once more and reports its child (SYNC_PID) */
     int *pidfd;      /* replaced after a respawn */
@@ -337,6 +320,7 @@ static int record_state(const struct container_create_opts *o, const struct urun
     st = (struct urun_state){
         .id = (char *)o->id, .bundle = b->path, .rootfs = b->rootfs, .pid = pid, .created = created,
         .owner = geteuid(), .annotations = b->spec->annotations, .n_annotations = b->spec->n_annotations,
+        .cgroup = (char *)io->cgroup,
     };
     r = proc_stat_read(pid, &state_letter, &st.start_time);
     if (r < 0)
@@ -460,6 +444,7 @@ int container_create(const struct state_root *root, const struct container_creat
     unsigned long flags = 0, unshare_flags = 0;
     bool made_dir = false;
     struct create_io io = {.sync_fd = -1, .console_fd = -1, .pty_master = -1};
+    struct cgroup cg = CGROUP_NONE;
     pid_t pid = -1;
     int r;
 
@@ -521,7 +506,9 @@ int container_create(const struct state_root *root, const struct container_creat
     if (r < 0)
         goto out;
 
-    r = notify_prepare(root, o->id, dirfd, b.spec, err);
+    r = cgroup_setup(b.spec, o->id, &cg, err);
+    if (r >= 0)
+        r = notify_prepare(root, o->id, dirfd, b.spec, err);
     if (r >= 0 && net.slirp)
         r = prepare_resolv_conf(root, o->id, dirfd, b.spec, err);
     if (r < 0)
@@ -547,7 +534,7 @@ int container_create(const struct state_root *root, const struct container_creat
         goto out;
     }
 
-    pid = clone_init(flags, &pidfd);
+    pid = cgroup_clone(flags, cg.fd, &pidfd);
     if (pid < 0) {
         r = urun_error_errno(err, "create namespaces (clone)");
         goto out;
@@ -571,12 +558,15 @@ int container_create(const struct state_root *root, const struct container_creat
         close(root->fd);
         if (console_fd >= 0)
             close(console_fd);
+        if (cg.fd >= 0)
+            close(cg.fd);
         init_main(&a);
     }
     closep(&sv[1]);
     io.sync_fd = sv[0];
     io.console_fd = console_fd;
     io.net = net.slirp ? &net : NULL;
+    io.cgroup = cg.path;
     io.early_unshare = early_unshare != 0;
     io.respawn = respawn;
     io.pidfd = &pidfd;
@@ -599,6 +589,11 @@ out:
     nsjoin_close(&join);
     closep(&sv[0]);
     closep(&sv[1]);
+    if (r < 0 && cg.path) {
+        struct urun_error ignored;
+        cgroup_signal_all(cg.path, SIGKILL, &ignored);
+    }
+    cgroup_release(&cg, r < 0 && cg.made);
     if (r < 0 && made_dir)
         state_container_remove(root, o->id, dirfd, NULL);
     bundle_clear(&b);

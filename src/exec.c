@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "cleanup.h"
 #include "container.h"
 #include "init.h"
@@ -302,7 +303,7 @@ int container_exec(const struct state_root *root, const struct exec_opts *o, int
     _cleanup_(state_freep) struct urun_state *st = NULL;
     _cleanup_(spec_freep) struct urun_spec *s = NULL;
     _cleanup_(urun_seccomp_freep) struct urun_seccomp *filter = NULL;
-    _cleanup_close_ int dirfd = -1, initfd = -1, console_fd = -1, pidfd = -1;
+    _cleanup_close_ int dirfd = -1, initfd = -1, console_fd = -1, pidfd = -1, cgfd = -1;
     struct nsjoin join = {.fd = {-1, -1, -1, -1, -1, -1, -1, -1}};
     enum urun_status status;
     int sv[2] = {-1, -1}, master = -1, r;
@@ -312,8 +313,13 @@ int container_exec(const struct state_root *root, const struct exec_opts *o, int
     r = container_load(root, o->id, LOCK_SH, &dirfd, &st, &status, err);
     if (r < 0)
         return r;
-    if (status != URUN_STATUS_RUNNING && status != URUN_STATUS_CREATED)
+    /* runc's messages */
+    if (status == URUN_STATUS_PAUSED && !o->ignore_paused)
+        return urun_error_set(err, 0, "cannot exec in a paused container (use --ignore-paused to override)");
+    if (status != URUN_STATUS_RUNNING && status != URUN_STATUS_CREATED && status != URUN_STATUS_PAUSED)
         return urun_error_set(err, 0, "cannot exec in a %s container", urun_status_name(status));
+    if (st->cgroup && (cgfd = open(st->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        return urun_error_errno(err, "open the container's cgroup %s", st->cgroup);
     initfd = pidfd_open_fd(st->pid);
     r = load_process(dirfd, o, &s, err);
     if (r >= 0)
@@ -351,10 +357,13 @@ int container_exec(const struct state_root *root, const struct exec_opts *o, int
         return urun_error_errno(err, "socketpair");
     }
     run_block_signals(&set, &old);
-    pid = (pid_t)syscall(SYS_clone, SIGCHLD, NULL, NULL, NULL, NULL);
+    /* born in the container's cgroup, so its limits, freezer and kill reach the new process too */
+    pid = cgroup_clone(0, cgfd, NULL);
     if (pid == 0) {
         close(sv[0]);
         close(dirfd);
+        if (cgfd >= 0)
+            close(cgfd);
         close(root->fd);
         c.sync_fd = sv[1];
         child_main(&c);

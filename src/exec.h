@@ -21,6 +21,7 @@ struct exec_opts {
     const char *const *caps; /* added to every set */
     bool no_new_privs;
     int preserve_fds;
+    bool ignore_paused; /* exec into a paused container (the process starts frozen) */
 };
 
 int container_exec(const struct state_root *root, const struct exec_opts *o, int *ret_exit, struct urun_error *err);

@@ -444,6 +444,8 @@ static char *state_serialise(const struct urun_state *st, size_t *ret_len)
     json_end_object(&w);
     json_kv_int(&w, "helper_pid", st->helper_pid);
     json_kv_uint(&w, "helper_start_time", st->helper_start_time);
+    if (st->cgroup)
+        json_kv_string(&w, "cgroup", st->cgroup);
     json_end_object(&w);
     return json_steal(&w, ret_len);
 }
@@ -631,6 +633,8 @@ static int read_strings(const struct ynode *root, struct urun_state *st, struct 
         k = read_str(root, "rootfs", &st->rootfs, err);
     if (k >= 0)
         k = read_str(root, "created", &st->created, err);
+    if (k >= 0)
+        k = read_str(root, "cgroup", &st->cgroup, err);
     return k;
 }
 
@@ -705,6 +709,7 @@ void state_free(struct urun_state *st)
     free(st->bundle);
     free(st->rootfs);
     free(st->created);
+    free(st->cgroup);
     for (size_t i = 0; i < st->n_annotations; i++) {
         free(st->annotations[i].key);
         free(st->annotations[i].value);

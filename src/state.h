@@ -39,6 +39,7 @@ struct urun_state {
     size_t n_annotations;
     pid_t helper_pid; /* network helper, 0 when none */
     uint64_t helper_start_time;
+    char *cgroup; /* absolute cgroup v2 directory, NULL when the container has none */
 };
 
 enum urun_status {
@@ -79,7 +80,7 @@ static inline void state_freep(struct urun_state **s)
 int state_list_ids(const struct state_root *r, char ***ret_ids, struct urun_error *err);
 
 /* Live status: stopped unless pid is alive, not a zombie and has the recorded start time;
- * created while exec.fifo exists; running otherwise. */
+ * paused while its cgroup is frozen; created while exec.fifo exists; running otherwise. */
 enum urun_status state_status(int dirfd, const struct urun_state *st);
 
 /* The OCI state document (ociVersion, id, status, pid, bundle, annotations; plus rootfs, created, owner

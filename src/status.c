@@ -12,6 +12,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "cgroup.h"
 #include "cleanup.h"
 #include "id.h"
 #include "json.h"
@@ -103,7 +104,9 @@ enum urun_status state_status(int dirfd, const struct urun_state *st)
     /* A different start time means the pid was reused by an unrelated process. */
     if (proc_stat_read(st->pid, &state, &start) < 0 || start != st->start_time || state == 'Z' || state == 'X')
         return URUN_STATUS_STOPPED;
-    /* URUN_STATUS_PAUSED goes here, once freezing exists: check the freezer before the fifo. */
+    /* the freezer first: a created container can be paused too */
+    if (st->cgroup && cgroup_frozen(st->cgroup))
+        return URUN_STATUS_PAUSED;
     if (faccessat(dirfd, STATE_EXEC_FIFO, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
         return URUN_STATUS_CREATED;
     return URUN_STATUS_RUNNING;

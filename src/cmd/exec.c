@@ -25,6 +25,7 @@ int cmd_exec(struct urun_context *ctx, struct urun_error *err)
         .user = cl->set[OPT_USER] ? cl->values[OPT_USER] : NULL,
         .caps = caps,
         .no_new_privs = cl->set[OPT_NO_NEW_PRIVS],
+        .ignore_paused = cl->set[OPT_IGNORE_PAUSED],
     };
     char *end;
 
