@@ -43,6 +43,50 @@ static void find_helper(const char *name, char *out, size_t size)
     out[0] = '\0';
 }
 
+int idmap_parse_proc(const char *text, struct idmap_range *out, size_t max, size_t *ret_n)
+{
+    size_t n = 0;
+    for (const char *p = text; *p;) {
+        unsigned long long in, host, count;
+        int used = 0;
+        while (*p == ' ' || *p == '\n')
+            p++;
+        if (!*p)
+            break;
+        if (sscanf(p, "%llu %llu %llu%n", &in, &host, &count, &used) != 3 || n >= max || in > UINT32_MAX ||
+            host > UINT32_MAX || count == 0 || count > UINT32_MAX)
+            return -EINVAL;
+        out[n++] = (struct idmap_range){(uint32_t)in, (uint32_t)host, (uint32_t)count};
+        p += used;
+    }
+    *ret_n = n;
+    return 0;
+}
+
+bool idmap_is_initial(const struct idmap_range *r, size_t n)
+{
+    return n == 1 && r[0].container_id == 0 && r[0].host_id == 0 && r[0].size == UINT32_MAX;
+}
+
+static int load_own_namespace(struct idmap_user *u, struct urun_error *err)
+{
+    static const char *const files[] = {"/proc/self/uid_map", "/proc/self/gid_map"};
+    struct idmap_range *out[] = {u->ns_uid, u->ns_gid};
+    size_t *n[] = {&u->n_ns_uid, &u->n_ns_gid};
+
+    for (int i = 0; i < 2; i++) {
+        _cleanup_free_ char *buf = NULL;
+        size_t len;
+        int r = read_file_at(AT_FDCWD, files[i], 65536, &buf, &len, err);
+        if (r < 0)
+            return r;
+        if (idmap_parse_proc(buf, out[i], IDMAP_MAX_LINES, n[i]) < 0)
+            return urun_error_set(err, 0, "%s: cannot parse", files[i]);
+    }
+    u->nested = !idmap_is_initial(u->ns_uid, u->n_ns_uid);
+    return 0;
+}
+
 int idmap_user_load(struct idmap_user *u, struct urun_error *err)
 {
     struct passwd pw, *res = NULL;
@@ -69,7 +113,7 @@ int idmap_user_load(struct idmap_user *u, struct urun_error *err)
         return r;
     find_helper("newuidmap", u->newuidmap, sizeof(u->newuidmap));
     find_helper("newgidmap", u->newgidmap, sizeof(u->newgidmap));
-    return 0;
+    return load_own_namespace(u, err);
 }
 
 void idmap_plan_own(const struct idmap_user *u, struct idmap *ret)
@@ -119,6 +163,37 @@ static int check_delegated(const struct spec_id_mapping *m, size_t n, uint32_t o
     return 0;
 }
 
+/* As root of a nested user namespace: each host range must exist in it (be inside its own map). */
+static int check_in_namespace(const struct spec_id_mapping *m, size_t n, const struct idmap_range *ns, size_t n_ns,
+                              const char *field, struct urun_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint64_t first = m[i].host_id, last = first + m[i].size - 1, cur = first;
+        /* covered by the namespace's ranges together (they are often adjacent: 0, then 1..65536) */
+        for (bool found = true; found && cur <= last;) {
+            found = false;
+            for (size_t k = 0; k < n_ns && !found; k++)
+                if (cur >= ns[k].container_id && cur <= (uint64_t)ns[k].container_id + ns[k].size - 1) {
+                    cur = (uint64_t)ns[k].container_id + ns[k].size;
+                    found = true;
+                }
+        }
+        if (cur <= last)
+            return urun_error_set(err, 0, "linux.%s[%zu]: host IDs %llu-%llu do not exist in the user namespace urun "
+                                  "runs in (see /proc/self/%s_map)", field, i, (unsigned long long)first,
+                                  (unsigned long long)last, field[0] == 'u' ? "uid" : "gid");
+    }
+    return 0;
+}
+
+/* Every ID of a nested user namespace, mapped to itself. */
+static void plan_identity(const struct idmap_range *ns, size_t n, struct idmap_range *out, size_t *ret_n)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = (struct idmap_range){ns[i].container_id, ns[i].container_id, ns[i].size};
+    *ret_n = n;
+}
+
 static void copy_spec(const struct spec_id_mapping *in, size_t n, struct idmap_range *out)
 {
     for (size_t i = 0; i < n; i++)
@@ -140,6 +215,12 @@ static int plan_explicit(const struct spec_linux *lx, const struct idmap_user *u
     copy_spec(lx->gid_mappings, lx->n_gid_mappings, ret->gid);
     ret->n_uid = lx->n_uid_mappings;
     ret->n_gid = lx->n_gid_mappings;
+    if (u->uid == 0 && u->nested) {
+        r = check_in_namespace(lx->uid_mappings, lx->n_uid_mappings, u->ns_uid, u->n_ns_uid, "uidMappings", err);
+        if (r >= 0)
+            r = check_in_namespace(lx->gid_mappings, lx->n_gid_mappings, u->ns_gid, u->n_ns_gid, "gidMappings", err);
+        return r;
+    }
     if (u->uid == 0)
         return 0; /* real root may write any map */
     r = check_delegated(lx->uid_mappings, lx->n_uid_mappings, u->uid, &u->subuid, "uidMappings", u->name,
@@ -163,6 +244,12 @@ int idmap_plan(const struct spec_linux *lx, const struct idmap_user *u, struct i
     ret_warning[0] = '\0';
     if (lx && (lx->n_uid_mappings || lx->n_gid_mappings))
         return plan_explicit(lx, u, ret, err);
+    if (u->uid == 0 && u->nested) {
+        /* root of someone else's user namespace: everything that namespace has */
+        plan_identity(u->ns_uid, u->n_ns_uid, ret->uid, &ret->n_uid);
+        plan_identity(u->ns_gid, u->n_ns_gid, ret->gid, &ret->n_gid);
+        return 0;
+    }
     if (u->uid != 0 && (!u->newuidmap[0] || !u->newgidmap[0])) {
         snprintf(ret_warning, warning_size, "newuidmap/newgidmap are not installed (Debian package: uidmap): "
                  "mapping only your own ID into the container");

@@ -36,6 +36,12 @@ struct idmap_user {
     const char *subuid_path, *subgid_path;
     struct subid_ranges subuid, subgid;
     char newuidmap[256], newgidmap[256]; /* "" when not installed */
+    /* urun itself runs in a user namespace another tool made (podman's rootless mode, `unshare -r`):
+     * the IDs that exist there (/proc/self/uid_map's first column).  As root of such a namespace urun
+     * writes maps directly, never through the helpers, and takes the spec's host IDs as IDs of it. */
+    bool nested;
+    struct idmap_range ns_uid[IDMAP_MAX_LINES], ns_gid[IDMAP_MAX_LINES];
+    size_t n_ns_uid, n_ns_gid;
 };
 
 /* Fill u for the calling user: IDs, name, subordinate ranges (paths from $URUN_SUBUID_FILE and
@@ -58,6 +64,11 @@ int idmap_write(pid_t pid, const struct idmap *m, const struct idmap_user *u, st
 
 /* Whether container ID `id` is inside one of the ranges. */
 bool idmap_maps(const struct idmap_range *r, size_t n, uint32_t id);
+
+/* Parse /proc/PID/uid_map text ("inside outside count" lines).  -EINVAL on a malformed line. Pure. */
+int idmap_parse_proc(const char *text, struct idmap_range *out, size_t max, size_t *ret_n);
+/* Whether a parsed map is the initial user namespace's ("0 0 4294967295"). Pure. */
+bool idmap_is_initial(const struct idmap_range *r, size_t n);
 
 /* "0 1000 1\n..." for one map, into buf. Pure. */
 void idmap_format(const struct idmap_range *r, size_t n, char *buf, size_t size);

@@ -370,7 +370,9 @@ int container_pause(const struct state_root *root, const char *id, bool freeze, 
     enum urun_status status;
     int r;
 
-    r = container_load(root, id, LOCK_EX, &dirfd, &st, &status, err);
+    /* shared, as exec's: an `exec --ignore-paused` waiting on its frozen process holds the lock, and
+     * resume is what it waits for */
+    r = container_load(root, id, LOCK_SH, &dirfd, &st, &status, err);
     if (r < 0)
         return r;
     /* runc's messages */
@@ -392,7 +394,7 @@ int container_update(const struct state_root *root, const char *id, const struct
     enum urun_status status;
     int r;
 
-    r = container_load(root, id, LOCK_EX, &dirfd, &st, &status, err);
+    r = container_load(root, id, LOCK_SH, &dirfd, &st, &status, err);
     if (r < 0)
         return r;
     if (status != URUN_STATUS_RUNNING && status != URUN_STATUS_CREATED && status != URUN_STATUS_PAUSED)

@@ -49,6 +49,7 @@ common_teardown() {
 	done
 	local rc=0
 	check_no_leftover_processes || rc=1
+	check_no_leftover_cgroups || rc=1
 	check_sanitizer_logs || rc=1
 	return "$rc"
 }
@@ -76,6 +77,53 @@ check_no_leftover_processes() {
 		kill -KILL "$p" 2>/dev/null || true
 	done
 	return 1
+}
+
+# The cgroup v2 directory the suite runs in ("" on a cgroup v1 host), and the delegated directory above
+# it where urun puts the containers' cgroups when it may (writable by us: tests/delegate-cgroup.sh).
+own_cgroup_dir() {
+	local mnt rel
+	mnt=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+	rel=$(sed -n 's/^0:://p' /proc/self/cgroup)
+	[ -n "$mnt" ] && [ -n "$rel" ] || return 0
+	echo "$mnt${rel%/}"
+}
+delegated_cgroup_dir() {
+	local own
+	own=$(own_cgroup_dir)
+	[ -n "$own" ] && [ -w "$(dirname "$own")/cgroup.procs" ] && [ -w "$(dirname "$own")" ] || return 0
+	dirname "$own"
+}
+require_delegated_cgroup() {
+	DELEGATED=$(delegated_cgroup_dir)
+	if [ -z "$DELEGATED" ]; then
+		if [ -n "${CI:-}" ]; then
+			echo "CI runs the suite in a delegated cgroup v2 (tests/delegate-cgroup.sh), but none is writable" >&2
+			return 1
+		fi
+		skip "no delegated cgroup v2 here (tests/integration/run.sh as root sets one up)"
+	fi
+}
+# The cgroup (below the mount) of process PID, e.g. "/urun-delegated-urun-test/ID".
+cgroup_of() {
+	sed -n 's/^0:://p' "/proc/$1/cgroup"
+}
+
+# Nothing of a container's cgroup may outlive delete: no directory besides the runner's own may be
+# left in the delegated subtree.
+check_no_leftover_cgroups() {
+	local deleg own d rc=0
+	deleg=$(delegated_cgroup_dir)
+	[ -n "$deleg" ] || return 0
+	own=$(own_cgroup_dir)
+	for d in "$deleg"/*/; do
+		d=${d%/}
+		[ -d "$d" ] && [ "$d" != "$own" ] || continue
+		echo "leftover cgroup after deleting every container: $d" >&2
+		rmdir "$d" 2>/dev/null || true
+		rc=1
+	done
+	return "$rc"
 }
 
 # With URUN_SANITIZER_LOG_DIR set (tests/run.sh does for the sanitizer build), ASan/UBSan write their

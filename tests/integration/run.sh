@@ -48,6 +48,12 @@ if [ "$rc" -ne 0 ] && [ "$rc" -ne 3 ]; then
 	exit 1
 fi
 orig_here=$here
+# A delegated cgroup v2 subtree for the suite, as systemd gives each user: the runner starts in its leaf.
+in_cgroup=()
+if leaf=$("$tests/delegate-cgroup.sh" "$user") && [ -n "$leaf" ]; then
+	# shellcheck disable=SC2016
+	in_cgroup=(sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$leaf")
+fi
 uid=$(id -u "$user")
 home=$(getent passwd "$user" | cut -d: -f6)
 
@@ -93,7 +99,7 @@ done
 if [ "$have_path" -eq 0 ]; then args+=("$here"); fi
 cd "$home"
 # Not exec: the EXIT trap removes the staged copy afterwards.
-runuser -u "$user" -- env -i \
+"${in_cgroup[@]}" runuser -u "$user" -- env -i \
 	HOME="$home" USER="$user" LOGNAME="$user" SHELL=/bin/bash LANG=C.UTF-8 \
 	PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin \
 	XDG_RUNTIME_DIR="/run/user/$uid" \

@@ -123,9 +123,46 @@ static void test_plan(void)
            "own-only plan");
 }
 
+/* urun as root of a user namespace someone else made (podman's rootless mode). */
+static void test_nested(void)
+{
+    struct idmap_range r[8];
+    size_t n = 0;
+    struct idmap m;
+    struct urun_error err;
+    char warn[512], buf[512];
+
+    TAP_OK(idmap_parse_proc("         0          0 4294967295\n", r, 8, &n) == 0 && idmap_is_initial(r, n),
+           "the initial namespace's map");
+    TAP_OK(idmap_parse_proc("         0       1002          1\n         1     200000      65536\n", r, 8, &n) == 0 &&
+               n == 2 && !idmap_is_initial(r, n) && r[1].container_id == 1 && r[1].host_id == 200000,
+           "podman's rootless namespace");
+    TAP_OK(idmap_parse_proc("0 1002\n", r, 8, &n) < 0, "a short line is malformed");
+    TAP_OK(idmap_parse_proc("", r, 8, &n) == 0 && n == 0, "an empty map (not yet written)");
+
+    struct idmap_user u = user_with(0, "", false);
+    u.nested = true;
+    idmap_parse_proc("0 1002 1\n1 200000 65536\n", u.ns_uid, IDMAP_MAX_LINES, &u.n_ns_uid);
+    idmap_parse_proc("0 1002 1\n1 200000 65536\n", u.ns_gid, IDMAP_MAX_LINES, &u.n_ns_gid);
+    TAP_OK(idmap_plan(NULL, &u, &m, warn, sizeof(warn), &err) == 0 && warn[0] == '\0', "nested default plan");
+    idmap_format(m.uid, m.n_uid, buf, sizeof(buf));
+    TAP_STREQ(buf, "0 0 1\n1 1 65536\n", "nested default: every ID of the namespace, to itself");
+
+    struct spec_id_mapping uids[] = {{0, 1, 1000}, {1000, 0, 1}};
+    struct spec_id_mapping gids[] = {{0, 0, 65537}};
+    struct spec_linux lx = {.uid_mappings = uids, .n_uid_mappings = 2, .gid_mappings = gids, .n_gid_mappings = 1};
+    TAP_OK(idmap_plan(&lx, &u, &m, warn, sizeof(warn), &err) == 0, "nested explicit maps inside the namespace (keep-id)");
+    struct spec_id_mapping past[] = {{0, 0, 65538}};
+    lx.gid_mappings = past;
+    TAP_OK(idmap_plan(&lx, &u, &m, warn, sizeof(warn), &err) < 0, "nested: a range past the namespace is refused");
+    TAP_STREQ(err.msg, "linux.gidMappings[0]: host IDs 0-65537 do not exist in the user namespace urun runs in "
+              "(see /proc/self/gid_map)", "naming the field and where to look");
+}
+
 int main(void)
 {
     test_parse();
     test_plan();
+    test_nested();
     return tap_done();
 }
