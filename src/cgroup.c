@@ -339,7 +339,7 @@ static bool is_systemd_path(const char *cp)
     return a && cp[0] != '/' && strchr(a + 1, ':');
 }
 
-int cgroup_setup(const struct urun_spec *s, const char *id, struct cgroup *ret, struct urun_error *err)
+int cgroup_setup(const struct urun_spec *s, const char *id, bool disabled, struct cgroup *ret, struct urun_error *err)
 {
     _cleanup_free_ char *mount = NULL, *own = NULL, *target = NULL, *anc = NULL, *abs = NULL;
     _cleanup_(ytree_freep) struct ynode *res = NULL;
@@ -363,7 +363,7 @@ int cgroup_setup(const struct urun_spec *s, const char *id, struct cgroup *ret, 
                  "cgroups and places the container as if cgroupsPath were unset", cp);
         cp = NULL;
     }
-    why = locate(&mount, &own);
+    why = disabled ? "--cgroup-manager disabled" : locate(&mount, &own);
     if (!why) {
         state_container_dirname(id, leaf);
         target = cgroup_target(own, cp, leaf, err);

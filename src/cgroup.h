@@ -28,8 +28,8 @@ struct cgroup {
 struct urun_spec;
 /* Make (or reuse an empty) cgroup for container `id` of spec `s` and apply its limits.  With no usable
  * delegation *ret is CGROUP_NONE and the call still succeeds (unless the policy is "require" and limits
- * were asked for).  Errors: a malformed cgroupsPath or resources, a cgroup that already has processes. */
-int cgroup_setup(const struct urun_spec *s, const char *id, struct cgroup *ret, struct urun_error *err);
+ * were asked for).  disabled (--cgroup-manager disabled) makes no cgroup at all.  Errors: a malformed cgroupsPath or resources, a cgroup that already has processes. */
+int cgroup_setup(const struct urun_spec *s, const char *id, bool disabled, struct cgroup *ret, struct urun_error *err);
 /* Close the fd; with remove, also remove the directory (create failed, or delete). */
 void cgroup_release(struct cgroup *cg, bool remove);
 

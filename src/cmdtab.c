@@ -12,6 +12,7 @@ static const char *const rootless_values[] = {"true", "false", "auto", NULL};
 static const char *const list_formats[] = {"table", "json", NULL};
 static const char *const shells[] = {"bash", "zsh", "fish", NULL};
 static const char *const network_modes[] = {"slirp", "none", NULL};
+static const char *const cgroup_managers[] = {"cgroupfs", "systemd", "disabled", NULL};
 
 #define OPT_HELP_ENTRY {"help", 'h', OPT_HELP, NULL, NULL, 0, "show this help"}
 #define OPT_END {NULL, 0, OPT_NONE, NULL, NULL, 0, NULL}
@@ -27,6 +28,9 @@ const struct urun_option urun_global_options[] = {
      "true, false or auto (default): whether to add a user namespace when the spec has none"},
     {"systemd-cgroup", 0, OPT_SYSTEMD_CGROUP, NULL, NULL, URUN_OPT_IGNORED,
      "accepted for compatibility; ignored (urun does not talk to systemd)"},
+    {"cgroup-manager", 0, OPT_CGROUP_MANAGER, "MANAGER", cgroup_managers, 0,
+     "cgroupfs (default): a cgroup where one is delegated; disabled: never make one (podman "
+     "--cgroups=disabled); systemd: taken as cgroupfs (urun does not talk to systemd)"},
     {"version", 'v', OPT_VERSION, NULL, NULL, 0, "print the version"},
     OPT_HELP_ENTRY,
     OPT_END,

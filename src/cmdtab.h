@@ -16,6 +16,7 @@ enum urun_opt_key {
     OPT_DEBUG,
     OPT_ROOTLESS,
     OPT_SYSTEMD_CGROUP,
+    OPT_CGROUP_MANAGER,
     OPT_VERSION,
     OPT_HELP,
     /* per command */

@@ -332,6 +332,8 @@ int container_delete(const struct state_root *root, const char *id, bool force, 
     int r;
 
     r = container_load(root, id, LOCK_EX, &dirfd, &st, &status, err);
+    if (r == -ENOENT && force)
+        return 0; /* as runc and crun: engines clean up after a create that never happened */
     if (r < 0)
         return r;
     /* With the lock held a state-less directory is a create that died half-way: remove it. */

@@ -22,6 +22,7 @@ struct container_create_opts {
     const char *network;         /* --network, NULL when not given */
     char *const *publish;        /* --publish values, NULL-terminated, or NULL */
     bool allow_host_loopback;    /* --allow-host-loopback */
+    bool no_cgroup;              /* --cgroup-manager disabled */
 };
 
 struct container_created {

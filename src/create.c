@@ -506,7 +506,7 @@ int container_create(const struct state_root *root, const struct container_creat
     if (r < 0)
         goto out;
 
-    r = cgroup_setup(b.spec, o->id, &cg, err);
+    r = cgroup_setup(b.spec, o->id, o->no_cgroup, &cg, err);
     if (r >= 0)
         r = notify_prepare(root, o->id, dirfd, b.spec, err);
     if (r >= 0 && net.slirp)

@@ -82,6 +82,8 @@ int main(int argc, char **argv)
         goto fail;
     if (cl.set[OPT_SYSTEMD_CGROUP])
         log_info("--systemd-cgroup is ignored: urun does not ask systemd for cgroups");
+    if (cl.set[OPT_CGROUP_MANAGER] && strcmp(cl.values[OPT_CGROUP_MANAGER], "systemd") == 0)
+        log_info("--cgroup-manager systemd is taken as cgroupfs: urun does not ask systemd for cgroups");
 
     if (cl.set[OPT_VERSION] && !cl.cmd) {
         print_version();
@@ -103,9 +105,14 @@ int main(int argc, char **argv)
 
 fail:
     urun_error_format(&err, msg, sizeof(msg));
-    /* The runtime log (json for podman/conmon) gets the error too; stderr always gets one line. */
+    /* The runtime log (json for podman/conmon) gets the error too; stderr always gets one line.  An
+     * engine (json logs) puts its own "urun: " before what it read, so then the line is bare, as
+     * runc's. */
     if (!urun_log_is_stderr())
         log_error("%s", msg);
-    fprintf(stderr, "urun: %s\n", msg);
+    if (urun_log_is_json() && !urun_log_is_stderr())
+        fprintf(stderr, "%s\n", msg);
+    else
+        fprintf(stderr, "urun: %s\n", msg);
     return 1;
 }

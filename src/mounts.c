@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "copytree.h"
+#include "log.h"
 #include "pathres.h"
 #include "util.h"
 
@@ -53,7 +55,7 @@ static const struct flag_entry *find_flag(const struct flag_entry *t, size_t n, 
 
 const char *mounts_option_name(size_t i)
 {
-    static const char *const extra[] = {"bind", "rbind", "rro"};
+    static const char *const extra[] = {"bind", "rbind", "rro", "tmpcopyup"};
     if (i < ARRAY_SIZE(mount_flags))
         return mount_flags[i].name;
     i -= ARRAY_SIZE(mount_flags);
@@ -74,6 +76,8 @@ int mounts_parse_options(char *const *options, struct mount_opts *ret, struct ur
         if (strcmp(opt, "bind") == 0 || strcmp(opt, "rbind") == 0) {
             o.bind = true;
             o.rec = o.rec || opt[0] == 'r';
+        } else if (strcmp(opt, "tmpcopyup") == 0) {
+            o.tmpcopyup = true;
         } else if (strcmp(opt, "rro") == 0) {
             o.rro = true;
             o.flags |= MS_RDONLY;
@@ -145,6 +149,44 @@ static int apply_bind_flags(const char *target, const struct mount_opts *o, stru
             return urun_error_errno(err, "remount with its options");
     }
     return 0;
+}
+
+/* A filesystem replaced by a recursive bind of the host's (mount_fs): its submounts (every cgroup v1
+ * hierarchy under /sys/fs/cgroup, say) must get the requested ro/nosuid/nodev/noexec too, not only
+ * the top. */
+static int apply_recursive_flags(const char *target, unsigned long flags, struct urun_error *err)
+{
+    struct mount_attr attr = {0};
+    if (flags & MS_RDONLY)
+        attr.attr_set |= MOUNT_ATTR_RDONLY;
+    if (flags & MS_NOSUID)
+        attr.attr_set |= MOUNT_ATTR_NOSUID;
+    if (flags & MS_NODEV)
+        attr.attr_set |= MOUNT_ATTR_NODEV;
+    if (flags & MS_NOEXEC)
+        attr.attr_set |= MOUNT_ATTR_NOEXEC;
+    if (!attr.attr_set)
+        return 0;
+    if (syscall(SYS_mount_setattr, AT_FDCWD, target, AT_RECURSIVE, &attr, sizeof(attr)) < 0 && errno != ENOSYS)
+        return urun_error_errno(err, "apply its options to every mount below it");
+    return 0;
+}
+
+/* tmpcopyup: the tmpfs now mounted at target starts with what src (the directory it covers) held. */
+static int tmpfs_copy_up(int src, const char *target, struct urun_error *err)
+{
+    _cleanup_close_ int dst = open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    struct stat st;
+
+    if (dst < 0)
+        return urun_error_errno(err, "tmpcopyup: open the new tmpfs");
+    int r = copy_tree(src, dst, err);
+    if (r >= 0 && fstat(src, &st) == 0) {
+        if (fchown(dst, st.st_uid, st.st_gid) < 0)
+            log_debug("tmpcopyup: chown the tmpfs root: %s", strerror(errno));
+        fchmod(dst, st.st_mode & 07777);
+    }
+    return r;
 }
 
 static int bind_mount(const char *source, const char *target, bool rec, struct urun_error *err)
@@ -227,9 +269,17 @@ static int mount_one(const struct mounts_config *c, int rootfd, const struct spe
         return r;
     pathres_fd_path(fd, target);
     bool bound = is_bind(m, &o);
+    _cleanup_close_ int covered = -1;
+    if (o.tmpcopyup) {
+        if (bound || strcmp(m->type, "tmpfs") != 0)
+            return urun_error_set(err, 0, "tmpcopyup: only for tmpfs mounts");
+        /* what the tmpfs will cover; a file or a missing target has nothing to copy */
+        covered = open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    }
     r = bound ? bind_mount(src, target, o.rec, err) : mount_fs(m, target, &o, &bound, err);
     if (r < 0)
         return r;
+    bool fallback = bound && !is_bind(m, &o);
     /* Re-resolve: the fd still names the directory under the new mount. */
     closep(&fd);
     r = pathres_open(rootfd, m->destination, PATHRES_NO_CREATE, &fd, err);
@@ -237,6 +287,10 @@ static int mount_one(const struct mounts_config *c, int rootfd, const struct spe
         return r;
     pathres_fd_path(fd, target);
     if (bound && (r = apply_bind_flags(target, &o, err)) < 0)
+        return r;
+    if (fallback && (r = apply_recursive_flags(target, o.flags, err)) < 0)
+        return r;
+    if (covered >= 0 && (r = tmpfs_copy_up(covered, target, err)) < 0)
         return r;
     if (o.propagation && mount(NULL, target, NULL, o.propagation, NULL) < 0)
         return urun_error_errno(err, "set propagation");

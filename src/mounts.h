@@ -30,6 +30,7 @@ struct mount_opts {
     unsigned long clear;     /* flags the options turn off (rw, suid, ...) */
     unsigned long propagation; /* MS_SHARED etc., applied separately */
     bool bind, rec, rro;
+    bool tmpcopyup; /* tmpfs only: start with a copy of what the rootfs has at the target */
     char data[1024];
 };
 int mounts_parse_options(char *const *options, struct mount_opts *ret, struct urun_error *err);

@@ -13,6 +13,9 @@ packages=(
 	uidmap
 	# integration tests
 	bats jq iproute2 procps util-linux passwd
+	# podman as a real client of urun (tests/integration/podman.bats): conmon and catatonit come with
+	# it; bsdutils has `script`, for the -it tests
+	podman conmon catatonit bsdutils
 	# fresh-clone basics
 	git ca-certificates
 )

@@ -27,6 +27,7 @@ int cmd_fill_create_opts(const struct urun_context *ctx, struct container_create
         .no_pivot = cl->set[OPT_NO_PIVOT],
         .no_new_keyring = cl->set[OPT_NO_NEW_KEYRING],
         .rootless = rootless_mode(cl),
+        .no_cgroup = cl->set[OPT_CGROUP_MANAGER] && strcmp(cl->values[OPT_CGROUP_MANAGER], "disabled") == 0,
     };
     /* Socket activation, as runc: fds meant for urun itself (LISTEN_PID is us) go on to the container. */
     const char *lfds = getenv("LISTEN_FDS"), *lpid = getenv("LISTEN_PID");

@@ -261,6 +261,19 @@ count() { grep -c . "$SHARED/count" 2>/dev/null || echo 0; }
 	assert_urun_error "cannot pause container c2: it has no cgroup" "delegated cgroup v2"
 }
 
+@test "--cgroup-manager disabled makes no cgroup even where one is delegated; systemd is taken as cgroupfs" {
+	run_detached --log "$BATS_TEST_TMPDIR/log" --cgroup-manager disabled create --bundle "$BUNDLE" c1
+	[ "$status" -eq 0 ]
+	grep -q 'c1 runs without a cgroup.*--cgroup-manager disabled' "$BATS_TEST_TMPDIR/log"
+	run --separate-stderr urun pause c1
+	assert_urun_error "it has no cgroup"
+	run --separate-stderr urun --cgroup-manager bogus list
+	assert_urun_error "bogus"
+	run_detached --log "$BATS_TEST_TMPDIR/log2" --cgroup-manager systemd create --bundle "$BUNDLE" c2
+	[ "$status" -eq 0 ]
+	grep -q 'taken as cgroupfs' "$BATS_TEST_TMPDIR/log2"
+}
+
 @test "where cgroup v2 is not delegated the container runs without a cgroup and the log says so once" {
 	bundle_jq '.linux.cgroupsPath = "/urun-not-delegated"'
 	run_detached --log "$BATS_TEST_TMPDIR/log" create --bundle "$BUNDLE" c1

@@ -168,6 +168,41 @@ in_container() {
 	[ "$output" = ok ]
 }
 
+@test "tmpcopyup: the tmpfs starts with a copy of what the rootfs had there (files, dirs, links, modes)" {
+	bundle_jq '.mounts += [{"destination": "/etc", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "tmpcopyup"]}]'
+	mkdir -p "$BUNDLE/rootfs/etc/sub/deeper"
+	echo secret >"$BUNDLE/rootfs/etc/sub/deeper/file"
+	chmod 0640 "$BUNDLE/rootfs/etc/sub/deeper/file"
+	ln -s sub/deeper/file "$BUNDLE/rootfs/etc/link"
+	in_container 'grep -q " /etc tmpfs " /proc/self/mounts && echo tmpfs; cat /etc/link; stat -c %a /etc/sub/deeper/file;
+		head -n1 /etc/passwd; echo new >/etc/new && echo writable'
+	[ "$status" -eq 0 ]
+	[ "${lines[*]}" = "tmpfs secret 640 root:x:0:0:root:/root:/bin/sh writable" ]
+	# the copy is the tmpfs's: the rootfs itself is unchanged
+	[ ! -e "$BUNDLE/rootfs/etc/new" ]
+}
+
+@test "tmpcopyup on anything but a tmpfs is refused, naming the mount" {
+	bundle_jq '.mounts += [{"destination": "/mnt", "type": "bind", "source": "/tmp", "options": ["rbind", "tmpcopyup"]}]'
+	run --separate-stderr urun run --bundle "$BUNDLE" c1
+	assert_urun_error "/mnt" "tmpcopyup: only for tmpfs mounts"
+}
+
+@test "a read-only sysfs or cgroup mount bound from the host is read-only all the way down" {
+	# without a cgroup namespace urun binds the host's /sys/fs/cgroup (every v1 hierarchy under it)
+	bundle_jq 'del(.linux.namespaces[] | select(.type == "cgroup"))
+		| .mounts += [{"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup", "options": ["nosuid", "noexec", "nodev", "ro"]}]'
+	in_container 'grep " /sys" /proc/self/mountinfo'
+	[ "$status" -eq 0 ]
+	local l f rw=
+	for l in "${lines[@]}"; do
+		read -r -a f <<<"$l"
+		[[ ${f[4]} == /sys/fs/cgroup* ]] || continue
+		[[ ${f[5]} == ro,nosuid,nodev,noexec* ]] || rw+="${f[4]}(${f[5]}) "
+	done
+	[ -z "$rw" ] || { echo "not ro,nosuid,nodev,noexec: $rw" >&2; return 1; }
+}
+
 @test "the container's mounts are not visible on the host" {
 	bundle_share
 	bundle_args sh -c 'touch /shared/ready; read x </shared/fifo'

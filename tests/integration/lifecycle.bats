@@ -245,6 +245,15 @@ teardown() { common_teardown; }
 	assert_urun_error "container nosuch does not exist"
 }
 
+@test "delete --force of an unknown container succeeds quietly, as runc's (engines clean up after a failed create)" {
+	run --separate-stderr urun delete --force nosuch
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	# an invalid ID is still an error
+	run --separate-stderr urun delete --force ../x
+	assert_urun_error "invalid container id"
+}
+
 @test "a container whose init is killed from outside (not through urun) is stopped" {
 	bundle_long_running
 	create_ctr c1
