@@ -51,10 +51,12 @@ static void linux_section(struct json_writer *w)
     capabilities(w);
     json_key(w, "cgroup");
     json_begin_object(w);
+    /* cgroup v2 where delegated (cgroup.c); no v1 hierarchies, no systemd */
     json_kv_bool(w, "v1", false);
-    json_kv_bool(w, "v2", false);
+    json_kv_bool(w, "v2", true);
     json_kv_bool(w, "systemd", false);
     json_kv_bool(w, "systemdUser", false);
+    json_kv_bool(w, "rdma", true);
     json_end_object(w);
     json_key(w, "seccomp");
     json_begin_object(w);

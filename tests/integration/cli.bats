@@ -167,6 +167,7 @@ COMMANDS=(create start run state kill delete list spec)
 	[ "$(echo "$output" | jq -c '.linux.namespaces | sort')" = '["cgroup","ipc","mount","network","pid","time","user","uts"]' ]
 	echo "$output" | jq -e '.linux.capabilities | index("CAP_SYS_ADMIN") and index("CAP_CHOWN")'
 	echo "$output" | jq -e '.linux.seccomp.actions | index("SCMP_ACT_NOTIFY")'
-	echo "$output" | jq -e '.mountOptions | index("rro") and index("nosuid") and index("rshared")'
+	echo "$output" | jq -e '.mountOptions | index("rro") and index("nosuid") and index("rshared") and index("tmpcopyup")'
+	echo "$output" | jq -e '.linux.cgroup.v2 == true and .linux.cgroup.v1 == false and .linux.cgroup.systemd == false'
 	echo "$output" | jq -e '.linux.apparmor.enabled == false and .linux.selinux.enabled == false'
 }
