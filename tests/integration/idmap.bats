@@ -139,3 +139,40 @@ teardown() { common_teardown; }
 	[ "${l1[*]}" = "0 $SUB_UID 65536" ]
 	[ "${lines[2]}" = wrote ]
 }
+
+# urun as root of a user namespace another tool made, as podman runs it: `urun unshare` makes one with
+# podman's layout (0 -> the caller, 1..65536 -> the subordinate range).
+in_nested() {
+	run --separate-stderr urun unshare "$URUN" --root "$URUN_ROOT" "$@"
+}
+
+@test "idmap: nested in a user namespace, a spec without maps gets every ID of that namespace, written without helpers" {
+	bundle_jq 'del(.linux.uidMappings, .linux.gidMappings)'
+	bundle_args sh -c 'cat /proc/self/uid_map /proc/self/gid_map'
+	# (newuidmap would refuse from inside: its IDs are the initial namespace's)
+	in_nested run --bundle "$BUNDLE" nested1
+	echo "$stderr" >&2
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "$(tr -s ' ' <<<"${lines[0]}" | sed 's/^ //')" = "0 0 1" ]
+	[ "$(tr -s ' ' <<<"${lines[1]}" | sed 's/^ //')" = "1 1 65536" ]
+	[ "${#lines[@]}" -eq 4 ]
+}
+
+@test "idmap: nested, explicit maps are IDs of that namespace (podman's keep-id), and the container user is the caller" {
+	bundle_share
+	bundle_jq '.linux.uidMappings = [{"containerID": 0, "hostID": 1, "size": 1000}, {"containerID": 1000, "hostID": 0, "size": 1}]
+		| .linux.gidMappings = .linux.uidMappings | .process.user = {"uid": 1000, "gid": 1000}'
+	bundle_args sh -c 'id -u; touch /shared/mine'
+	in_nested run --bundle "$BUNDLE" nested2
+	[ "$status" -eq 0 ]
+	[ "$output" = 1000 ]
+	[ "$(stat -c %u:%g "$SHARED/mine")" = "$(id -u):$(id -g)" ]
+}
+
+@test "idmap: nested, a host range the namespace does not have is refused, naming the field" {
+	bundle_jq '.linux.uidMappings = [{"containerID": 0, "hostID": 70000, "size": 1}] | .linux.gidMappings = [{"containerID": 0, "hostID": 0, "size": 1}]'
+	in_nested create --bundle "$BUNDLE" nested3
+	assert_urun_error "linux.uidMappings[0]: host IDs 70000-70000 do not exist in the user namespace urun runs in"
+	assert_nothing_left nested3
+}

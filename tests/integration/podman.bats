@@ -79,6 +79,16 @@ run_sleeper() {
 	[ "${#lines[@]}" -eq 5 ]
 }
 
+@test "podman: --userns=keep-id and --uidmap: urun, root of podman's namespace, writes podman's maps itself" {
+	run --separate-stderr pm run --rm --userns=keep-id "$PODMAN_IMAGE" sh -c 'id -u; grep -c . /proc/self/uid_map'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "$(id -u)" ]
+	run --separate-stderr pm run --rm --uidmap 0:1:1000 --gidmap 0:1:1000 "$PODMAN_IMAGE" sh -c 'id -u; cat /proc/self/uid_map'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 0 ]
+	[ "$(tr -s ' ' <<<"${lines[1]}" | sed 's/^ //')" = "0 1 1000" ]
+}
+
 @test "podman: run -d, then exec, top, stop and rm" {
 	run_sleeper ctr1
 	local id=$output
