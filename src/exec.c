@@ -209,13 +209,8 @@ _Noreturn static void child_main(const struct exec_child *c)
     if (c->join->fd[SPEC_NS_USER] >= 0 && init_become_root(&err) < 0)
         child_fail(c, &err, true);
     if (c->respawn) {
-        pid_t child = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
-        if (child < 0) {
-            urun_error_errno(&err, "fork into the container's pid namespace");
+        if (sync_respawn(c->sync_fd, "fork into the container's pid namespace", &err) < 0)
             child_fail(c, &err, true);
-        }
-        if (child > 0)
-            _exit(sync_send_pid(c->sync_fd, child) < 0 ? 1 : 0);
     }
     if (chdir(c->p->cwd) < 0) {
         urun_error_errno(&err, "cwd %s", c->p->cwd);

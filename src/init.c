@@ -311,13 +311,8 @@ static int set_time_offsets(const struct init_args *a, struct urun_error *err)
 static void respawn(const struct init_args *a)
 {
     struct urun_error err;
-    pid_t child = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
-    if (child < 0) {
-        urun_error_errno(&err, "fork into the joined pid namespace");
+    if (sync_respawn(a->sync_fd, "fork into the joined pid namespace", &err) < 0)
         fail(a, &err, true);
-    }
-    if (child > 0)
-        _exit(sync_send_pid(a->sync_fd, child) < 0 ? 1 : 0);
 }
 
 _Noreturn void init_main(const struct init_args *a)

@@ -2,7 +2,12 @@
 #include "sync.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -74,6 +79,37 @@ int sync_send_pid(int fd, pid_t pid)
 {
     struct sync_msg m = {.type = SYNC_PID, .errnum = (int32_t)pid};
     return send_with_fd(fd, &m, offsetof(struct sync_msg, msg), -1);
+}
+
+int sync_respawn(int fd, const char *what, struct urun_error *err)
+{
+    int go[2];
+    char c;
+    ssize_t n;
+
+    if (pipe2(go, O_CLOEXEC) < 0)
+        return urun_error_errno(err, "%s: pipe", what);
+    pid_t child = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
+    if (child < 0) {
+        int r = urun_error_errno(err, "%s", what);
+        close(go[0]);
+        close(go[1]);
+        return r;
+    }
+    if (child > 0) {
+        /* Both processes write to the same socket: the child may speak only once SYNC_PID is out. */
+        bool ok = sync_send_pid(fd, child) == 0;
+        ok = write(go[1], "g", 1) == 1 && ok;
+        _exit(ok ? 0 : 1);
+    }
+    close(go[1]);
+    do
+        n = read(go[0], &c, 1);
+    while (n < 0 && errno == EINTR);
+    close(go[0]);
+    if (n != 1)
+        _exit(1); /* the reporter died first: urun sees the sync socket close */
+    return 0;
 }
 
 int sync_expect_pid(int fd, pid_t *ret_pid, struct urun_error *err)

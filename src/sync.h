@@ -28,6 +28,11 @@ int send_fd_named(int sock, int pass_fd, const char *name);
 
 /* SYNC_PID carries a pid (in the errnum field). */
 int sync_send_pid(int fd, pid_t pid);
+/* Fork a child as a sibling (CLONE_PARENT: urun's child, so urun can wait for it) and report its pid
+ * with SYNC_PID on fd.  The calling process never returns: it exits once the report is sent.  The
+ * child returns 0 only after that, so its own messages on fd always follow SYNC_PID.  `what` names
+ * the step in an error (negative, err set; still in the caller). */
+int sync_respawn(int fd, const char *what, struct urun_error *err);
 int sync_expect_pid(int fd, pid_t *ret_pid, struct urun_error *err);
 
 /* Send a message with an optional error payload. */

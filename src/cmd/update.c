@@ -150,8 +150,10 @@ static void append(struct cg_writes *dst, struct cg_writes *src)
     char **u = realloc(dst->unsupported, (dst->n_unsupported + src->n_unsupported) * sizeof(*u) + 1);
     if (!v || !u)
         abort();
-    memcpy(v + dst->n, src->v, src->n * sizeof(*v));
-    memcpy(u + dst->n_unsupported, src->unsupported, src->n_unsupported * sizeof(*u));
+    if (src->n)
+        memcpy(v + dst->n, src->v, src->n * sizeof(*v));
+    if (src->n_unsupported)
+        memcpy(u + dst->n_unsupported, src->unsupported, src->n_unsupported * sizeof(*u));
     dst->v = v;
     dst->unsupported = u;
     dst->n += src->n;

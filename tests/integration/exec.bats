@@ -27,6 +27,18 @@ start_target() {
 	[[ ${lines[2]} == "sleep $SLEEP_ARG"* ]]
 }
 
+@test "exec: the forked process never speaks before its pid is reported (200 execs in a row)" {
+	# The process that joins the pid namespace forks the one that runs; both write to urun's socket,
+	# and the child's READY once overtook its parent's pid report ("unexpected message 2").
+	start_target
+	local i fails=0
+	for i in $(seq 200); do
+		urun exec tgt true 2>>"$BATS_TEST_TMPDIR/err" || fails=$((fails + 1))
+	done
+	cat "$BATS_TEST_TMPDIR/err" >&2
+	[ "$fails" -eq 0 ]
+}
+
 @test "exec: --env, --cwd and --user override the container's process settings" {
 	start_target
 	run urun exec --env FOO=bar --env PATH=/bin --cwd /tmp --user 1000:1000 tgt sh -c 'echo $FOO $PATH; pwd; id -u; id -g'

@@ -99,12 +99,14 @@ run_sleeper() {
 	[ "$output" = running ]
 
 	run --separate-stderr pm exec ctr1 sh -c 'echo pid=$$; hostname; cat /proc/1/cmdline | tr "\0" " "; exit 6'
+	echo "podman exec: $stderr" >&2
 	[ "$status" -eq 6 ]
 	[ "${lines[0]}" != pid=1 ]
 	[ "${lines[1]}" = "${id:0:12}" ]
 	[[ ${lines[2]} == "sh -c trap"* ]]
 
 	run --separate-stderr pm exec --user 1000:1000 --workdir /tmp --env FOO=bar ctr1 sh -c 'id -u; id -g; pwd; echo $FOO'
+	echo "podman exec --user: $stderr" >&2
 	[ "$status" -eq 0 ]
 	[ "${lines[*]}" = "1000 1000 /tmp bar" ]
 
