@@ -119,7 +119,8 @@ check_no_leftover_cgroups() {
 	for d in "$deleg"/*/; do
 		d=${d%/}
 		[ -d "$d" ] && [ "$d" != "$own" ] || continue
-		echo "leftover cgroup after deleting every container: $d" >&2
+		echo "leftover cgroup after deleting every container: $d (made $(stat -c %y "$d"), processes:" \
+			"$(tr '\n' ' ' <"$d/cgroup.procs" 2>/dev/null))" >&2
 		rmdir "$d" 2>/dev/null || true
 		rc=1
 	done
