@@ -192,6 +192,8 @@ urun_state_in_podman_root() {
 	run -127 --separate-stderr pm run --rm "$PODMAN_IMAGE" /nonexistent
 	[ "$status" -eq 127 ]
 	[[ $stderr == *"urun: "*'exec: "/nonexistent": No such file or directory'* ]]
+	# podman puts the runtime's name before urun's message itself: once, not twice
+	[[ $stderr != *"urun: urun:"* ]]
 	run -126 --separate-stderr pm run --rm "$PODMAN_IMAGE" /etc/passwd
 	[ "$status" -eq 126 ]
 	[[ $stderr == *'exec: "/etc/passwd": Permission denied'* ]]
