@@ -16,6 +16,7 @@
 #include "cleanup.h"
 #include "id.h"
 #include "json.h"
+#include "util.h"
 #include "yamltree.h"
 
 /* ---- live status ------------------------------------------------------------------------- */
@@ -129,26 +130,8 @@ const char *urun_status_name(enum urun_status s)
 /* The user name of uid, or the uid in decimal when it has none (e.g. inside a user namespace). */
 static void owner_name(uid_t uid, char *buf, size_t size)
 {
-    struct passwd pw, *res = NULL;
-    long hint = sysconf(_SC_GETPW_R_SIZE_MAX);
-    size_t bufsize = hint > 0 ? (size_t)hint : 16384;
-
-    for (; bufsize <= (1u << 20); bufsize *= 2) {
-        _cleanup_free_ char *pwbuf = malloc(bufsize);
-        int r;
-
-        if (!pwbuf)
-            break;
-        r = getpwuid_r(uid, &pw, pwbuf, bufsize, &res);
-        if (r == ERANGE)
-            continue;
-        if (r == 0 && res && res->pw_name && res->pw_name[0]) {
-            snprintf(buf, size, "%s", res->pw_name);
-            return;
-        }
-        break;
-    }
-    snprintf(buf, size, "%u", (unsigned)uid);
+    if (!user_name_of(uid, buf, size))
+        snprintf(buf, size, "%u", (unsigned)uid);
 }
 
 char *state_to_json(const struct urun_state *st, enum urun_status status, bool pretty)

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,4 +141,47 @@ void close_fds_from(int from)
     closedir(d);
     for (int i = 0; i < n; i++)
         close(fds[i]);
+}
+
+static bool passwd_file_name(uid_t uid, char *buf, size_t size)
+{
+    _cleanup_free_ char *text = NULL;
+    size_t len;
+
+    if (read_file_at(AT_FDCWD, "/etc/passwd", 1 << 24, &text, &len, NULL) < 0)
+        return false;
+    for (char *line = text, *next; line && *line; line = next) {
+        char *name = line, *f;
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        /* name:password:uid:... */
+        if (!(f = strchr(name, ':')) || !(f = strchr(f + 1, ':')))
+            continue;
+        char *end;
+        unsigned long v = strtoul(f + 1, &end, 10);
+        if (end == f + 1 || *end != ':' || v != (unsigned long)uid || name[0] == '+' || name[0] == '-')
+            continue;
+        size_t n = (size_t)(strchr(name, ':') - name);
+        if (n == 0 || n >= size)
+            continue;
+        memcpy(buf, name, n);
+        buf[n] = '\0';
+        return true;
+    }
+    return false;
+}
+
+bool user_name_of(uid_t uid, char *buf, size_t size)
+{
+    struct passwd pw, *res = NULL;
+    char pwbuf[4096];
+
+    if (passwd_file_name(uid, buf, size))
+        return true;
+    if (getpwuid_r(uid, &pw, pwbuf, sizeof(pwbuf), &res) == 0 && res && res->pw_name && res->pw_name[0]) {
+        snprintf(buf, size, "%s", res->pw_name);
+        return true;
+    }
+    return false;
 }

@@ -19,5 +19,9 @@ int write_file_str(const char *path, const char *s, struct urun_error *err);
 /* Format to a malloc'd string; aborts on OOM (tiny, fixed-size uses only). */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *xstrdup(const char *s);
+/* The login name of uid: /etc/passwd read directly (NSS would dlopen its modules first, a tenth of
+ * a millisecond of every create), then NSS for users that file does not have (LDAP, sssd).  False
+ * when neither knows the uid. */
+bool user_name_of(uid_t uid, char *buf, size_t size);
 /* Close every fd >= from except those listed; fallback loop when close_range is missing. */
 void close_fds_from(int from);
