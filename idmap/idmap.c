@@ -348,18 +348,17 @@ static int wait_helper(struct helper_run *h, struct urun_error *err)
     return 0;
 }
 
-int idmap_write_begin(pid_t pid, const struct idmap *m, const struct idmap_user *u, struct idmap_pending *ret,
-                      struct urun_error *err)
+int idmap_write(pid_t pid, const struct idmap *m, const struct idmap_user *u, struct urun_error *err)
 {
     char buf[IDMAP_MAX_LINES * 36];
     bool own_uid = u->uid == 0 || only_own(m->uid, m->n_uid, u->uid);
     bool own_gid = u->uid == 0 || only_own(m->gid, m->n_gid, u->gid);
-    struct helper_run hu = {.pid = -1}, hg = {.pid = -1};
-    struct urun_error gerr;
     int r;
 
-    *ret = (struct idmap_pending){.uid_pid = -1, .gid_pid = -1, .uid_out = -1, .gid_out = -1};
-    /* The two helpers are independent: start both, and let the caller work while they run. */
+    struct helper_run hu = {.pid = -1}, hg = {.pid = -1};
+    struct urun_error gerr;
+
+    /* The two helpers are independent: start both, then collect both (start-up is a feature). */
     if (!own_uid && (r = spawn_helper(u->newuidmap, pid, m->uid, m->n_uid, &hu, err)) < 0)
         return urun_error_wrap(err, r, "write uid map");
     if (!own_gid && (r = spawn_helper(u->newgidmap, pid, m->gid, m->n_gid, &hg, &gerr)) < 0) {
@@ -368,44 +367,23 @@ int idmap_write_begin(pid_t pid, const struct idmap *m, const struct idmap_user 
         *err = gerr;
         return urun_error_wrap(err, r, "write gid map");
     }
-    ret->uid_pid = hu.pid, ret->uid_out = hu.pid > 0 ? hu.out : -1, ret->uid_helper = hu.helper;
-    ret->gid_pid = hg.pid, ret->gid_out = hg.pid > 0 ? hg.out : -1, ret->gid_helper = hg.helper;
-    r = 0;
     if (own_uid) {
         idmap_format(m->uid, m->n_uid, buf, sizeof(buf));
         r = write_proc(pid, "uid_map", buf, err);
-        if (r < 0)
-            r = urun_error_wrap(err, r, "write uid map");
-    }
-    if (r >= 0 && own_gid) {
-        /* An unprivileged gid_map write needs setgroups denied first (user_namespaces(7)). */
-        r = u->uid != 0 ? write_proc(pid, "setgroups", "deny", err) : 0;
-        if (r >= 0) {
-            idmap_format(m->gid, m->n_gid, buf, sizeof(buf));
-            r = write_proc(pid, "gid_map", buf, err);
-        }
-        if (r < 0)
-            r = urun_error_wrap(err, r, "write gid map");
-    }
-    if (r < 0) {
-        struct urun_error ignored;
-        idmap_write_end(ret, &ignored);
-    }
-    return r;
-}
-
-int idmap_write_end(struct idmap_pending *p, struct urun_error *err)
-{
-    struct helper_run hu = {.helper = p->uid_helper, .pid = p->uid_pid, .out = p->uid_out};
-    struct helper_run hg = {.helper = p->gid_helper, .pid = p->gid_pid, .out = p->gid_out};
-    struct urun_error gerr;
-    int r = 0, rg = 0;
-
-    if (hu.pid > 0)
+    } else {
         r = wait_helper(&hu, err);
-    if (hg.pid > 0)
+    }
+    int rg;
+    if (own_gid) {
+        /* An unprivileged gid_map write needs setgroups denied first (user_namespaces(7)). */
+        rg = u->uid != 0 ? write_proc(pid, "setgroups", "deny", &gerr) : 0;
+        if (rg >= 0) {
+            idmap_format(m->gid, m->n_gid, buf, sizeof(buf));
+            rg = write_proc(pid, "gid_map", buf, &gerr);
+        }
+    } else {
         rg = wait_helper(&hg, &gerr);
-    *p = (struct idmap_pending){.uid_pid = -1, .gid_pid = -1, .uid_out = -1, .gid_out = -1};
+    }
     if (r < 0)
         return urun_error_wrap(err, r, "write uid map");
     if (rg < 0) {
@@ -413,11 +391,4 @@ int idmap_write_end(struct idmap_pending *p, struct urun_error *err)
         return urun_error_wrap(err, rg, "write gid map");
     }
     return 0;
-}
-
-int idmap_write(pid_t pid, const struct idmap *m, const struct idmap_user *u, struct urun_error *err)
-{
-    struct idmap_pending p;
-    int r = idmap_write_begin(pid, m, u, &p, err);
-    return r < 0 ? r : idmap_write_end(&p, err);
 }

@@ -61,17 +61,6 @@ void idmap_plan_own(const struct idmap_user *u, struct idmap *ret);
 
 /* Write pid's uid_map, setgroups and gid_map: directly for the caller's own ID, else via the helpers. */
 int idmap_write(pid_t pid, const struct idmap *m, const struct idmap_user *u, struct urun_error *err);
-/* The same in two halves, so the caller can work while newuidmap/newgidmap run (~1.5 ms each, a setuid
- * exec): begin writes what it can directly and starts the helpers; end collects them.  After a
- * successful begin, end must be called (it reaps the helpers) whatever happens in between. */
-struct idmap_pending {
-    pid_t uid_pid, gid_pid; /* helpers, -1 when none */
-    int uid_out, gid_out;
-    const char *uid_helper, *gid_helper;
-};
-int idmap_write_begin(pid_t pid, const struct idmap *m, const struct idmap_user *u, struct idmap_pending *ret,
-                      struct urun_error *err);
-int idmap_write_end(struct idmap_pending *p, struct urun_error *err);
 
 /* Whether container ID `id` is inside one of the ranges. */
 bool idmap_maps(const struct idmap_range *r, size_t n, uint32_t id);

@@ -346,25 +346,8 @@ static int finish_create(const struct container_create_opts *o, const struct uru
     pid_t pid = *pidp;
     int r;
 
-    bool recorded = false;
     if (maps) {
-        struct idmap_pending pending;
-        r = idmap_write_begin(pid, maps, user, &pending, err);
-        if (r < 0)
-            return r;
-        /* While newuidmap/newgidmap run (setuid execs, the longest step of create), record the state:
-         * its fsync then costs nothing.  Not when the init is replaced (respawn) or the network
-         * helper's pid has to go in too. */
-        if (!io->respawn && !io->net) {
-            r = record_state(o, b, dirfd, pid, io, err);
-            recorded = r >= 0;
-        }
-        struct urun_error werr;
-        int rw = idmap_write_end(&pending, &werr);
-        if (r >= 0 && rw < 0) {
-            *err = werr;
-            r = rw;
-        }
+        r = idmap_write(pid, maps, user, err);
         if (r >= 0 && io->early_unshare)
             r = sync_expect(sync_fd, SYNC_UNSHARED, err);
         if (r < 0)
@@ -409,7 +392,8 @@ static int finish_create(const struct container_create_opts *o, const struct uru
     /* Record the state now, while the init does its mounts: the fsync (required, and the slowest step
      * on a disk-backed state root) overlaps the init's work instead of following it.  create holds the
      * container's lock until the end, so start and delete cannot act on it before READY. */
-    if (!recorded && (r = record_state(o, b, dirfd, pid, io, err)) < 0)
+    r = record_state(o, b, dirfd, pid, io, err);
+    if (r < 0)
         return r;
     if (init_has_create_hooks(b->spec)) {
         r = sync_expect(sync_fd, SYNC_HOOKS, err);
