@@ -177,9 +177,9 @@ int cmd_update(struct urun_context *ctx, struct urun_error *err)
                                    : read_file_at(AT_FDCWD, path, RESOURCES_MAX, &file, &len, err);
         if (r < 0)
             return urun_error_wrap(err, r, "--resources %s", path);
-        r = to_writes(file, len, cl->values[OPT_RESOURCES], &part, err);
+        r = to_writes(file, len, "linux.resources", &part, err);
         if (r < 0)
-            return r;
+            return urun_error_wrap(err, r, "--resources %s", path);
         append(&all, &part);
     }
     r = options_document(cl, &opts, err);

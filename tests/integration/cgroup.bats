@@ -237,6 +237,28 @@ count() { grep -c . "$SHARED/count" 2>/dev/null || echo 0; }
 	fi
 }
 
+@test "linux.resources are written to the container's cgroup at create, and update changes them" {
+	# cgroup.max.* belong to the cgroup core, so they apply even where no controller is delegated
+	# (every controller of a hybrid host is cgroup v1's)
+	require_delegated_cgroup
+	bundle_jq '.linux.resources = {"unified": {"cgroup.max.descendants": "7", "cgroup.max.depth": "3"}}'
+	run_detached create --bundle "$BUNDLE" c1
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ "$(cat "$DELEGATED/c1/cgroup.max.descendants")" = 7 ]
+	[ "$(cat "$DELEGATED/c1/cgroup.max.depth")" = 3 ]
+	printf 'unified:\n  cgroup.max.descendants: "2"\n' >"$BATS_TEST_TMPDIR/res.yaml"
+	run urun update --resources "$BATS_TEST_TMPDIR/res.yaml" c1
+	[ "$status" -eq 0 ]
+	[ "$(cat "$DELEGATED/c1/cgroup.max.descendants")" = 2 ]
+	echo '{"unified": {"cgroup.max.depth": "5"}}' | urun update -r - c1
+	[ "$(cat "$DELEGATED/c1/cgroup.max.depth")" = 5 ]
+	# a value the kernel refuses is an error naming the field and the file
+	echo '{"unified": {"cgroup.max.depth": "lots"}}' >"$BATS_TEST_TMPDIR/bad.json"
+	run --separate-stderr urun update --resources "$BATS_TEST_TMPDIR/bad.json" c1
+	assert_urun_error "unified.cgroup.max.depth" "cgroup.max.depth"
+}
+
 @test "update refuses bad input and containers without a cgroup, clearly" {
 	create_ctr c1
 	run --separate-stderr urun update c1

@@ -120,7 +120,8 @@ check_no_leftover_cgroups() {
 		d=${d%/}
 		[ -d "$d" ] && [ "$d" != "$own" ] || continue
 		echo "leftover cgroup after deleting every container: $d (made $(stat -c %y "$d"), processes:" \
-			"$(tr '\n' ' ' <"$d/cgroup.procs" 2>/dev/null))" >&2
+			"$(while read -r p; do printf '%s[%s] ' "$p" "$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)"; done \
+				<"$d/cgroup.procs" 2>/dev/null))" >&2
 		rmdir "$d" 2>/dev/null || true
 		rc=1
 	done

@@ -99,10 +99,16 @@ done
 if [ "$have_path" -eq 0 ]; then args+=("$here"); fi
 cd "$home"
 # Not exec: the EXIT trap removes the staged copy afterwards.
+rc=0
 "${in_cgroup[@]}" runuser -u "$user" -- env -i \
 	HOME="$home" USER="$user" LOGNAME="$user" SHELL=/bin/bash LANG=C.UTF-8 \
 	PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin \
 	XDG_RUNTIME_DIR="/run/user/$uid" \
 	URUN="$urun" \
 	"${passthrough[@]}" \
-	bats --tap "${args[@]}"
+	bats --tap "${args[@]}" || rc=$?
+# The run's cgroups: empty now unless a test left a container behind (and then it failed already).
+if [ "${#in_cgroup[@]}" -gt 0 ]; then
+	rmdir "$leaf" "$(dirname "$leaf")" 2>/dev/null || true
+fi
+exit "$rc"
