@@ -173,16 +173,12 @@ static int read_small(const char *dir, const char *file, char *buf, size_t size)
     return (int)n;
 }
 
+/* -errno; the callers word their own errors */
 static int write_at(const char *dir, const char *file, const char *value)
 {
     char path[4352];
     snprintf(path, sizeof(path), "%s/%s", dir, file);
-    _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    if (write(fd, value, strlen(value)) < 0)
-        return -errno;
-    return 0;
+    return write_file_str(path, value, NULL);
 }
 
 /* "word" as a whole word of a space-separated list */
@@ -381,8 +377,10 @@ int cgroup_setup(const struct urun_spec *s, const char *id, bool disabled, struc
         if (r >= 0)
             r = resources_to_writes(res, "linux.resources", &w, err);
     }
-    if (r < 0)
+    if (r < 0) {
+        cg_writes_clear(&w);
         return r;
+    }
     if (is_systemd_path(cp)) {
         log_info("linux.cgroupsPath \"%s\" is a systemd slice:prefix:name; urun does not ask systemd for "
                  "cgroups and places the container as if cgroupsPath were unset", cp);
@@ -444,14 +442,40 @@ int cgroup_setup(const struct urun_spec *s, const char *id, bool disabled, struc
     return 0;
 }
 
+/* Wait until no process is left (cgroup.events "populated 0"), at most timeout_ms. */
+static int cgroup_wait_empty(const char *path, int timeout_ms)
+{
+    struct timespec ts = {0, 2 * 1000 * 1000};
+    for (int waited = 0; waited <= timeout_ms; waited += 2) {
+        long v = keyed_value(path, "cgroup.events", "populated");
+        if (v <= 0)
+            return 0;
+        nanosleep(&ts, NULL);
+    }
+    return -ETIMEDOUT;
+}
+
+void cgroup_destroy(const char *path)
+{
+    struct urun_error ignored;
+
+    if (keyed_value(path, "cgroup.events", "populated") > 0) {
+        cgroup_signal_all(path, SIGKILL, &ignored);
+        if (cgroup_frozen(path))
+            cgroup_freeze(path, false, &ignored);
+    }
+    if (rmdir(path) < 0 && errno != ENOENT) {
+        if (cgroup_wait_empty(path, 2000) < 0 || (rmdir(path) < 0 && errno != ENOENT))
+            log_warning("remove cgroup %s: %s", path, strerror(errno));
+    }
+}
+
 void cgroup_release(struct cgroup *cg, bool remove)
 {
     if (cg->fd >= 0)
         close(cg->fd);
-    if (remove && cg->path && rmdir(cg->path) < 0 && errno != ENOENT) {
-        if (cgroup_wait_empty(cg->path, 2000) < 0 || (rmdir(cg->path) < 0 && errno != ENOENT))
-            log_warning("remove cgroup %s: %s", cg->path, strerror(errno));
-    }
+    if (remove && cg->path)
+        cgroup_destroy(cg->path);
     free(cg->path);
     *cg = CGROUP_NONE;
 }
@@ -555,16 +579,4 @@ int cgroup_signal_all(const char *path, int sig, struct urun_error *err)
     for (size_t i = 0; i < n; i++)
         kill(pids[i], sig);
     return 0;
-}
-
-int cgroup_wait_empty(const char *path, int timeout_ms)
-{
-    struct timespec ts = {0, 2 * 1000 * 1000};
-    for (int waited = 0; waited <= timeout_ms; waited += 2) {
-        long v = keyed_value(path, "cgroup.events", "populated");
-        if (v <= 0)
-            return 0;
-        nanosleep(&ts, NULL);
-    }
-    return -ETIMEDOUT;
 }

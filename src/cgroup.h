@@ -30,8 +30,11 @@ struct urun_spec;
  * delegation *ret is CGROUP_NONE and the call still succeeds (unless the policy is "require" and limits
  * were asked for).  disabled (--cgroup-manager disabled) makes no cgroup at all.  Errors: a malformed cgroupsPath or resources, a cgroup that already has processes. */
 int cgroup_setup(const struct urun_spec *s, const char *id, bool disabled, struct cgroup *ret, struct urun_error *err);
-/* Close the fd; with remove, also remove the directory (create failed, or delete). */
+/* Close the fd; with remove, also cgroup_destroy the directory (create failed). */
 void cgroup_release(struct cgroup *cg, bool remove);
+/* Nothing of the container may outlive it: kill what is still in the cgroup at path (thawing it if it
+ * is frozen), wait for it to empty and remove it.  A failure is a warning in the log. */
+void cgroup_destroy(const char *path);
 
 /* clone3 with CLONE_INTO_CGROUP when cgroup_fd >= 0 (falling back to writing cgroup.procs on kernels
  * without it).  flags: CLONE_* namespace flags; ret_pidfd may be NULL.  Returns as fork(). */
@@ -46,8 +49,6 @@ bool cgroup_frozen(const char *path);
 /* Every process in the cgroup gets sig; SIGKILL goes through cgroup.kill where the kernel has it. */
 int cgroup_signal_all(const char *path, int sig, struct urun_error *err);
 int cgroup_pids(const char *path, pid_t **ret, size_t *ret_n, struct urun_error *err);
-/* Wait until no process is left (cgroup.events "populated 0"), at most timeout_ms. */
-int cgroup_wait_empty(const char *path, int timeout_ms);
 
 /* Pure helpers, exported for tests. */
 /* The mount point of the first cgroup2 filesystem in a /proc/self/mountinfo text, and its root. */

@@ -309,21 +309,6 @@ static void stop_helper(const struct urun_state *st)
         close(fd);
 }
 
-/* Nothing of the container may outlive delete: kill what is left in its cgroup (processes that were
- * outside its pid namespace, if it had none), then remove the cgroup. */
-static void remove_cgroup(const struct urun_state *st)
-{
-    struct cgroup cg = {.path = xstrdup(st->cgroup), .fd = -1};
-    struct urun_error ignored;
-
-    if (cgroup_wait_empty(cg.path, 0) < 0) {
-        cgroup_signal_all(cg.path, SIGKILL, &ignored);
-        if (cgroup_frozen(cg.path))
-            cgroup_freeze(cg.path, false, &ignored);
-    }
-    cgroup_release(&cg, /* remove= */ true);
-}
-
 int container_delete(const struct state_root *root, const char *id, bool force, struct urun_error *err)
 {
     _cleanup_(state_freep) struct urun_state *st = NULL;
@@ -356,8 +341,9 @@ int container_delete(const struct state_root *root, const char *id, bool force, 
                 return urun_error_set(err, ETIMEDOUT, "container %s did not exit after SIGKILL", id);
         }
     }
+    /* what is left in the cgroup: processes outside its pid namespace, if it had none of its own */
     if (st && st->cgroup)
-        remove_cgroup(st);
+        cgroup_destroy(st->cgroup);
     if (st)
         stop_helper(st);
     if (st)

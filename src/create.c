@@ -589,7 +589,8 @@ out:
     nsjoin_close(&join);
     closep(&sv[0]);
     closep(&sv[1]);
-    if (r < 0 && cg.path) {
+    if (r < 0 && cg.path && !cg.made) {
+        /* a cgroup that was there before stays, emptied; one made here goes with what is in it */
         struct urun_error ignored;
         cgroup_signal_all(cg.path, SIGKILL, &ignored);
     }

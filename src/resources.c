@@ -426,40 +426,33 @@ static int unified(const struct ynode *n, const char *path, struct cg_writes *w,
     return 0;
 }
 
-int resources_to_writes(const struct ynode *res, const char *path, struct cg_writes *ret, struct urun_error *err)
+int resources_to_writes(const struct ynode *res, const char *path, struct cg_writes *w, struct urun_error *err)
 {
-    struct cg_writes w = {0};
     char p[256];
     const struct ynode *n;
     int r = 0;
 
-    *ret = w;
     if (!res || ynode_is_null(res))
         return 0;
     if (res->kind != YNODE_MAP)
         return urun_error_set(err, 0, "%s: expected an object", path);
     struct reader top = {res, path, err};
     if ((n = field(&top, "memory", p, sizeof(p))))
-        r = n->kind == YNODE_MAP ? memory(&(struct reader){n, p, err}, &w) : urun_error_set(err, 0, "%s: expected an object", p);
+        r = n->kind == YNODE_MAP ? memory(&(struct reader){n, p, err}, w) : urun_error_set(err, 0, "%s: expected an object", p);
     if (r >= 0 && (n = field(&top, "cpu", p, sizeof(p))))
-        r = n->kind == YNODE_MAP ? cpu(&(struct reader){n, p, err}, &w) : urun_error_set(err, 0, "%s: expected an object", p);
+        r = n->kind == YNODE_MAP ? cpu(&(struct reader){n, p, err}, w) : urun_error_set(err, 0, "%s: expected an object", p);
     if (r >= 0 && (n = field(&top, "pids", p, sizeof(p))))
-        r = n->kind == YNODE_MAP ? pids(&(struct reader){n, p, err}, &w) : urun_error_set(err, 0, "%s: expected an object", p);
+        r = n->kind == YNODE_MAP ? pids(&(struct reader){n, p, err}, w) : urun_error_set(err, 0, "%s: expected an object", p);
     if (r >= 0 && (n = field(&top, "blockIO", p, sizeof(p))))
-        r = n->kind == YNODE_MAP ? block_io(&(struct reader){n, p, err}, &w)
+        r = n->kind == YNODE_MAP ? block_io(&(struct reader){n, p, err}, w)
                                  : urun_error_set(err, 0, "%s: expected an object", p);
     if (r >= 0 && (n = field(&top, "hugepageLimits", p, sizeof(p))))
-        r = hugepages(n, p, &w, err);
+        r = hugepages(n, p, w, err);
     if (r >= 0 && (n = field(&top, "rdma", p, sizeof(p))))
-        r = rdma(n, p, &w, err);
+        r = rdma(n, p, w, err);
     if (r >= 0 && (n = field(&top, "unified", p, sizeof(p))))
-        r = unified(n, p, &w, err);
+        r = unified(n, p, w, err);
     if (r >= 0 && (n = field(&top, "network", p, sizeof(p))))
-        unsupported(&w, p, "cgroup v1 only");
-    if (r < 0) {
-        cg_writes_clear(&w);
-        return r;
-    }
-    *ret = w;
-    return 0;
+        unsupported(w, p, "cgroup v1 only");
+    return r;
 }

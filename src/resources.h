@@ -23,10 +23,12 @@ struct cg_writes {
     size_t n_unsupported;
 };
 
-/* Convert `res` (a map; NULL is an empty list).  `path` names it in messages ("linux.resources").
- * Bad values (a negative limit, swap below memory, a key that is not a file name) are errors naming the
- * field.  Device rules are not converted: see README (device access in a user namespace). */
-int resources_to_writes(const struct ynode *res, const char *path, struct cg_writes *ret, struct urun_error *err);
+/* Convert `res` (a map; NULL adds nothing) and append it to *w, which starts zeroed ({0}) and is
+ * emptied with cg_writes_clear.  `path` names it in messages ("linux.resources").  Bad values (a
+ * negative limit, swap below memory, a key that is not a file name) are errors naming the field; *w
+ * may then hold part of the document and is for clearing only.  Device rules are not converted: see
+ * README (device access in a user namespace). */
+int resources_to_writes(const struct ynode *res, const char *path, struct cg_writes *w, struct urun_error *err);
 void cg_writes_clear(struct cg_writes *w);
 
 /* runc's conversions, exported for tests. */

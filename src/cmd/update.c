@@ -134,57 +134,38 @@ static int options_document(const struct urun_cmdline *cl, char **ret, struct ur
     return 0;
 }
 
-static int to_writes(const char *doc, size_t len, const char *label, struct cg_writes *ret, struct urun_error *err)
+/* Convert one document and add its writes to *w. */
+static int to_writes(const char *doc, size_t len, const char *label, struct cg_writes *w, struct urun_error *err)
 {
     _cleanup_(ytree_freep) struct ynode *tree = NULL;
     int r = ytree_parse(doc, len, &tree, err);
     if (r < 0)
         return urun_error_wrap(err, r, "%s", label);
-    return resources_to_writes(tree, label, ret, err);
-}
-
-/* dst += src (src is emptied) */
-static void append(struct cg_writes *dst, struct cg_writes *src)
-{
-    struct cg_write *v = realloc(dst->v, (dst->n + src->n) * sizeof(*v) + 1);
-    char **u = realloc(dst->unsupported, (dst->n_unsupported + src->n_unsupported) * sizeof(*u) + 1);
-    if (!v || !u)
-        abort();
-    if (src->n)
-        memcpy(v + dst->n, src->v, src->n * sizeof(*v));
-    if (src->n_unsupported)
-        memcpy(u + dst->n_unsupported, src->unsupported, src->n_unsupported * sizeof(*u));
-    dst->v = v;
-    dst->unsupported = u;
-    dst->n += src->n;
-    dst->n_unsupported += src->n_unsupported;
-    free(src->v);
-    free(src->unsupported);
-    *src = (struct cg_writes){0};
+    return resources_to_writes(tree, label, w, err);
 }
 
 int cmd_update(struct urun_context *ctx, struct urun_error *err)
 {
     const struct urun_cmdline *cl = ctx->cl;
-    struct cg_writes all = {0}, part = {0};
+    struct cg_writes all = {0};
     _cleanup_free_ char *file = NULL, *opts = NULL;
     size_t len = 0;
     int r = 0;
 
     if (cl->set[OPT_RESOURCES]) {
         const char *path = cl->values[OPT_RESOURCES];
-        r = strcmp(path, "-") == 0 ? read_file_at(AT_FDCWD, "/dev/stdin", RESOURCES_MAX, &file, &len, err)
-                                   : read_file_at(AT_FDCWD, path, RESOURCES_MAX, &file, &len, err);
+        r = read_file_at(AT_FDCWD, strcmp(path, "-") == 0 ? "/dev/stdin" : path, RESOURCES_MAX, &file, &len, err);
         if (r < 0)
             return urun_error_wrap(err, r, "--resources %s", path);
-        r = to_writes(file, len, "linux.resources", &part, err);
-        if (r < 0)
+        r = to_writes(file, len, "linux.resources", &all, err);
+        if (r < 0) {
+            cg_writes_clear(&all);
             return urun_error_wrap(err, r, "--resources %s", path);
-        append(&all, &part);
+        }
     }
     r = options_document(cl, &opts, err);
-    if (r >= 0 && opts && (r = to_writes(opts, strlen(opts), "update", &part, err)) >= 0)
-        append(&all, &part);
+    if (r >= 0 && opts)
+        r = to_writes(opts, strlen(opts), "update", &all, err);
     if (r >= 0 && !all.n && !all.n_unsupported)
         r = urun_error_set(err, 0, "update: nothing to change (give --resources FILE or a limit such as --memory)");
     if (r >= 0)

@@ -31,7 +31,7 @@ count() { grep -c . "$SHARED/count" 2>/dev/null || echo 0; }
 	require_delegated_cgroup
 	create_ctr c1
 	pid=$(state_field c1 .pid)
-	[ "$(cgroup_of "$pid")" = "${DELEGATED#"$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)"}/c1" ]
+	[ "$(cgroup_of "$pid")" = "${DELEGATED#"$(cgroup2_mount)"}/c1" ]
 	[ -d "$DELEGATED/c1" ]
 	start_ctr c1
 	wait_for_file "$SHARED/ready"
@@ -201,7 +201,7 @@ count() { grep -c . "$SHARED/count" 2>/dev/null || echo 0; }
 	run urun delete --force c1
 	[ ! -e "$DELEGATED/named-by-spec" ]
 	# absolute: from the root of the cgroup2 mount
-	rel=${DELEGATED#"$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)"}
+	rel=${DELEGATED#"$(cgroup2_mount)"}
 	bundle_jq --arg p "$rel/abs-$RANDOM" '.linux.cgroupsPath = $p'
 	create_ctr c2
 	[[ $(cgroup_of "$(state_field c2 .pid)") == "$rel"/abs-* ]]

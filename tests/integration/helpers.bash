@@ -79,11 +79,16 @@ check_no_leftover_processes() {
 	return 1
 }
 
+# Where the cgroup2 filesystem is mounted ("" on a cgroup v1 host).
+cgroup2_mount() {
+	awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo
+}
+
 # The cgroup v2 directory the suite runs in ("" on a cgroup v1 host), and the delegated directory above
 # it where urun puts the containers' cgroups when it may (writable by us: tests/delegate-cgroup.sh).
 own_cgroup_dir() {
 	local mnt rel
-	mnt=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+	mnt=$(cgroup2_mount)
 	rel=$(sed -n 's/^0:://p' /proc/self/cgroup)
 	[ -n "$mnt" ] && [ -n "$rel" ] || return 0
 	echo "$mnt${rel%/}"

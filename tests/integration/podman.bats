@@ -134,7 +134,7 @@ run_sleeper() {
 
 # `urun state` against podman's state root: the status, or the error.
 urun_state_in_podman_root() {
-	timeout 30 "$URUN" --root "$(podman_urun_root)" state "$1" 3>&- | jq -r .status
+	URUN_ROOT=$(podman_urun_root) urun state "$1" | jq -r .status
 }
 
 @test "podman: rm --force kills a running container (urun kill 9, delete --force)" {
@@ -215,11 +215,11 @@ urun_state_in_podman_root() {
 		local pid
 		pid=$(pm inspect --format '{{.State.Pid}}' ctr5)
 		[[ $(cgroup_of "$pid") == */"$id" ]]
-		run timeout 30 "$URUN" --root "$(podman_urun_root)" pause "$id" 3>&-
+		URUN_ROOT=$(podman_urun_root) run urun pause "$id"
 		[ "$status" -eq 0 ]
 		[ "$(urun_state_in_podman_root "$id")" = paused ]
 		grep -qx 'frozen 1' "$DELEGATED/$id/cgroup.events"
-		run timeout 30 "$URUN" --root "$(podman_urun_root)" resume "$id" 3>&-
+		URUN_ROOT=$(podman_urun_root) run urun resume "$id"
 		[ "$status" -eq 0 ]
 		[ "$(urun_state_in_podman_root "$id")" = running ]
 		return 0

@@ -16,15 +16,17 @@
 static int convert(const char *doc, char *out, size_t size, struct cg_writes *keep, struct urun_error *err)
 {
     struct ynode *tree = NULL;
-    struct cg_writes w;
+    struct cg_writes w = {0};
     int r = ytree_parse(doc, strlen(doc), &tree, err);
 
     out[0] = '\0';
     if (r >= 0)
         r = resources_to_writes(tree, "linux.resources", &w, err);
     ytree_free(tree);
-    if (r < 0)
+    if (r < 0) {
+        cg_writes_clear(&w);
         return r;
+    }
     for (size_t i = 0; i < w.n; i++) {
         size_t len = strlen(out);
         snprintf(out + len, size - len, "%s%s=%s", i ? ";" : "", w.v[i].file, w.v[i].value);
@@ -137,6 +139,25 @@ static void test_unsupported(void)
     cg_writes_clear(&w);
 }
 
+/* update converts --resources and then its options into one list */
+static void test_append(void)
+{
+    struct urun_error err = {0};
+    struct cg_writes w = {0};
+    struct ynode *a = NULL, *b = NULL;
+    const char *da = "{\"memory\": {\"limit\": 10, \"swappiness\": 1}}", *db = "{\"pids\": {\"limit\": 5}}";
+
+    TAP_OK(ytree_parse(da, strlen(da), &a, &err) == 0 && ytree_parse(db, strlen(db), &b, &err) == 0, "parse");
+    TAP_OK(resources_to_writes(a, "linux.resources", &w, &err) == 0 && resources_to_writes(b, "update", &w, &err) == 0,
+           "two documents into one list");
+    TAP_OK(w.n == 2 && w.n_unsupported == 1, "both documents' writes kept (%zu, %zu)", w.n, w.n_unsupported);
+    TAP_STREQ(w.n == 2 ? w.v[1].field : "", "update.pids.limit", "in order, each with its own field path");
+    cg_writes_clear(&w);
+    TAP_OK(w.n == 0 && w.v == NULL && w.n_unsupported == 0, "cleared to empty");
+    ytree_free(a);
+    ytree_free(b);
+}
+
 static void test_paths(void)
 {
     struct urun_error err = {0};
@@ -199,6 +220,7 @@ int main(void)
     test_memory();
     test_cpu_pids_io();
     test_unsupported();
+    test_append();
     test_paths();
     return tap_done();
 }
