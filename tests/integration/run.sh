@@ -36,7 +36,7 @@ done
 if [ "$(id -u)" -ne 0 ]; then
 	have_path=0
 	for a in "$@"; do [ -e "$a" ] && have_path=1; done
-	if [ "$have_path" -eq 0 ]; then set -- "$@" "$here"; fi
+	if [ "$have_path" -eq 0 ]; then set -- "$@" "$here" "$tests/security"; fi
 	exec env URUN="$urun" bats --tap "$@"
 fi
 
@@ -47,7 +47,7 @@ if [ "$rc" -ne 0 ] && [ "$rc" -ne 3 ]; then
 	echo "run.sh: setting up the test user failed" >&2
 	exit 1
 fi
-orig_here=$here
+orig_tests=$tests
 # A delegated cgroup v2 subtree for the suite, as systemd gives each user: the runner starts in its leaf.
 in_cgroup=()
 if leaf=$("$tests/delegate-cgroup.sh" "$user") && [ -n "$leaf" ]; then
@@ -69,7 +69,7 @@ if [ "$rc" -eq 3 ]; then
 		mkdir -p "$stage/tests/probe" && cp "$(dirname "$urun")/tests/probe/urun-probe" "$stage/tests/probe/"
 	fi
 	mkdir "$stage/tests"
-	cp -r "$here" "$tests/make-bundle.sh" "$stage/tests/"
+	cp -r "$here" "$tests/security" "$tests/make-bundle.sh" "$stage/tests/"
 	chmod -R a+rX "$stage"
 	chown -R "$user:" "$stage/tests"
 	urun=$stage/urun
@@ -89,14 +89,14 @@ for a in "$@"; do
 	if [ -e "$a" ]; then
 		have_path=1
 		a=$(realpath "$a")
-		if [ -n "${stage:-}" ] && [[ $a == "$orig_here"* ]]; then
-			a=$here${a#"$orig_here"}
+		if [ -n "${stage:-}" ] && [[ $a == "$orig_tests"* ]]; then
+			a=$tests${a#"$orig_tests"}
 		fi
 	fi
 	args+=("$a")
 done
-# Options only (e.g. `-f kill`): run them on the whole suite.
-if [ "$have_path" -eq 0 ]; then args+=("$here"); fi
+# Options only (e.g. `-f kill`): run them on the whole suite (integration and attack tests).
+if [ "$have_path" -eq 0 ]; then args+=("$here" "$tests/security"); fi
 cd "$home"
 # Not exec: the EXIT trap removes the staged copy afterwards.
 rc=0
