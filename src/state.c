@@ -1,7 +1,7 @@
-/* Container state on disk (state.h): the state root and its safety checks, one flock()ed
- * directory per container, state.json written atomically and read back, and the live status
- * derived from /proc/PID/stat.  Never signals, enters or otherwise touches a container process,
- * and never prints or logs. */
+/* Container state on disk (state.h), the writing side: the state root and its safety checks, one
+ * flock()ed directory per container, state.json and the process record written atomically, and the
+ * removal of a container directory (status.c reads them back).  Never signals, enters or otherwise
+ * touches a container process, and never prints or logs. */
 #include "state.h"
 
 #include <dirent.h>
@@ -19,10 +19,9 @@
 #include "cleanup.h"
 #include "id.h"
 #include "json.h"
-#include "yamltree.h"
+#include "util.h"
 
 #define STATE_TMP_FILE STATE_FILE ".tmp"
-#define STATE_MAX_BYTES (1u << 20)
 
 #define DIR_OPEN_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
 
@@ -218,9 +217,6 @@ static int flock_retry(int fd, int op)
 
 /* ---- container directory names ------------------------------------------------------------ */
 
-static int read_bounded(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len);
-static int write_all(int fd, const char *buf, size_t len);
-
 /* An ID may be 1024 bytes but a directory name only NAME_MAX (255).  Longer IDs get a directory named
  * by their first bytes, '~' (which no valid ID contains, so no short ID can collide) and a 128-bit
  * hash; the full ID is kept in the file "id" inside and checked on every open. */
@@ -257,7 +253,7 @@ static char *stored_id(int dirfd)
 {
     char *buf = NULL;
     size_t len = 0;
-    if (read_bounded(dirfd, ID_FILE, URUN_ID_MAX + 1, &buf, &len) < 0)
+    if (read_regular_file_at(dirfd, ID_FILE, URUN_ID_MAX, &buf, &len, NULL) < 0)
         return NULL;
     return buf;
 }
@@ -348,17 +344,98 @@ int state_container_open(const struct state_root *r, const char *id, int lock, i
     return 0;
 }
 
-static int unlink_entry(int dirfd, const char *name, bool is_dir)
+/* ---- removing a container directory ---------------------------------------------------- */
+
+/* A container directory holds urun's files, but also whatever reached it from outside (the notify
+ * directory was once writable by the container): any tree, any modes, symlinks.  It is removed
+ * through fds only, never following a symlink, to a bounded depth. */
+#define REMOVE_MAX_DEPTH 32
+
+struct remover {
+    char path[PATH_MAX]; /* of the entry at hand, relative to the container directory, for messages */
+    size_t len;
+    struct urun_error *err;
+};
+
+static void remover_push(struct remover *rm, const char *name)
 {
-    if (unlinkat(dirfd, name, is_dir ? AT_REMOVEDIR : 0) == 0 || errno == ENOENT)
-        return 0;
-    return -errno;
+    int n = snprintf(rm->path + rm->len, sizeof(rm->path) - rm->len, "%s%s", rm->len ? "/" : "", name);
+
+    if (n > 0)
+        rm->len = rm->len + (size_t)n < sizeof(rm->path) ? rm->len + (size_t)n : sizeof(rm->path) - 1;
 }
 
-/* Remove everything in dirfd.  A container directory holds only files, fifos and sockets; one level
- * of subdirectories is removed too, for robustness.  Several passes, since readdir() need not
- * return entries that shift while we unlink. */
-static int empty_dir(int dirfd, int depth, struct urun_error *err)
+/* Open subdirectory name for emptying.  One of ours that we may not list or change (0000, 0500)
+ * first gets u+rwx, as its owner always may: through an O_PATH fd, which needs no permission on the
+ * directory itself, and its /proc/self/fd link, so the directory changed is the one opened without
+ * following a symlink.  0 when it is gone or no directory any more (the caller unlinks it then). */
+static int open_subdir(struct remover *rm, int dirfd, const char *name, int *ret_fd)
+{
+    _cleanup_close_ int pfd = openat(dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    char proc[64];
+
+    if (pfd < 0 && (errno == ENOENT || errno == ENOTDIR || errno == ELOOP))
+        return 0;
+    if (pfd < 0 || fstat(pfd, &st) < 0)
+        return urun_error_errno(rm->err, "%s: cannot open", rm->path);
+    if ((st.st_mode & 0700) != 0700) {
+        if (st.st_uid != geteuid())
+            return urun_error_set(rm->err, 0, "%s: mode %04o, owned by uid %u, not you; `urun unshare rm -rf` "
+                                  "removes files of your subordinate IDs", rm->path, (unsigned)(st.st_mode & 07777),
+                                  (unsigned)st.st_uid);
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+        if (chmod(proc, (st.st_mode & 07777) | 0700) < 0)
+            return urun_error_errno(rm->err, "%s: cannot make it writable", rm->path);
+    }
+    *ret_fd = openat(pfd, ".", DIR_OPEN_FLAGS);
+    if (*ret_fd < 0)
+        return urun_error_errno(rm->err, "%s: cannot open", rm->path);
+    return 1;
+}
+
+static int empty_dir(struct remover *rm, int dirfd, int depth);
+
+static int unlink_one(struct remover *rm, int dirfd, const char *name, int flags)
+{
+    if (unlinkat(dirfd, name, flags) == 0 || errno == ENOENT)
+        return 0;
+    if (flags == AT_REMOVEDIR && errno == ENOTDIR) /* swapped for a file or symlink meanwhile */
+        return unlink_one(rm, dirfd, name, 0);
+    return urun_error_errno(rm->err, "%s: cannot remove", rm->path);
+}
+
+static int remove_subdir(struct remover *rm, int dirfd, const char *name, int depth)
+{
+    _cleanup_close_ int sub = -1;
+    int k;
+
+    if (depth >= REMOVE_MAX_DEPTH)
+        return urun_error_set(rm->err, 0, "%s: nested more than %d directories deep", rm->path, REMOVE_MAX_DEPTH);
+    k = open_subdir(rm, dirfd, name, &sub);
+    if (k > 0)
+        k = empty_dir(rm, sub, depth + 1);
+    if (k < 0)
+        return k;
+    return unlink_one(rm, dirfd, name, AT_REMOVEDIR);
+}
+
+static int remove_entry(struct remover *rm, int dirfd, const struct dirent *de, int depth)
+{
+    size_t saved = rm->len;
+    int k;
+
+    remover_push(rm, de->d_name);
+    /* a symlink is unlinked itself, never what it points to */
+    k = entry_is_dir(dirfd, de) ? remove_subdir(rm, dirfd, de->d_name, depth) : unlink_one(rm, dirfd, de->d_name, 0);
+    rm->len = saved;
+    rm->path[saved] = '\0';
+    return k;
+}
+
+/* Remove everything in dirfd.  Several passes, since readdir() need not return entries that shift
+ * while we unlink; what is still there after them makes the final rmdir fail with ENOTEMPTY. */
+static int empty_dir(struct remover *rm, int dirfd, int depth)
 {
     for (int pass = 0; pass < 4; pass++) {
         _cleanup_closedir_ DIR *d = opendir_at(dirfd);
@@ -366,29 +443,19 @@ static int empty_dir(int dirfd, int depth, struct urun_error *err)
         bool found = false;
 
         if (!d)
-            return urun_error_errno(err, "read directory");
+            return urun_error_errno(rm->err, "%s: cannot list", rm->len ? rm->path : ".");
         while ((errno = 0, de = readdir(d))) {
-            bool is_dir;
             int k;
 
             if (is_dot_or_dotdot(de->d_name))
                 continue;
             found = true;
-            is_dir = entry_is_dir(dirfd, de);
-            if (is_dir && depth == 0) {
-                _cleanup_close_ int sub = openat(dirfd, de->d_name, DIR_OPEN_FLAGS);
-
-                if (sub < 0 && errno != ENOENT)
-                    return urun_error_errno(err, "open %s", de->d_name);
-                if (sub >= 0 && (k = empty_dir(sub, depth + 1, err)) < 0)
-                    return urun_error_wrap(err, k, "%s", de->d_name);
-            }
-            k = unlink_entry(dirfd, de->d_name, is_dir);
+            k = remove_entry(rm, dirfd, de, depth);
             if (k < 0)
-                return urun_error_set(err, k, "remove %s", de->d_name);
+                return k;
         }
         if (errno != 0)
-            return urun_error_errno(err, "read directory");
+            return urun_error_errno(rm->err, "%s: cannot list", rm->len ? rm->path : ".");
         if (!found)
             return 0;
     }
@@ -397,10 +464,11 @@ static int empty_dir(int dirfd, int depth, struct urun_error *err)
 
 int state_container_remove(const struct state_root *r, const char *id, int dirfd, struct urun_error *err)
 {
+    _cleanup_free_ struct remover *rm = NULL;
     _cleanup_close_ int own = -1;
-    int k;
-
+    struct stat st;
     char name[256];
+    int k;
 
     k = urun_id_validate(id, err);
     if (k < 0)
@@ -414,7 +482,14 @@ int state_container_remove(const struct state_root *r, const char *id, int dirfd
             return urun_error_errno(err, "open container directory %s/%s", r->path, name);
         dirfd = own;
     }
-    k = empty_dir(dirfd, 0, err);
+    rm = calloc(1, sizeof(*rm));
+    if (!rm)
+        return urun_error_set(err, ENOMEM, "remove container directory %s/%s", r->path, name);
+    rm->err = err;
+    /* the directory itself may have lost its write bit too */
+    if (fstat(dirfd, &st) == 0 && st.st_uid == geteuid() && (st.st_mode & 0700) != 0700)
+        fchmod(dirfd, (st.st_mode & 07777) | 0700);
+    k = empty_dir(rm, dirfd, 0);
     if (k < 0)
         return urun_error_wrap(err, k, "remove container directory %s/%s", r->path, name);
     if (unlinkat(r->fd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
@@ -450,19 +525,17 @@ static char *state_serialise(const struct urun_state *st, size_t *ret_len)
     return json_steal(&w, ret_len);
 }
 
-static int write_all(int fd, const char *buf, size_t len)
+/* STATE_PROCS_FILE (state.h). */
+static int procs_write(int dirfd, const struct urun_state *st, struct urun_error *err)
 {
-    while (len > 0) {
-        ssize_t n = write(fd, buf, len);
+    char buf[128 + PATH_MAX];
+    int n = snprintf(buf, sizeof(buf), "init %d %llu\nhelper %d %llu\n", (int)st->pid,
+                     (unsigned long long)st->start_time, (int)st->helper_pid,
+                     (unsigned long long)st->helper_start_time);
 
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -errno;
-        buf += n;
-        len -= (size_t)n;
-    }
-    return 0;
+    if (st->cgroup && st->cgroup[0] == '/' && !strchr(st->cgroup, '\n') && strlen(st->cgroup) < PATH_MAX)
+        n += snprintf(buf + n, sizeof(buf) - (size_t)n, "cgroup %s\n", st->cgroup);
+    return write_file_atomic_at(dirfd, STATE_PROCS_FILE, buf, (size_t)n, 0600, /* durable= */ false, err);
 }
 
 int state_write(int dirfd, const struct urun_state *st, struct urun_error *err)
@@ -472,6 +545,11 @@ int state_write(int dirfd, const struct urun_state *st, struct urun_error *err)
     size_t len;
     int k;
 
+    /* first, so that it exists whenever state.json does; not fsync'd: the processes it names do not
+     * outlive a crash either */
+    k = procs_write(dirfd, st, err);
+    if (k < 0)
+        return k;
     doc = state_serialise(st, &len);
     if (!doc)
         return urun_error_set(err, ENOMEM, "write " STATE_FILE);
@@ -495,227 +573,6 @@ int state_write(int dirfd, const struct urun_state *st, struct urun_error *err)
 fail:
     unlinkat(dirfd, STATE_TMP_FILE, 0);
     return k;
-}
-
-/* Read at most max bytes of name; -EFBIG when it is larger. */
-static int read_bounded(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len)
-{
-    _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    _cleanup_free_ char *buf = NULL;
-    size_t len = 0;
-
-    if (fd < 0)
-        return -errno;
-    buf = malloc(max + 1);
-    if (!buf)
-        return -ENOMEM;
-    for (;;) {
-        ssize_t n = read(fd, buf + len, max + 1 - len);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -errno;
-        if (n == 0)
-            break;
-        len += (size_t)n;
-        if (len > max)
-            return -EFBIG;
-    }
-    buf[len] = '\0';
-    *ret = TAKE_PTR(buf);
-    *ret_len = len;
-    return 0;
-}
-
-/* The container ID behind dirfd, for messages only: the directory's name from /proc/self/fd. */
-static void dir_label(int dirfd, char *buf, size_t size)
-{
-    char link[64], target[PATH_MAX];
-    const char *slash;
-    ssize_t n;
-
-    snprintf(link, sizeof(link), "/proc/self/fd/%d", dirfd);
-    n = readlink(link, target, sizeof(target) - 1);
-    if (n <= 0) {
-        snprintf(buf, size, "?");
-        return;
-    }
-    target[n] = '\0';
-    slash = strrchr(target, '/');
-    slash = slash && slash[1] ? slash + 1 : target;
-    n = (ssize_t)strnlen(slash, size - 1);
-    memcpy(buf, slash, (size_t)n);
-    buf[n] = '\0';
-}
-
-/* Optional string field: absent or null leaves *ret NULL. */
-static int read_str(const struct ynode *root, const char *key, char **ret, struct urun_error *err)
-{
-    const struct ynode *n = ynode_get(root, key);
-    const char *s;
-    int k;
-
-    if (!n || ynode_is_null(n))
-        return 0;
-    k = ynode_string(n, key, &s, err);
-    if (k < 0)
-        return k;
-    *ret = strdup(s);
-    return *ret ? 0 : urun_error_set(err, ENOMEM, "%s", key);
-}
-
-static int read_u64(const struct ynode *root, const char *key, uint64_t *ret, struct urun_error *err)
-{
-    const struct ynode *n = ynode_get(root, key);
-
-    return n ? ynode_u64(n, key, ret, err) : 0;
-}
-
-static int read_pid(const struct ynode *root, const char *key, pid_t *ret, struct urun_error *err)
-{
-    const struct ynode *n = ynode_get(root, key);
-    int64_t v = 0;
-    int k;
-
-    if (!n)
-        return 0;
-    k = ynode_i64(n, key, &v, err);
-    if (k < 0)
-        return k;
-    if (v < 0 || v > INT_MAX)
-        return urun_error_set(err, 0, "%s: %lld is not a pid", key, (long long)v);
-    *ret = (pid_t)v;
-    return 0;
-}
-
-static int read_annotations(const struct ynode *root, struct urun_state *st, struct urun_error *err)
-{
-    const struct ynode *n = ynode_get(root, "annotations");
-
-    if (!n || ynode_is_null(n))
-        return 0;
-    if (n->kind != YNODE_MAP)
-        return urun_error_set(err, 0, "annotations: expected an object");
-    if (n->n == 0)
-        return 0;
-    st->annotations = calloc(n->n, sizeof(*st->annotations));
-    if (!st->annotations)
-        return urun_error_set(err, ENOMEM, "annotations");
-    for (size_t i = 0; i < n->n; i++) {
-        struct spec_kv *kv = &st->annotations[st->n_annotations];
-        char path[128];
-        const char *v;
-        int k;
-
-        snprintf(path, sizeof(path), "annotations.%.100s", n->pairs[i].key);
-        k = ynode_string(n->pairs[i].value, path, &v, err);
-        if (k < 0)
-            return k;
-        kv->key = strdup(n->pairs[i].key);
-        kv->value = strdup(v);
-        st->n_annotations++;
-        if (!kv->key || !kv->value)
-            return urun_error_set(err, ENOMEM, "annotations");
-    }
-    return 0;
-}
-
-static int read_strings(const struct ynode *root, struct urun_state *st, struct urun_error *err)
-{
-    int k = read_str(root, "id", &st->id, err);
-
-    if (k >= 0 && !st->id)
-        k = urun_error_set(err, 0, "id: expected a string");
-    if (k >= 0)
-        k = read_str(root, "bundle", &st->bundle, err);
-    if (k >= 0)
-        k = read_str(root, "rootfs", &st->rootfs, err);
-    if (k >= 0)
-        k = read_str(root, "created", &st->created, err);
-    if (k >= 0)
-        k = read_str(root, "cgroup", &st->cgroup, err);
-    return k;
-}
-
-static int read_numbers(const struct ynode *root, struct urun_state *st, struct urun_error *err)
-{
-    const struct ynode *owner = ynode_get(root, "owner");
-    uint32_t uid = 0;
-    int k = read_pid(root, "pid", &st->pid, err);
-
-    if (k >= 0)
-        k = read_u64(root, "start_time", &st->start_time, err);
-    if (k >= 0 && owner)
-        k = ynode_u32(owner, "owner", &uid, err);
-    if (k >= 0)
-        k = read_pid(root, "helper_pid", &st->helper_pid, err);
-    if (k >= 0)
-        k = read_u64(root, "helper_start_time", &st->helper_start_time, err);
-    st->owner = (uid_t)uid;
-    return k;
-}
-
-static int state_from_tree(const struct ynode *root, struct urun_state *st, struct urun_error *err)
-{
-    int k;
-
-    if (root->kind != YNODE_MAP)
-        return urun_error_set(err, 0, "expected an object");
-    if (!ynode_get(root, "id") || !ynode_get(root, "pid"))
-        return urun_error_set(err, 0, "missing \"%s\"", ynode_get(root, "id") ? "pid" : "id");
-    k = read_strings(root, st, err);
-    if (k >= 0)
-        k = read_numbers(root, st, err);
-    if (k >= 0)
-        k = read_annotations(root, st, err);
-    return k;
-}
-
-int state_read(int dirfd, struct urun_state **ret, struct urun_error *err)
-{
-    _cleanup_(state_freep) struct urun_state *st = NULL;
-    _cleanup_(ytree_freep) struct ynode *root = NULL;
-    _cleanup_free_ char *buf = NULL;
-    char label[256];
-    size_t len = 0;
-    int k;
-
-    k = read_bounded(dirfd, STATE_FILE, STATE_MAX_BYTES, &buf, &len);
-    if (k == -ENOENT)
-        return urun_error_set(err, ENOENT, "container is still being created");
-    dir_label(dirfd, label, sizeof(label));
-    if (k == -EFBIG)
-        return urun_error_set(err, EFBIG, STATE_FILE " of %s: larger than %u bytes", label, STATE_MAX_BYTES);
-    if (k < 0)
-        return urun_error_set(err, k, STATE_FILE " of %s: read", label);
-    st = calloc(1, sizeof(*st));
-    if (!st)
-        return urun_error_set(err, ENOMEM, STATE_FILE " of %s", label);
-    k = ytree_parse(buf, len, &root, err);
-    if (k >= 0)
-        k = state_from_tree(root, st, err);
-    if (k < 0)
-        return urun_error_wrap(err, k, STATE_FILE " of %s", label);
-    *ret = TAKE_PTR(st);
-    return 0;
-}
-
-void state_free(struct urun_state *st)
-{
-    if (!st)
-        return;
-    free(st->id);
-    free(st->bundle);
-    free(st->rootfs);
-    free(st->created);
-    free(st->cgroup);
-    for (size_t i = 0; i < st->n_annotations; i++) {
-        free(st->annotations[i].key);
-        free(st->annotations[i].value);
-    }
-    free(st->annotations);
-    free(st);
 }
 
 /* ---- listing ----------------------------------------------------------------------------- */

@@ -13,6 +13,13 @@
 #define STATE_OCI_VERSION "1.2.0" /* the runtime-spec version urun implements */
 #define STATE_FILE "state.json"
 #define STATE_EXEC_FIFO "exec.fifo"
+#define STATE_MAX_BYTES (1u << 20) /* state.json */
+/* The processes create started, recorded apart from state.json in a tiny fixed format, so that
+ * `delete --force` can still stop them when state.json is unreadable:
+ *     init PID START\nhelper PID START\n[cgroup PATH\n]
+ * (START: /proc/PID/stat field 22; helper 0 0 when there is none). */
+#define STATE_PROCS_FILE "procs"
+#define STATE_PROCS_MAX_BYTES (128 + 4096)
 
 struct state_root {
     int fd;     /* O_DIRECTORY, O_CLOEXEC */
@@ -48,6 +55,7 @@ enum urun_status {
     URUN_STATUS_RUNNING,
     URUN_STATUS_STOPPED,
     URUN_STATUS_PAUSED,
+    URUN_STATUS_UNKNOWN, /* state.json cannot be read: `list` shows it so; container_load fails instead */
 };
 const char *urun_status_name(enum urun_status s);
 
@@ -63,18 +71,35 @@ int state_container_create(const struct state_root *r, const char *id, int *ret_
 int state_container_open(const struct state_root *r, const char *id, int lock, int *ret_dirfd,
                          struct urun_error *err);
 
-/* Remove every file in the container directory and the directory itself. */
+/* Remove the container directory and everything in it, whatever it is, through fds and without
+ * following symlinks, to a bounded depth; directories of ours that lack u+rwx get it first. */
 int state_container_remove(const struct state_root *r, const char *id, int dirfd, struct urun_error *err);
 
-/* state.json: write to a temporary file, fsync, rename into place. */
+/* state.json: write to a temporary file, fsync, rename into place; STATE_PROCS_FILE before it. */
 int state_write(int dirfd, const struct urun_state *st, struct urun_error *err);
-/* -ENOENT (with err set) when there is no state.json yet: the container is still being created. */
+/* -ENOENT (with err set) when there is no state.json yet: the container is still being created.
+ * Any other failure (not a regular file, too large, corrupt) is an error naming the file's path. */
 int state_read(int dirfd, struct urun_state **ret, struct urun_error *err);
 void state_free(struct urun_state *st);
 static inline void state_freep(struct urun_state **s)
 {
     state_free(*s);
 }
+
+/* What STATE_PROCS_FILE records. */
+struct state_procs {
+    pid_t pid;
+    uint64_t start_time;
+    pid_t helper_pid; /* 0 when none */
+    uint64_t helper_start_time;
+    char cgroup[4096]; /* "" when none */
+};
+/* Read STATE_PROCS_FILE (a regular file, bounded, strictly parsed). */
+int state_procs_read(int dirfd, struct state_procs *ret, struct urun_error *err);
+/* Pure parser of that format, exported for tests: -EINVAL on anything else. */
+int state_procs_parse(const char *buf, size_t len, struct state_procs *ret);
+/* pid runs, is no zombie and has the given start time: it is the process that was recorded. */
+bool state_proc_alive(pid_t pid, uint64_t start_time);
 
 /* Sorted list of container IDs under the root (NULL-terminated). Entries that are not valid IDs are skipped. */
 int state_list_ids(const struct state_root *r, char ***ret_ids, struct urun_error *err);
@@ -86,6 +111,9 @@ enum urun_status state_status(int dirfd, const struct urun_state *st);
 /* The OCI state document (ociVersion, id, status, pid, bundle, annotations; plus rootfs, created, owner
  * as runc prints them).  pid is 0 once stopped.  Returns a malloc'd string, NULL on OOM. */
 char *state_to_json(const struct urun_state *st, enum urun_status status, bool pretty);
+/* The document for a container whose state cannot be read: id, pid (the recorded init while it still
+ * runs, else 0), "status": "unknown" and "error": the reason. */
+char *state_unknown_to_json(const char *id, pid_t pid, const char *reason, bool pretty);
 
 /* Pure helpers, exported for tests. */
 /* Parse a /proc/PID/stat line: state letter (field 3) and starttime (field 22). */

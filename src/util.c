@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <pwd.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,27 +32,29 @@ int write_all(int fd, const void *data, size_t len)
     return 0;
 }
 
-int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len, struct urun_error *err)
+/* Everything in fd, at most max bytes (more is an error naming path).  NUL-terminated. */
+static int read_fd_bounded(int fd, const char *path, size_t max, char **ret, size_t *ret_len, struct urun_error *err)
 {
-    _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     _cleanup_free_ char *buf = NULL;
     size_t len = 0, cap = 0;
 
-    if (fd < 0)
-        return urun_error_errno(err, "open %s", path);
     for (;;) {
-        if (cap - len < 4096) {
-            cap = cap ? cap * 2 : 8192;
-            char *nb = realloc(buf, cap + 1);
+        if (len == cap) {
+            /* at most max + 1 bytes: one past the limit tells "too large" from "exactly max" */
+            size_t ncap = cap ? cap * 2 : 8192;
+            if (ncap > max + 1)
+                ncap = max + 1;
+            char *nb = realloc(buf, ncap + 1);
             if (!nb)
-                return urun_error_set(err, ENOMEM, "read %s", path);
+                return urun_error_set(err, ENOMEM, "%s: cannot read", path);
             buf = nb;
+            cap = ncap;
         }
         ssize_t n = read(fd, buf + len, cap - len);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            return urun_error_errno(err, "read %s", path);
+            return urun_error_errno(err, "%s: cannot read", path);
         }
         if (n == 0)
             break;
@@ -64,6 +67,57 @@ int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *re
     if (ret_len)
         *ret_len = len;
     return 0;
+}
+
+int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len, struct urun_error *err)
+{
+    _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+    if (fd < 0)
+        return urun_error_errno(err, "open %s", path);
+    return read_fd_bounded(fd, path, max, ret, ret_len, err);
+}
+
+static const char *file_type_name(mode_t mode)
+{
+    switch (mode & S_IFMT) {
+    case S_IFDIR: return "a directory";
+    case S_IFLNK: return "a symlink";
+    case S_IFIFO: return "a fifo";
+    case S_IFSOCK: return "a socket";
+    case S_IFCHR: return "a character device";
+    case S_IFBLK: return "a block device";
+    }
+    return "not a regular file";
+}
+
+/* What open(2) refused, named: a symlink (O_NOFOLLOW gives ELOOP) or a socket (ENXIO) says what it is. */
+static int open_refused(int dirfd, const char *path, int e, struct urun_error *err)
+{
+    struct stat st;
+
+    if ((e == ELOOP || e == ENXIO) && fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode))
+        return urun_error_set(err, 0, "%s: is %s, not a regular file", path, file_type_name(st.st_mode));
+    return urun_error_set(err, e, "%s: cannot open", path);
+}
+
+int read_regular_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len,
+                         struct urun_error *err)
+{
+    /* O_NONBLOCK: opening a fifo must not wait for a writer (nor a device for its carrier); on a
+     * regular file it changes nothing.  O_NOFOLLOW: a symlink planted here is refused, not followed. */
+    _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+    struct stat st;
+
+    if (fd < 0)
+        return open_refused(dirfd, path, errno, err);
+    if (fstat(fd, &st) < 0)
+        return urun_error_errno(err, "%s: cannot stat", path);
+    if (!S_ISREG(st.st_mode))
+        return urun_error_set(err, 0, "%s: is %s, not a regular file", path, file_type_name(st.st_mode));
+    if (st.st_size < 0 || (uint64_t)st.st_size > max)
+        return urun_error_set(err, 0, "%s: larger than %zu bytes", path, max);
+    return read_fd_bounded(fd, path, max, ret, ret_len, err);
 }
 
 int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode, bool durable,

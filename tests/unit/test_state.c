@@ -347,17 +347,58 @@ static int write_file(int dirfd, const char *name, const char *content)
     return n == (ssize_t)strlen(content) ? 0 : -1;
 }
 
-static void expect_read_error(int dirfd, const char *content, const char *want_prefix, const char *what)
+/* state_read fails, with a message that starts with the file's whole path and then want. */
+static void expect_read_failure(int dirfd, const char *want, const char *what)
 {
     struct urun_state *st = NULL;
     struct urun_error err = { 0 };
+    char prefix[600];
     int k;
 
-    write_file(dirfd, STATE_FILE, content);
+    snprintf(prefix, sizeof(prefix), "%s: %s", tpath("rwroot/rt/" STATE_FILE), want);
     k = state_read(dirfd, &st, &err);
-    TAP_OK(k < 0 && st == NULL && strncmp(err.msg, want_prefix, strlen(want_prefix)) == 0, "corrupt state.json: %s (%s)",
-           what, err.msg);
+    TAP_OK(k < 0 && k != -ENOENT && st == NULL && strncmp(err.msg, prefix, strlen(prefix)) == 0, "%s (%s)", what,
+           err.msg);
     state_free(st);
+}
+
+static void expect_read_error(int dirfd, const char *content, const char *want, const char *what)
+{
+    char label[128];
+
+    write_file(dirfd, STATE_FILE, content);
+    snprintf(label, sizeof(label), "corrupt state.json: %s", what);
+    expect_read_failure(dirfd, want, label);
+}
+
+/* Whatever else stands where state.json should be is an error naming it, at once. */
+static void test_read_hostile(int dirfd)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    int sock;
+
+    unlinkat(dirfd, STATE_FILE, 0);
+    mkfifoat(dirfd, STATE_FILE, 0600);
+    expect_read_failure(dirfd, "is a fifo, not a regular file", "a fifo is refused without waiting for a writer");
+    unlinkat(dirfd, STATE_FILE, 0);
+    TAP_OK(symlinkat(tpath("elsewhere.json"), dirfd, STATE_FILE) == 0, "state.json as a symlink made");
+    write_file(AT_FDCWD, tpath("elsewhere.json"), "{\"id\": \"rt\", \"pid\": 1}");
+    expect_read_failure(dirfd, "is a symlink, not a regular file", "a symlink is refused, not followed");
+    unlinkat(dirfd, STATE_FILE, 0);
+    mkdirat(dirfd, STATE_FILE, 0700);
+    expect_read_failure(dirfd, "is a directory, not a regular file", "a directory is refused");
+    unlinkat(dirfd, STATE_FILE, AT_REMOVEDIR);
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", tpath("rwroot/rt/" STATE_FILE));
+    sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (sock >= 0 && bind(sock, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+        expect_read_failure(dirfd, "is a socket, not a regular file", "a socket is refused");
+    if (sock >= 0)
+        close(sock);
+    unlinkat(dirfd, STATE_FILE, 0);
+    write_file(dirfd, STATE_FILE, "{}");
+    if (fchmodat(dirfd, STATE_FILE, 0, 0) == 0 && geteuid() != 0)
+        expect_read_failure(dirfd, "cannot open", "an unreadable file names itself");
+    unlinkat(dirfd, STATE_FILE, 0);
 }
 
 static void test_read_write(void)
@@ -394,21 +435,100 @@ static void test_read_write(void)
     state_free(out);
     state_free(NULL);
 
-    expect_read_error(fd, "{not json", "state.json of rt: ", "syntax error");
-    expect_read_error(fd, "[1, 2]", "state.json of rt: ", "not an object");
-    expect_read_error(fd, "{\"id\": \"rt\", \"pid\": \"x\"}", "state.json of rt: pid", "pid not a number");
-    expect_read_error(fd, "{\"id\": \"rt\", \"pid\": -5}", "state.json of rt: pid", "negative pid");
-    expect_read_error(fd, "{\"pid\": 5}", "state.json of rt: missing \"id\"", "missing id");
+    expect_read_error(fd, "{not json", "line ", "syntax error");
+    expect_read_error(fd, "[1, 2]", "expected an object", "not an object");
+    expect_read_error(fd, "{\"id\": \"rt\", \"pid\": \"x\"}", "pid", "pid not a number");
+    expect_read_error(fd, "{\"id\": \"rt\", \"pid\": -5}", "pid", "negative pid");
+    expect_read_error(fd, "{\"pid\": 5}", "missing \"id\"", "missing id");
     expect_read_error(fd, "{\"id\": \"rt\", \"pid\": 1, \"annotations\": {\"a\": \"ok\", \"b\": [1]}}",
-                      "state.json of rt: annotations.b", "annotation not a string");
-    expect_read_error(fd, "", "state.json of rt: ", "empty file");
+                      "annotations.b", "annotation not a string");
+    expect_read_error(fd, "", "", "empty file");
     {
         char *big = malloc((1u << 20) + 2);
         memset(big, ' ', (1u << 20) + 1);
         big[(1u << 20) + 1] = '\0';
-        expect_read_error(fd, big, "state.json of rt: larger than", "larger than 1 MiB");
+        expect_read_error(fd, big, "larger than 1048576 bytes", "larger than 1 MiB");
         free(big);
     }
+    test_read_hostile(fd);
+    close(fd);
+    state_root_close(&r);
+}
+
+static void expect_procs(const char *text, bool ok, const char *what)
+{
+    struct state_procs p;
+
+    TAP_OK((state_procs_parse(text, strlen(text), &p) == 0) == ok, "procs record %s: %s", ok ? "accepted" : "refused",
+           what);
+}
+
+/* The separate process record: written with state.json, read back strictly, and what a pid plus start
+ * time say about a process. */
+static void test_procs(void)
+{
+    struct state_root r = { .fd = -1 };
+    struct urun_error err = { 0 };
+    struct urun_state in = { .id = "p", .pid = 4321, .start_time = 987654321, .helper_pid = 77,
+                             .helper_start_time = 5, .cgroup = "/sys/fs/cgroup/user.slice/a b" };
+    struct state_procs p = { 0 };
+    uint64_t start;
+    char letter;
+    int fd = -1, k;
+
+    if (open_root("proot", &r) < 0 || state_container_create(&r, "p", &fd, &err) < 0)
+        return;
+    k = state_procs_read(fd, &p, &err);
+    TAP_OK(k == -ENOENT, "no record before state_write");
+    k = state_write(fd, &in, &err);
+    TAP_OK(k == 0 && exists_at(fd, STATE_PROCS_FILE), "state_write writes the record too (%s)", err.msg);
+    k = state_procs_read(fd, &p, &err);
+    TAP_OK(k == 0 && p.pid == 4321 && p.start_time == 987654321 && p.helper_pid == 77 && p.helper_start_time == 5,
+           "record round-trips (%s)", err.msg);
+    TAP_STREQ(p.cgroup, in.cgroup, "cgroup path round-trips");
+    in.cgroup = NULL;
+    in.helper_pid = 0;
+    in.helper_start_time = 0;
+    state_write(fd, &in, &err);
+    k = state_procs_read(fd, &p, &err);
+    TAP_OK(k == 0 && p.helper_pid == 0 && p.cgroup[0] == '\0', "no helper, no cgroup");
+    /* state.json corrupt: the record still says which process it was */
+    write_file(fd, STATE_FILE, "{garbage");
+    k = state_procs_read(fd, &p, &err);
+    TAP_OK(k == 0 && p.pid == 4321, "record readable when state.json is not");
+    unlinkat(fd, STATE_PROCS_FILE, 0);
+    mkfifoat(fd, STATE_PROCS_FILE, 0600);
+    k = state_procs_read(fd, &p, &err);
+    TAP_OK(k < 0 && strstr(err.msg, "is a fifo"), "a fifo record is refused at once (%s)", err.msg);
+    unlinkat(fd, STATE_PROCS_FILE, 0);
+    write_file(fd, STATE_PROCS_FILE, "init 1 2\nhelper 0 0\njunk\n");
+    k = state_procs_read(fd, &p, &err);
+    TAP_OK(k < 0 && strstr(err.msg, STATE_PROCS_FILE ": not in the format"), "a bad record is refused (%s)", err.msg);
+
+    expect_procs("init 1 2\nhelper 0 0\n", true, "minimal");
+    expect_procs("init 2147483647 18446744073709551615\nhelper 3 4\ncgroup /x\n", true, "largest values, cgroup");
+    expect_procs("init 2147483648 1\nhelper 0 0\n", false, "pid past INT_MAX");
+    expect_procs("init 1 18446744073709551616\nhelper 0 0\n", false, "start time overflows");
+    expect_procs("init -1 2\nhelper 0 0\n", false, "negative pid");
+    expect_procs("init 1 2\n", false, "no helper line");
+    expect_procs("init 1 2\nhelper 0 0", false, "no final newline");
+    expect_procs("init  1 2\nhelper 0 0\n", false, "two spaces");
+    expect_procs("init 1 2 3\nhelper 0 0\n", false, "extra field");
+    expect_procs("helper 0 0\ninit 1 2\n", false, "wrong order");
+    expect_procs("init 1 2\nhelper 0 0\ncgroup relative\n", false, "relative cgroup");
+    expect_procs("init 1 2\nhelper 0 0\ncgroup /x\nmore\n", false, "a line after cgroup");
+    expect_procs("init 1 2\nhelper 0 0\ncgroup /x", false, "cgroup without newline");
+    expect_procs("", false, "empty");
+    {
+        char nul[] = "init 1 2\nhelper 0 0\ncgroup /a\0b\n";
+        struct state_procs q;
+        TAP_OK(state_procs_parse(nul, sizeof(nul) - 1, &q) < 0, "procs record refused: NUL in the cgroup path");
+    }
+
+    TAP_OK(proc_stat_read(getpid(), &letter, &start) == 0 && state_proc_alive(getpid(), start),
+           "own pid with its start time is alive");
+    TAP_OK(!state_proc_alive(getpid(), start + 1), "own pid with another start time is not");
+    TAP_OK(!state_proc_alive(0, 0) && !state_proc_alive(-1, 0), "pid 0 and -1 are never alive");
     close(fd);
     state_root_close(&r);
 }
@@ -576,6 +696,80 @@ static void test_remove(void)
     state_root_close(&r);
 }
 
+/* mkdir -p of rel under dirfd with mode for each directory made (set after creating what is inside). */
+static int make_tree(int dirfd, const char *rel, mode_t mode)
+{
+    char buf[4096], *save = NULL;
+    int fd = dup(dirfd);
+
+    snprintf(buf, sizeof(buf), "%s", rel);
+    for (char *c = strtok_r(buf, "/", &save); c && fd >= 0; c = strtok_r(NULL, "/", &save)) {
+        int sub;
+        mkdirat(fd, c, 0700);
+        sub = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        close(fd);
+        fd = sub;
+    }
+    if (fd < 0)
+        return -1;
+    write_file(fd, "file", "x");
+    if (fchmod(fd, mode) < 0) {
+        close(fd);
+        return -1;
+    }
+    close(fd);
+    return 0;
+}
+
+/* Whatever a container directory holds goes with it: modes that forbid listing or changing, nested
+ * trees, symlinks to directories outside (never followed). */
+static void test_remove_hostile(void)
+{
+    struct state_root r = { .fd = -1 };
+    struct urun_error err = { 0 };
+    char deep[32 * 3 + 16] = "";
+    int fd = -1, k;
+
+    if (open_root("rmhroot", &r) < 0 || state_container_create(&r, "h", &fd, &err) < 0)
+        return;
+    TAP_OK(make_tree(fd, "notify/a/b", 0700) == 0 && make_tree(fd, "notify/a", 0) == 0, "nested tree under a 0000 dir");
+    TAP_OK(make_tree(fd, "ro/x", 0500) == 0 && make_tree(fd, "ro", 0500) == 0, "nested 0500 dirs with files");
+    TAP_OK(make_tree(fd, "wo", 0300) == 0 && make_tree(fd, "xo", 0100) == 0, "write-only and search-only dirs");
+    mkdir(tpath("outside"), 0700);
+    write_file(AT_FDCWD, tpath("outside/keep"), "x");
+    TAP_OK(symlinkat(tpath("outside"), fd, "dirlink") == 0 && symlinkat("/", fd, "rootlink") == 0,
+           "symlinks to directories outside");
+    k = state_container_remove(&r, "h", fd, &err);
+    TAP_OK(k == 0, "hostile tree removed (%s)", err.msg);
+    TAP_OK(!exists_at(r.fd, "h"), "container directory is gone");
+    TAP_OK(access(tpath("outside/keep"), F_OK) == 0, "a symlinked directory's content is untouched");
+    close(fd);
+
+    if (state_container_create(&r, "d", &fd, &err) < 0)
+        return;
+    for (int i = 0; i < 33; i++)
+        strcat(deep, i ? "/d" : "d");
+    TAP_OK(make_tree(fd, deep, 0700) == 0, "33 nested directories");
+    k = state_container_remove(&r, "d", fd, &err);
+    TAP_OK(k < 0 && strstr(err.msg, "nested more than 32 directories deep"), "too deep a tree is an error (%s)",
+           err.msg);
+    TAP_OK(make_tree(fd, deep, 0700) == 0 && unlinkat(fd, "d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d"
+           "/d/d/d/file", 0) == 0 && unlinkat(fd, "d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d",
+           AT_REMOVEDIR) == 0, "one level less");
+    k = state_container_remove(&r, "d", fd, &err);
+    TAP_OK(k == 0 && !exists_at(r.fd, "d"), "32 nested directories are removed (%s)", err.msg);
+    close(fd);
+
+    if (state_container_create(&r, "self", &fd, &err) < 0)
+        return;
+    write_file(fd, "f", "x");
+    TAP_OK(fchmod(fd, 0500) == 0, "container directory itself 0500");
+    k = state_container_remove(&r, "self", fd, &err);
+    TAP_OK(k == 0 && !exists_at(r.fd, "self"), "a container directory without its write bit is removed (%s)", err.msg);
+    close(fd);
+    state_root_close(&r);
+}
+
 static void test_to_json(void)
 {
     static struct spec_kv ann[] = { { "k", "v" } };
@@ -615,6 +809,14 @@ static void test_to_json(void)
               "\"annotations\":{\"k\":\"v\"}}",
               "compact, stopped shows pid 0, uid 0 is root");
     free(s);
+
+    s = state_unknown_to_json("u", 7, "/r/u/state.json: is a fifo, not a regular file", false);
+    TAP_STREQ(s,
+              "{\"ociVersion\":\"1.2.0\",\"id\":\"u\",\"pid\":7,\"status\":\"unknown\",\"bundle\":\"\","
+              "\"error\":\"/r/u/state.json: is a fifo, not a regular file\"}",
+              "unknown state: status unknown and the reason in error");
+    free(s);
+    TAP_STREQ(urun_status_name(URUN_STATUS_UNKNOWN), "unknown", "status name unknown");
 }
 
 /* IDs longer than a directory name can be (up to URUN_ID_MAX) work, stay distinct when they share a
@@ -658,6 +860,16 @@ static void test_long_ids(void)
     TAP_OK(k == 0, "the second is still there");
     if (fo >= 0)
         close(fo);
+    /* the full ID lives in a file: one that is a fifo must not hang open or list */
+    if (fb >= 0 && unlinkat(fb, "id", 0) == 0 && mkfifoat(fb, "id", 0600) == 0) {
+        k = state_container_open(&r, b, 0, &fo, &err);
+        TAP_OK(k == -ENOENT, "a long ID whose id file is a fifo: does not exist");
+        k = state_list_ids(&r, &ids, &err);
+        TAP_OK(k == 0 && ids && !ids[0], "and is not listed");
+        for (char **p = ids; ids && *p; p++)
+            free(*p);
+        free(ids);
+    }
     state_container_remove(&r, b, fb, &err);
     if (fa >= 0)
         close(fa);
@@ -680,10 +892,12 @@ int main(void)
     test_root_default();
     test_containers();
     test_read_write();
+    test_procs();
     test_proc_stat();
     test_status();
     test_list();
     test_remove();
+    test_remove_hostile();
     test_long_ids();
     test_to_json();
     rm_rf(tmp);
