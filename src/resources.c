@@ -381,7 +381,7 @@ static int rdma(const struct ynode *n, const char *path, struct cg_writes *w, st
         uint32_t hv = 0, ov = 0;
         size_t len = 0;
 
-        if (!dev[0] || strpbrk(dev, " \n\t=/"))
+        if (!dev[0] || strlen(dev) >= 64 || strpbrk(dev, " \n\t=/")) /* IB_DEVICE_NAME_MAX, NUL included */
             return urun_error_set(err, 0, "%s: \"%s\" is not a device name", path, dev);
         len = (size_t)snprintf(val, sizeof(val), "%s", dev);
         snprintf(p, sizeof(p), "%s.%s.hcaHandles", path, dev);
