@@ -87,26 +87,13 @@ static int check_process(const struct urun_spec *s, const struct container_creat
     return 0;
 }
 
-/* Connect to --console-socket before anything is created, so a bad path fails early. */
+/* Connect to --console-socket before anything is created, so a bad path fails early, and with a
+ * timeout, so a peer that never accepts (or never reads the terminal we send) cannot hang create. */
 static int connect_console_socket(const char *path, int *ret_fd, struct urun_error *err)
 {
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    int fd;
+    int r = util_connect_unix(path, UTIL_SOCKET_TIMEOUT_MS, ret_fd, err);
 
-    if (strlen(path) >= sizeof(sa.sun_path))
-        return urun_error_set(err, 0, "--console-socket %s: path longer than %zu bytes", path,
-                              sizeof(sa.sun_path) - 1);
-    strcpy(sa.sun_path, path);
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return urun_error_errno(err, "--console-socket: socket");
-    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-        int r = urun_error_errno(err, "--console-socket: connect %s", path);
-        close(fd);
-        return r;
-    }
-    *ret_fd = fd;
-    return 0;
+    return r < 0 ? urun_error_wrap(err, r, "--console-socket") : 0;
 }
 
 /* process.user must be inside the maps, or the init could not become it. */

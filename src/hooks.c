@@ -1,13 +1,16 @@
-/* Implementation of hooks.h.  One hook is one fork + execve; the parent then feeds stdin, collects
- * output and waits, all in one poll loop, so a hook that never reads stdin or fills its output pipe
- * cannot stall urun, and a timeout is enforced whatever the hook does.  No shell is ever involved. */
+/* Implementation of hooks.h.  One hook is one fork + chdir + execve; the parent then feeds stdin,
+ * collects output and waits, all in one poll loop, so a hook that never reads stdin or fills its output
+ * pipe cannot stall urun, and a timeout is enforced whatever the hook does.  No shell is ever involved,
+ * and a hook's output reaches a message only escaped (escape.h). */
 #include "hooks.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -16,7 +19,10 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "escape.h"
 #include "pidfd.h"
+#include "util.h"
+#include "yamltree.h"
 
 #define OUTPUT_MAX 512
 #define POLL_FALLBACK_MS 50 /* without a pidfd, how often to look whether the hook has exited */
@@ -25,42 +31,92 @@
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
+/* What the child tells the parent over the report pipe when it cannot run the hook (nothing at all
+ * when execve succeeds: the pipe closes on exec). */
+enum child_step {
+    STEP_CHDIR,
+    STEP_EXEC,
+};
+
+struct child_report {
+    int step; /* enum child_step */
+    int errnum;
+};
+
 /* One running hook, as the parent sees it. */
 struct run {
     pid_t pid;
     int pidfd;     /* -1 when pidfd_open is missing */
     int in_fd;     /* write end of the hook's stdin, O_NONBLOCK; -1 once closed */
     int out_fd;    /* read end of the hook's stdout+stderr, O_NONBLOCK; -1 at EOF */
-    int report_fd; /* read end: the child's errno when execve failed, EOF when it succeeded */
+    int report_fd; /* read end: a struct child_report when the hook did not run, EOF when it did */
+    const char *dir; /* where the hook starts; NULL: the caller's cwd */
     const char *data;
     size_t len, off;
     char out[OUTPUT_MAX + 1];
     size_t out_len;
     bool truncated;
+    char line[4 * OUTPUT_MAX + 1]; /* out as one escaped line, for the message */
 };
 
 /* ---- the child ---- */
 
-/* Every fd from 3 up closes on exec: the hook sees only 0, 1 and 2 (CVE-2024-21626 class). */
+/* fd number of a /proc/self/fd entry, or -1 for "." and "..". */
+static int fd_name(const char *name)
+{
+    int fd = 0;
+
+    if (!*name)
+        return -1;
+    for (; *name; name++) {
+        if (*name < '0' || *name > '9' || fd > 100000000)
+            return -1;
+        fd = fd * 10 + (*name - '0');
+    }
+    return fd;
+}
+
+/* Every fd from 3 up closes on exec: the hook sees only 0, 1 and 2 (CVE-2024-21626 class).  Kernels
+ * before 5.11 have no CLOSE_RANGE_CLOEXEC: then /proc/self/fd is walked with getdents64 (opendir
+ * would allocate, which a forked child must not), and without /proc every fd below the hard
+ * RLIMIT_NOFILE is marked (an fd may lie above a soft limit lowered after it was opened). */
 static void cloexec_from_3(void)
 {
+    char buf[4096] __attribute__((aligned(8)));
     struct rlimit rl;
+    long n = -1;
+    int dir;
 
     if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
         return;
-    /* Kernels before 5.11: every fd is below RLIMIT_NOFILE's soft limit (capped to stay bounded). */
-    int max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (1u << 20) ? (int)rl.rlim_cur : (1 << 20);
-    for (int fd = 3; fd < max; fd++)
+    dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    while (dir >= 0 && (n = syscall(SYS_getdents64, dir, buf, sizeof(buf))) > 0) {
+        for (long off = 0; off < n;) {
+            const struct dirent64 *d = (const struct dirent64 *)(buf + off);
+            int fd = fd_name(d->d_name);
+
+            if (fd >= 3 && fd != dir)
+                fcntl(fd, F_SETFD, FD_CLOEXEC);
+            off += d->d_reclen;
+        }
+    }
+    if (dir >= 0)
+        close(dir);
+    if (n == 0)
+        return;
+    rlim_t max = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_max : 0;
+    max = max && max < (1u << 20) ? max : (1u << 20);
+    for (int fd = 3; fd < (int)max; fd++)
         fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
 /* After fork: only async-signal-safe calls. */
-_Noreturn static void child(char *const argv[], char *const envp[], const char *path, int in_r, int out_w,
-                            int report_w)
+_Noreturn static void child(char *const argv[], char *const envp[], const char *path, const char *dir, int in_r,
+                            int out_w, int report_w)
 {
     struct sigaction dfl = {.sa_handler = SIG_DFL};
+    struct child_report rep = {.step = STEP_EXEC};
     sigset_t none;
-    int e;
 
     /* The caller may ignore or block signals (urun run blocks those it forwards); a hook starts clean. */
     for (int s = 1; s < NSIG; s++)
@@ -73,10 +129,14 @@ _Noreturn static void child(char *const argv[], char *const envp[], const char *
     if (in_r < 0 || out_w < 0 || dup2(in_r, 0) < 0 || dup2(out_w, 1) < 0 || dup2(out_w, 2) < 0)
         goto fail;
     cloexec_from_3();
+    if (dir && chdir(dir) < 0) {
+        rep.step = STEP_CHDIR;
+        goto fail;
+    }
     execve(path, argv, envp);
 fail:
-    e = errno;
-    if (write(report_w, &e, sizeof(e)) < 0) {
+    rep.errnum = errno;
+    if (write(report_w, &rep, sizeof(rep)) < 0) {
         /* nothing left to tell anyone */
     }
     _exit(127);
@@ -174,26 +234,30 @@ static int supervise(struct run *r, int timeout_s, int *ret_status, bool *ret_ti
     return 0;
 }
 
-/* The captured output as one line: control characters become spaces, trailing blanks go. */
+/* The captured output as one line: line breaks and tabs become spaces, trailing blanks go, and every
+ * other control character is escaped (escape.h): the hook may print what a container wrote. */
 static const char *output_line(struct run *r)
 {
     for (size_t i = 0; i < r->out_len; i++)
-        if ((unsigned char)r->out[i] < 0x20 || r->out[i] == 0x7f)
+        if (r->out[i] == '\n' || r->out[i] == '\r' || r->out[i] == '\t' || r->out[i] == '\v' || r->out[i] == '\f')
             r->out[i] = ' ';
     while (r->out_len > 0 && r->out[r->out_len - 1] == ' ')
         r->out_len--;
-    r->out[r->out_len] = '\0';
-    return r->out;
+    escape_text(r->out, r->out_len, r->line, sizeof(r->line));
+    return r->line;
 }
 
 static int report(struct run *r, int status, bool timed_out, const char *what, const struct spec_hook *h,
                   struct urun_error *err)
 {
     const char *out = output_line(r), *sep = *out ? ": " : "", *more = r->truncated ? " ..." : "";
-    int child_errno;
+    struct child_report rep = {0};
+    bool not_run = read(r->report_fd, &rep, sizeof(rep)) == sizeof(rep);
 
-    if (read(r->report_fd, &child_errno, sizeof(child_errno)) == sizeof(child_errno))
-        return urun_error_set(err, child_errno, "%s %s: exec", what, h->path);
+    if (not_run && rep.step == STEP_CHDIR)
+        return urun_error_set(err, rep.errnum, "%s %s: start in %s", what, h->path, r->dir);
+    if (not_run)
+        return urun_error_set(err, rep.errnum, "%s %s: exec", what, h->path);
     if (timed_out)
         return urun_error_set(err, ETIMEDOUT, "%s %s: timed out after %ds%s%s%s", what, h->path, h->timeout, sep, out,
                               more);
@@ -224,14 +288,15 @@ static void close_pair(int p[2])
     closep(&p[1]);
 }
 
-static int run_one(const struct spec_hook *h, const char *what, const char *state_json, struct urun_error *err)
+static int run_one(const struct spec_hook *h, const char *what, const char *dir, const char *state_json,
+                   struct urun_error *err)
 {
     char *default_argv[] = {h->path, NULL}, *empty_env[] = {NULL};
     char *const *argv = h->args && h->args[0] ? h->args : default_argv;
     char *const *envp = h->env ? h->env : empty_env;
     int in[2] = {-1, -1}, out[2] = {-1, -1}, rep[2] = {-1, -1}, status = 0, rc;
     struct run r = {.pidfd = -1, .in_fd = -1, .out_fd = -1, .report_fd = -1, .data = state_json,
-                    .len = strlen(state_json)};
+                    .len = strlen(state_json), .dir = dir};
     bool timed_out;
 
     rc = make_pipes(in, out, rep);
@@ -245,7 +310,7 @@ static int run_one(const struct spec_hook *h, const char *what, const char *stat
         goto out;
     }
     if (r.pid == 0)
-        child(argv, envp, h->path, in[0], out[1], rep[1]);
+        child(argv, envp, h->path, dir, in[0], out[1], rep[1]);
     r.in_fd = TAKE_FD(in[1]);
     r.out_fd = TAKE_FD(out[0]);
     r.report_fd = rep[0];
@@ -269,8 +334,25 @@ out:
     return rc;
 }
 
+/* Where the hooks of kind_name start: the bundle that the state names, as runc and crun run them.
+ * startContainer runs in the container after pivot_root, where that host path means nothing (or
+ * whatever the container made of it), so it starts at the container's /.  NULL: no bundle named. */
+static char *start_dir(const char *kind_name, const char *state_json)
+{
+    _cleanup_(ytree_freep) struct ynode *root = NULL;
+    const char *bundle;
+
+    if (strcmp(kind_name, spec_hook_name(SPEC_HOOK_START_CONTAINER)) == 0)
+        return xstrdup("/");
+    if (!state_json || ytree_parse(state_json, strlen(state_json), &root, NULL) < 0 ||
+        ynode_string(ynode_get(root, "bundle"), "bundle", &bundle, NULL) < 0 || bundle[0] != '/')
+        return NULL;
+    return xstrdup(bundle);
+}
+
 int hooks_run(const struct spec_hook_list *l, const char *kind_name, const char *state_json, struct urun_error *err)
 {
+    _cleanup_free_ char *dir = NULL;
     sigset_t pipe_set, old_mask, pending;
     bool was_pending;
     int r = 0;
@@ -282,11 +364,13 @@ int hooks_run(const struct spec_hook_list *l, const char *kind_name, const char 
     sigprocmask(SIG_BLOCK, &pipe_set, &old_mask);
     sigpending(&pending);
     was_pending = sigismember(&pending, SIGPIPE);
+    if (l->n)
+        dir = start_dir(kind_name, state_json);
 
     for (size_t i = 0; i < l->n && r >= 0; i++) {
         char what[64];
         snprintf(what, sizeof(what), "hooks.%s[%zu]", kind_name, i);
-        r = run_one(&l->hooks[i], what, state_json ? state_json : "", err);
+        r = run_one(&l->hooks[i], what, dir, state_json ? state_json : "", err);
     }
 
     sigpending(&pending);

@@ -10,8 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -238,4 +242,51 @@ bool user_name_of(uid_t uid, char *buf, size_t size)
         return true;
     }
     return false;
+}
+
+static int64_t monotonic_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* unix_stream_connect() waits for room in the listener's backlog for the socket's send timeout, and
+ * fails with EAGAIN when it runs out (net/unix/af_unix.c), so SO_SNDTIMEO is the connect timeout.  A
+ * signal ends the wait with EINTR and leaves the socket unconnected: connect again for what is left. */
+int util_connect_unix(const char *path, int timeout_ms, int *ret_fd, struct urun_error *err)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    int64_t deadline = monotonic_ms() + timeout_ms;
+    _cleanup_close_ int fd = -1;
+
+    if (strlen(path) >= sizeof(sa.sun_path))
+        return urun_error_set(err, 0, "connect %s: path longer than %zu bytes", path, sizeof(sa.sun_path) - 1);
+    memcpy(sa.sun_path, path, strlen(path));
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return urun_error_errno(err, "connect %s: socket", path);
+    for (;;) {
+        int64_t left = deadline - monotonic_ms();
+        struct timeval tv = {.tv_sec = left > 0 ? left / 1000 : 0, .tv_usec = left > 0 ? left % 1000 * 1000 : 1};
+
+        if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
+            return urun_error_errno(err, "connect %s: set a timeout", path);
+        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+            break;
+        if (errno == EINTR && left > 0)
+            continue;
+        if ((errno == EAGAIN || errno == EINTR) && timeout_ms % 1000 == 0)
+            return urun_error_set(err, ETIMEDOUT, "connect %s: no connection accepted within %d s", path,
+                                  timeout_ms / 1000);
+        if (errno == EAGAIN || errno == EINTR)
+            return urun_error_set(err, ETIMEDOUT, "connect %s: no connection accepted within %d ms", path, timeout_ms);
+        return urun_error_errno(err, "connect %s", path);
+    }
+    struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = timeout_ms % 1000 * 1000};
+    if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
+        return urun_error_errno(err, "connect %s: set a timeout", path);
+    *ret_fd = TAKE_FD(fd);
+    return 0;
 }

@@ -31,3 +31,11 @@ char *xstrdup(const char *s);
 bool user_name_of(uid_t uid, char *buf, size_t size);
 /* Close every fd >= from except those listed; fallback loop when close_range is missing. */
 void close_fds_from(int from);
+/* How long urun waits for a socket the caller names (--console-socket) to take a connection or data. */
+#define UTIL_SOCKET_TIMEOUT_MS 5000
+/* Connect a new AF_UNIX stream socket (close-on-exec) to path, giving up after timeout_ms: connect(2)
+ * to a listener whose backlog is full blocks until it accepts, which one that never does would make
+ * forever.  The socket keeps timeout_ms as its send timeout (SO_SNDTIMEO), so a later send to a peer
+ * that never reads fails with EAGAIN instead of hanging.  Errors name the path: "connect PATH: no
+ * connection accepted within 5 s" (ETIMEDOUT), "connect PATH: No such file or directory". */
+int util_connect_unix(const char *path, int timeout_ms, int *ret_fd, struct urun_error *err);

@@ -1,18 +1,58 @@
-/* `urun ps [--format table|json] ID`: the container's processes, found through its pid namespace. */
+/* `urun ps [--format table|json] ID`: the container's processes, found through its pid namespace.
+ * Their command lines are the container's text: escaped before they reach the caller's terminal. */
+#include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cleanup.h"
 #include "commands.h"
 #include "container.h"
+#include "escape.h"
 #include "util.h"
+
+#define CMDLINE_MAX 4096
+
+/* /proc/PID/cmdline, arguments joined by spaces: at most CMDLINE_MAX bytes of it (a longer one ends
+ * in "..."), with every control character escaped, since the container writes it (escape.h). */
+static char *command_line(pid_t pid)
+{
+    char path[64], buf[CMDLINE_MAX + 1];
+    _cleanup_close_ int fd = -1;
+    size_t len = 0;
+    ssize_t n;
+
+    snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    while (fd >= 0 && len < sizeof(buf) && (n = read(fd, buf + len, sizeof(buf) - len)) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            break;
+        len += (size_t)n;
+    }
+    bool cut = len > CMDLINE_MAX;
+    len = cut ? CMDLINE_MAX : len;
+    while (len > 0 && buf[len - 1] == '\0')
+        len--;
+    for (size_t i = 0; i < len; i++)
+        if (buf[i] == '\0')
+            buf[i] = ' ';
+    char *cmd = escape_text_dup(buf, len);
+    if (cmd && cut) {
+        char *more = realloc(cmd, strlen(cmd) + 4);
+        cmd = more ? strcat(more, "...") : cmd;
+    }
+    return cmd;
+}
 
 static void show(pid_t pid)
 {
-    char path[64], status[4096] = "", cmd[4096] = "";
-    _cleanup_free_ char *buf = NULL;
+    char path[64], status[4096] = "";
+    _cleanup_free_ char *buf = NULL, *cmd = NULL;
     size_t len = 0;
     unsigned uid = 0;
     int ppid = 0;
@@ -25,15 +65,8 @@ static void show(pid_t pid)
         if (p)
             sscanf(p + 6, "%d", &ppid);
     }
-    free(TAKE_PTR(buf));
-    snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-    if (read_file_at(AT_FDCWD, path, sizeof(cmd), &buf, &len, NULL) == 0) {
-        for (size_t i = 0; i + 1 < len; i++)
-            if (buf[i] == '\0')
-                buf[i] = ' ';
-        snprintf(cmd, sizeof(cmd), "%s", buf);
-    }
-    printf("%-8u %-8d %-8d %s\n", uid, (int)pid, ppid, cmd);
+    cmd = command_line(pid);
+    printf("%-8u %-8d %-8d %s\n", uid, (int)pid, ppid, cmd ? cmd : "");
 }
 
 int cmd_ps(struct urun_context *ctx, struct urun_error *err)
