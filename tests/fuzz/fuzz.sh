@@ -27,7 +27,7 @@ trap 'rm -rf "$work"' EXIT
 
 # LeakSanitizer on; UBSan already aborts (-fno-sanitize-recover); symbolized stacks when
 # llvm-symbolizer is installed (package llvm).
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:symbolize=1
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:symbolize=1:print_legend=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # -timeout: one input taking this many seconds is a hang, reported like a crash.
 # -rss_limit_mb: the parsers bound every size, so a growing process is a finding too.
