@@ -16,6 +16,9 @@ packages=(
 	# podman as a real client of urun (tests/integration/podman.bats): conmon and catatonit come with
 	# it; bsdutils has `script`, for the -it tests
 	podman conmon catatonit bsdutils
+	# the libFuzzer harnesses of tests/fuzz/: clang, its fuzzer and sanitizer runtimes (only recommended
+	# by clang, so not pulled in with --no-install-recommends) and llvm-symbolizer for readable stacks
+	clang libclang-rt-dev llvm
 	# fresh-clone basics
 	git ca-certificates
 )

@@ -8,6 +8,11 @@
 #   URUN_TEST_BUILDS="build"       only some of the builds (default: "build build-asan")
 #   URUN_TEST_INTEGRATION=0        skip the bats suite
 #   URUN_TEST_BATS_ARGS="-f kill"  arguments for bats instead of the whole suite
+#   URUN_TEST_FUZZ_SECONDS=60      how long each libFuzzer harness of tests/fuzz/ runs (0: skip fuzzing)
+#
+# Fuzzing: after the builds, the harnesses are built with clang in their own directory (the first
+# build's name plus -fuzz, e.g. build-fuzz) and run two at a time, each from its seed corpus for
+# URUN_TEST_FUZZ_SECONDS; each harness is one step, failed by any crash, leak, hang or sanitizer report.
 #
 # Leak checking: LeakSanitizer stays on (detect_leaks=1) for the unit tests and for every urun process
 # of the integration suite, the forked ones included. It works inside user namespaces, even after the
@@ -182,6 +187,59 @@ check_sanitizer_dir() {
 	fi
 }
 
+# Counts one harness's run as a step; a failed one's report (the sanitizer's or libFuzzer's, with the
+# stack, then the kept input) is printed from its log.
+count_fuzz() {
+	local label=$1 rc=$2 log=$3 report='^==[0-9]+==|check failed|runtime error|^ERROR: libFuzzer|^fuzz\.sh:'
+	if [ "$rc" -eq 0 ]; then
+		echo "$label: $(grep -m1 '^Done ' "$log" || echo 'nothing found')"
+	else
+		echo "--- $label failed (status $rc), from $log:"
+		if grep -qE "$report" "$log"; then
+			sed -n -E "/$report/,\$p" "$log" | head -n 250
+		else
+			tail -n 60 "$log"
+		fi
+	fi
+	count_step "$label" "$rc"
+}
+
+# Builds the harnesses of tests/fuzz/ in DIR (clang, -Dfuzz=true) and runs each for SECONDS, two at
+# a time (CI has 2 cores).
+run_fuzz() {
+	local dir=$1 seconds=$2 i k rc
+	local -a harnesses=(fuzz_spec fuzz_resources fuzz_seccomp fuzz_mounts fuzz_netns fuzz_state) batch pids
+	if [ ! -f "$dir/meson-private/coredata.dat" ]; then
+		say "$dir: meson setup -Dfuzz=true (clang)"
+		rm -rf "$dir"
+		if ! CC=clang meson setup -Dfuzz=true "$dir"; then
+			count_step "$dir: fuzz build" 1
+			return
+		fi
+	fi
+	say "$dir: meson compile (fuzz harnesses)"
+	if ! meson compile -C "$dir" "${harnesses[@]}"; then
+		count_step "$dir: fuzz build" 1
+		return
+	fi
+	count_step "$dir: fuzz build" 0
+	mkdir -p "$dir/test-logs"
+	for ((i = 0; i < ${#harnesses[@]}; i += 2)); do
+		batch=("${harnesses[@]:i:2}")
+		pids=()
+		say "$dir: fuzzing ${batch[*]} for ${seconds}s each"
+		for k in "${!batch[@]}"; do
+			tests/fuzz/fuzz.sh "$dir" "${batch[k]}" "$seconds" </dev/null >"$dir/test-logs/${batch[k]}.log" 2>&1 &
+			pids[k]=$!
+		done
+		for k in "${!batch[@]}"; do
+			rc=0
+			wait "${pids[k]}" || rc=$?
+			count_fuzz "$dir/fuzz: ${batch[k]}" "$rc" "$dir/test-logs/${batch[k]}.log"
+		done
+	done
+}
+
 for dir in $builds; do
 	unset ASAN_OPTIONS UBSAN_OPTIONS URUN_SANITIZER_LOG_DIR
 	if ! build_dir "$dir"; then
@@ -213,6 +271,15 @@ for dir in $builds; do
 		fi
 	fi
 done
+
+fuzz_seconds=${URUN_TEST_FUZZ_SECONDS:-60}
+if ! [[ $fuzz_seconds =~ ^[0-9]+$ ]]; then
+	count_step "URUN_TEST_FUZZ_SECONDS=$fuzz_seconds: not a number of seconds" 1
+elif [ "$fuzz_seconds" -gt 0 ]; then
+	unset ASAN_OPTIONS UBSAN_OPTIONS URUN_SANITIZER_LOG_DIR
+	read -r first_build _ <<<"$builds"
+	run_fuzz "${first_build:-build}-fuzz" "$fuzz_seconds"
+fi
 
 if [ "${#failures[@]}" -gt 0 ]; then
 	say "failures"
