@@ -392,3 +392,21 @@ int idmap_write(pid_t pid, const struct idmap *m, const struct idmap_user *u, st
     }
     return 0;
 }
+
+int idmap_check_user(const struct spec_user *u, const struct idmap *m, struct urun_error *err)
+{
+    if (!idmap_maps(m->uid, m->n_uid, u->uid))
+        return urun_error_set(err, 0, "process.user.uid: %u is not mapped in the container's user namespace "
+                              "(see linux.uidMappings and /etc/subuid)", u->uid);
+    if (!idmap_maps(m->gid, m->n_gid, u->gid))
+        return urun_error_set(err, 0, "process.user.gid: %u is not mapped in the container's user namespace "
+                              "(see linux.gidMappings and /etc/subgid)", u->gid);
+    for (size_t i = 0; i < u->n_additional_gids; i++)
+        if (!idmap_maps(m->gid, m->n_gid, u->additional_gids[i]))
+            return urun_error_set(err, 0, "process.user.additionalGids[%zu]: %u is not mapped in the container's "
+                                  "user namespace", i, u->additional_gids[i]);
+    if (u->n_additional_gids && m->n_gid == 1 && m->gid[0].size == 1 && geteuid() != 0)
+        return urun_error_set(err, 0, "process.user.additionalGids: with only your own GID mapped the kernel "
+                              "denies setgroups; map subordinate GIDs (/etc/subgid) to use additional groups");
+    return 0;
+}

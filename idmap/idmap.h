@@ -65,6 +65,10 @@ int idmap_write(pid_t pid, const struct idmap *m, const struct idmap_user *u, st
 /* Whether container ID `id` is inside one of the ranges. */
 bool idmap_maps(const struct idmap_range *r, size_t n, uint32_t id);
 
+/* process.user (uid, gid, additionalGids) must be inside the maps, or the process could not become
+ * it: create checks the planned maps, exec the container's (IDs outside 0..2^32-2 are never mapped). */
+int idmap_check_user(const struct spec_user *u, const struct idmap *m, struct urun_error *err);
+
 /* Parse /proc/PID/uid_map text ("inside outside count" lines).  -EINVAL on a malformed line. Pure. */
 int idmap_parse_proc(const char *text, struct idmap_range *out, size_t max, size_t *ret_n);
 /* Whether a parsed map is the initial user namespace's ("0 0 4294967295"). Pure. */

@@ -31,6 +31,7 @@
 #include "netns.h"
 #include "notify.h"
 #include "nsjoin.h"
+#include "nsshare.h"
 #include "pidfd.h"
 #include "seccomp_filter.h"
 #include "sync.h"
@@ -96,25 +97,6 @@ static int connect_console_socket(const char *path, int *ret_fd, struct urun_err
     return r < 0 ? urun_error_wrap(err, r, "--console-socket") : 0;
 }
 
-/* process.user must be inside the maps, or the init could not become it. */
-static int check_user_mapped(const struct spec_user *u, const struct idmap *m, struct urun_error *err)
-{
-    if (!idmap_maps(m->uid, m->n_uid, u->uid))
-        return urun_error_set(err, 0, "process.user.uid: %u is not mapped in the container's user namespace "
-                              "(see linux.uidMappings and /etc/subuid)", u->uid);
-    if (!idmap_maps(m->gid, m->n_gid, u->gid))
-        return urun_error_set(err, 0, "process.user.gid: %u is not mapped in the container's user namespace "
-                              "(see linux.gidMappings and /etc/subgid)", u->gid);
-    for (size_t i = 0; i < u->n_additional_gids; i++)
-        if (!idmap_maps(m->gid, m->n_gid, u->additional_gids[i]))
-            return urun_error_set(err, 0, "process.user.additionalGids[%zu]: %u is not mapped in the container's "
-                                  "user namespace", i, u->additional_gids[i]);
-    if (u->n_additional_gids && m->n_gid == 1 && m->gid[0].size == 1 && geteuid() != 0)
-        return urun_error_set(err, 0, "process.user.additionalGids: with only your own GID mapped the kernel "
-                              "denies setgroups; map subordinate GIDs (/etc/subgid) to use additional groups");
-    return 0;
-}
-
 int container_plan_maps(const struct spec_linux *lx, struct idmap_user *u, struct idmap *m, struct urun_error *err)
 {
     char warning[512];
@@ -143,7 +125,7 @@ static int plan_maps(const struct urun_spec *s, struct idmap_user *user, struct 
         if (r >= 0)
             idmap_plan_own(user, maps);
     }
-    return r < 0 ? r : check_user_mapped(&s->process->user, maps, err);
+    return r < 0 ? r : idmap_check_user(&s->process->user, maps, err);
 }
 
 /* linux.sysctl may only name keys the kernel scopes to a namespace the container has of its own;
@@ -421,7 +403,7 @@ int container_create(const struct state_root *root, const struct container_creat
                      struct container_created *ret, struct urun_error *err)
 {
     struct urun_bundle b = {0};
-    _cleanup_close_ int dirfd = -1, fifo = -1, procfd = -1, pidfd = -1, console_fd = -1;
+    _cleanup_close_ int dirfd = -1, fifo = -1, procfd = -1, pidfd = -1, console_fd = -1, ns_listen = -1;
     int sv[2] = {-1, -1};
     struct idmap maps;
     struct idmap_user user;
@@ -515,6 +497,9 @@ int container_create(const struct state_root *root, const struct container_creat
         r = urun_error_errno(err, "chown exec fifo to the container's root");
         goto out;
     }
+    r = nsshare_listen(dirfd, &ns_listen, err);
+    if (r < 0)
+        goto out;
     procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (procfd < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
         r = urun_error_errno(err, procfd < 0 ? "open /proc" : "socketpair");
@@ -530,7 +515,7 @@ int container_create(const struct state_root *root, const struct container_creat
         struct init_args a = {
             .id = o->id, .owner = geteuid(), .seccomp = filter,
             .spec = b.spec, .rootfs = b.rootfs, .bundle = b.path, .sync_fd = sv[1], .fifo_fd = fifo,
-            .proc_fd = procfd, .wait_maps = flags & CLONE_NEWUSER, .early_unshare = early_unshare,
+            .proc_fd = procfd, .ns_listen_fd = ns_listen, .wait_maps = flags & CLONE_NEWUSER, .early_unshare = early_unshare,
             .new_netns = all_flags & CLONE_NEWNET, .new_utsns = all_flags & CLONE_NEWUTS,
             .join = &join, .unshare_flags = unshare_flags, .time_offsets = time_offsets,
             .respawn = respawn,
@@ -550,6 +535,7 @@ int container_create(const struct state_root *root, const struct container_creat
         init_main(&a);
     }
     closep(&sv[1]);
+    closep(&ns_listen);
     io.sync_fd = sv[0];
     io.console_fd = console_fd;
     io.net = net.slirp ? &net : NULL;

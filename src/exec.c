@@ -22,13 +22,16 @@
 #include "cgroup.h"
 #include "cleanup.h"
 #include "container.h"
+#include "idmap.h"
 #include "init.h"
 #include "log.h"
 #include "nsjoin.h"
+#include "nsshare.h"
 #include "pidfd.h"
 #include "process.h"
 #include "run.h"
 #include "seccomp_filter.h"
+#include "launch.h"
 #include "sync.h"
 #include "util.h"
 
@@ -37,29 +40,43 @@ static const char *const ns_files[SPEC_NS__MAX] = {
     [SPEC_NS_UTS] = "uts", [SPEC_NS_USER] = "user", [SPEC_NS_CGROUP] = "cgroup", [SPEC_NS_TIME] = "time",
 };
 
-/* The init's namespaces that differ from ours (joining our own would fail for user). */
-static int open_namespaces(pid_t pid, struct nsjoin *j, struct urun_error *err)
+/* The init's namespaces through /proc/PID/ns: readable once it runs the user's process. */
+static int open_proc_namespaces(pid_t pid, struct nsjoin *j, struct urun_error *err)
 {
     for (int t = 0; t < SPEC_NS__MAX; t++) {
-        char path[64], self[64];
-        struct stat a, b;
-        j->fd[t] = -1;
+        char path[64];
         snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns_files[t]);
-        snprintf(self, sizeof(self), "/proc/self/ns/%s", ns_files[t]);
-        if (stat(path, &a) < 0) {
-            if (errno == ENOENT)
-                continue; /* kernel without this namespace type */
+        j->fd[t] = open(path, O_RDONLY | O_CLOEXEC);
+        if (j->fd[t] < 0 && errno != ENOENT) { /* ENOENT: a kernel without this namespace type */
             int r = urun_error_errno(err, "open %s", path);
             nsjoin_close(j);
             return r;
         }
-        if (stat(self, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+    }
+    return 0;
+}
+
+/* The init's namespaces that differ from ours (joining our own would fail for user).  A created
+ * container's init is urun's code and non-dumpable, so its /proc/PID/ns is closed to us: it hands
+ * them over itself (nsshare.h). */
+static int open_namespaces(pid_t pid, int dirfd, enum urun_status status, struct nsjoin *j, struct urun_error *err)
+{
+    int r = open_proc_namespaces(pid, j, err);
+    if (r == -EACCES && status != URUN_STATUS_RUNNING)
+        r = nsshare_fetch(dirfd, j, err);
+    if (r < 0)
+        return r;
+    j->any = false;
+    for (int t = 0; t < SPEC_NS__MAX; t++) {
+        char self[64];
+        struct stat a, b;
+        if (j->fd[t] < 0)
             continue;
-        j->fd[t] = open(path, O_RDONLY | O_CLOEXEC);
-        if (j->fd[t] < 0) {
-            int r = urun_error_errno(err, "open %s", path);
-            nsjoin_close(j);
-            return r;
+        snprintf(self, sizeof(self), "/proc/self/ns/%s", ns_files[t]);
+        if (fstat(j->fd[t], &a) == 0 && stat(self, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev) {
+            close(j->fd[t]);
+            j->fd[t] = -1;
+            continue;
         }
         j->any = true;
     }
@@ -112,6 +129,46 @@ static char **strv_append(char **v, const char *s)
     return nv;
 }
 
+/* A user or group ID: decimal digits only, 0..2^32-2 (2^32-1 is (uid_t)-1, "unchanged" to
+ * setresuid: it would leave the process root). */
+static int parse_id(const char *s, size_t len, uint32_t *ret)
+{
+    uint64_t v = 0;
+    if (len == 0 || len > 10)
+        return -EINVAL;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -EINVAL;
+        v = v * 10 + (uint64_t)(s[i] - '0');
+    }
+    if (v > UINT32_MAX - 1)
+        return -EINVAL;
+    *ret = (uint32_t)v;
+    return 0;
+}
+
+/* The same user checks as create's, against the maps the container has (its init's). */
+static int check_user(pid_t pid, const struct spec_user *u, struct urun_error *err)
+{
+    static const char *const files[] = {"uid_map", "gid_map"};
+    _cleanup_free_ struct idmap *m = calloc(1, sizeof(*m));
+    if (!m)
+        return urun_error_set(err, ENOMEM, "exec");
+    for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+        _cleanup_free_ char *text = NULL;
+        char path[64];
+        size_t len;
+        snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, files[i]);
+        int r = read_file_at(AT_FDCWD, path, 65536, &text, &len, err);
+        if (r < 0)
+            return r;
+        r = idmap_parse_proc(text, i ? m->gid : m->uid, IDMAP_MAX_LINES, i ? &m->n_gid : &m->n_uid);
+        if (r < 0)
+            return urun_error_set(err, -r, "%s: malformed", path);
+    }
+    return idmap_check_user(u, m, err);
+}
+
 static int apply_overrides(struct spec_process *p, const struct exec_opts *o, struct urun_error *err)
 {
     if (!o->process_file) {
@@ -148,18 +205,13 @@ static int apply_overrides(struct spec_process *p, const struct exec_opts *o, st
         p->cwd = xstrdup(o->cwd);
     }
     if (o->user) {
-        char *end;
-        unsigned long uid = strtoul(o->user, &end, 10), gid = p->user.gid;
-        if (end == o->user || (*end && *end != ':'))
-            return urun_error_set(err, 0, "--user %s: expected UID[:GID]", o->user);
-        if (*end == ':') {
-            const char *g = end + 1;
-            gid = strtoul(g, &end, 10);
-            if (end == g || *end)
-                return urun_error_set(err, 0, "--user %s: expected UID[:GID]", o->user);
-        }
-        p->user.uid = (uint32_t)uid;
-        p->user.gid = (uint32_t)gid;
+        const char *colon = strchr(o->user, ':');
+        uint32_t uid, gid = p->user.gid;
+        if (parse_id(o->user, colon ? (size_t)(colon - o->user) : strlen(o->user), &uid) < 0 ||
+            (colon && parse_id(colon + 1, strlen(colon + 1), &gid) < 0))
+            return urun_error_set(err, 0, "--user %s: expected UID[:GID], each from 0 to 4294967294", o->user);
+        p->user.uid = uid;
+        p->user.gid = gid;
     }
     if (o->caps && *o->caps) {
         if (!p->capabilities && !(p->capabilities = calloc(1, sizeof(*p->capabilities))))
@@ -204,18 +256,27 @@ _Noreturn static void child_main(const struct exec_child *c)
 
     /* CVE-2019-5736: this is urun's code inside the container's pid namespace until execve. */
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    /* CVE-2024-21626: nothing of the host (the caller's fds, urun's state directory, pidfd, console
+     * socket) may be open while the container's paths are resolved. */
+    int keep[2 + SPEC_NS__MAX];
+    size_t n_keep = 0;
+    keep[n_keep++] = c->sync_fd;
+    keep[n_keep++] = urun_log_fd();
+    for (int t = 0; t < SPEC_NS__MAX; t++)
+        keep[n_keep++] = c->join->fd[t];
+    launch_close_fds(&(struct launch_fds){.n_pass = c->preserve_fds, .keep = keep, .n_keep = n_keep});
     if (nsjoin_enter(c->join, 0, &err) < 0)
         child_fail(c, &err, true);
+    nsjoin_release(c->join);
+    urun_log_close();
     if (c->join->fd[SPEC_NS_USER] >= 0 && init_become_root(&err) < 0)
         child_fail(c, &err, true);
     if (c->respawn) {
         if (sync_respawn(c->sync_fd, "fork into the container's pid namespace", &err) < 0)
             child_fail(c, &err, true);
     }
-    if (chdir(c->p->cwd) < 0) {
-        urun_error_errno(&err, "cwd %s", c->p->cwd);
+    if (launch_chdir(c->p->cwd, "cwd", &err) < 0)
         child_fail(c, &err, true);
-    }
     if (process_prepare(c->p, &err) < 0 || init_find_executable(c->p, exe, sizeof(exe), &err) < 0)
         child_fail(c, &err, true);
     if (c->p->terminal && init_setup_terminal(c->p, /* bind_console= */ false, &master, &slave, &err) < 0)
@@ -319,6 +380,8 @@ int container_exec(const struct state_root *root, const struct exec_opts *o, int
     r = load_process(dirfd, o, &s, err);
     if (r >= 0)
         r = apply_overrides(s->process, o, err);
+    if (r >= 0)
+        r = check_user(st->pid, &s->process->user, err);
     if (r >= 0 && s->process->terminal && !o->console_socket && o->detach)
         r = urun_error_set(err, 0, "exec: a detached terminal process needs --console-socket");
     if (r >= 0 && !s->process->terminal && o->console_socket)
@@ -332,7 +395,7 @@ int container_exec(const struct state_root *root, const struct exec_opts *o, int
     if (r >= 0 && o->console_socket)
         r = connect_socket(o->console_socket, &console_fd, err);
     if (r >= 0)
-        r = open_namespaces(st->pid, &join, err);
+        r = open_namespaces(st->pid, dirfd, status, &join, err);
     if (r < 0)
         return r;
     /* the namespaces must be the recorded init's, not a recycled pid's */

@@ -16,7 +16,9 @@
 #include <sys/prctl.h>
 #include <linux/keyctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <linux/magic.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -25,8 +27,10 @@
 #include "loopback.h"
 #include "mounts.h"
 #include "nsjoin.h"
+#include "nsshare.h"
 #include "process.h"
 #include "seccomp_filter.h"
+#include "launch.h"
 #include "state.h"
 #include "sync.h"
 
@@ -165,8 +169,31 @@ static int apply_sysctl(const struct init_args *a, struct urun_error *err)
     return 0;
 }
 
+/* After pivot_root the only /proc is the container's.  wait_for_start reopens the exec fifo through
+ * its self/fd (an O_PATH fd cannot be opened for writing any other way), so it must be a procfs that
+ * shows this very process: checked here, before READY, so that create reports a bad one. */
+static int open_container_proc(int fifo_fd, int *ret_fd, struct urun_error *err)
+{
+    struct statfs sfs;
+    struct stat want, got;
+    char path[32];
+
+    _cleanup_close_ int fd = open("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 || fstatfs(fd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)
+        return urun_error_set(err, 0, "/proc in the container is not a procfs: urun needs one to wait for `start` "
+                              "(mounts: add {\"destination\": \"/proc\", \"type\": \"proc\"})");
+    snprintf(path, sizeof(path), "self/fd/%d", fifo_fd);
+    _cleanup_close_ int probe = openat(fd, path, O_PATH | O_CLOEXEC);
+    if (probe < 0 || fstat(probe, &got) < 0 || fstat(fifo_fd, &want) < 0 || got.st_dev != want.st_dev ||
+        got.st_ino != want.st_ino)
+        return urun_error_set(err, 0, "/proc in the container does not show the container's init (a procfs of "
+                              "another pid namespace?)");
+    *ret_fd = TAKE_FD(fd);
+    return 0;
+}
+
 static int setup(const struct init_args *a, pid_t host_pid, char *exe, size_t exe_size, int *ret_master,
-                 int *ret_slave, int *ret_listener, struct urun_error *err)
+                 int *ret_slave, int *ret_listener, int *ret_procfd, struct urun_error *err)
 {
     const struct urun_spec *s = a->spec;
     struct mounts_config mc = {
@@ -175,8 +202,15 @@ static int setup(const struct init_args *a, pid_t host_pid, char *exe, size_t ex
     int r;
 
     r = apply_sysctl(a, err);
+    if (r >= 0)
+        r = nsshare_serve(a->ns_listen_fd, a->proc_fd, err);
     if (r < 0)
         return r;
+    /* The last use of the host's /proc: from here on the init resolves paths the container controls
+     * (mount targets, /dev entries, the cwd, args[0]), and holds no fd of the host's but the exec
+     * fifo (not a directory: nothing resolves through it) and the sync socket. */
+    close(a->proc_fd);
+    urun_log_close();
     r = mounts_setup(&mc, err);
     if (r < 0)
         return r;
@@ -203,35 +237,41 @@ static int setup(const struct init_args *a, pid_t host_pid, char *exe, size_t ex
     if (!a->no_new_keyring)
         join_new_keyring();
     r = mounts_switch_root(&mc, err);
+    if (r >= 0)
+        r = open_container_proc(a->fifo_fd, ret_procfd, err);
     if (r < 0)
         return r;
     if (a->terminal && (r = init_setup_terminal(s->process, /* bind_console= */ true, ret_master, ret_slave, err)) < 0)
         return r;
-    if (chdir(s->process->cwd) < 0)
-        return urun_error_errno(err, "process.cwd: %s", s->process->cwd);
-    r = process_prepare(s->process, err);
+    r = launch_chdir(s->process->cwd, "process.cwd", err);
+    if (r >= 0)
+        r = process_prepare(s->process, err);
     if (r < 0)
         return r;
     return init_find_executable(s->process, exe, exe_size, err);
 }
 
-/* Block until `start` opens the fifo for reading, then tell it we are going ahead. */
-static int wait_for_start(const struct init_args *a, struct urun_error *err)
+/* Block until `start` opens the fifo for reading, then tell it we are going ahead.  procfd is the
+ * container's /proc (open_container_proc). */
+static int wait_for_start(const struct init_args *a, int procfd, struct urun_error *err)
 {
+    struct stat want, got;
     char path[64];
     int fd;
 
     snprintf(path, sizeof(path), "self/fd/%d", a->fifo_fd);
     do
-        fd = openat(a->proc_fd, path, O_WRONLY | O_CLOEXEC);
+        fd = openat(procfd, path, O_WRONLY | O_CLOEXEC);
     while (fd < 0 && errno == EINTR);
     if (fd < 0)
         return urun_error_errno(err, "open exec fifo");
+    if (fstat(fd, &got) < 0 || fstat(a->fifo_fd, &want) < 0 || got.st_dev != want.st_dev || got.st_ino != want.st_ino)
+        return urun_error_set(err, 0, "open exec fifo: /proc/self/fd showed another file");
     /* The fd stays open, close-on-exec: `start` sees EOF exactly when the exec has happened. */
     if (write(fd, "0", 1) != 1)
         return urun_error_errno(err, "write exec fifo");
     close(a->fifo_fd);
-    close(a->proc_fd);
+    close(procfd);
     return 0;
 }
 
@@ -315,16 +355,32 @@ static void respawn(const struct init_args *a)
         fail(a, &err, true);
 }
 
+/* From its first instruction the init holds only what it passes on (stdio, preserved fds) and what
+ * it needs itself: every other fd the caller or urun left open goes (launch.h). */
+static void close_inherited_fds(const struct init_args *a)
+{
+    int keep[5 + SPEC_NS__MAX];
+    size_t n = 0;
+
+    keep[n++] = a->sync_fd;
+    keep[n++] = a->fifo_fd;
+    keep[n++] = a->proc_fd;
+    keep[n++] = a->ns_listen_fd;
+    keep[n++] = urun_log_fd();
+    for (int t = 0; a->join && t < SPEC_NS__MAX; t++)
+        keep[n++] = a->join->fd[t];
+    launch_close_fds(&(struct launch_fds){.n_pass = a->preserve_fds, .keep = keep, .n_keep = n});
+}
+
 _Noreturn void init_main(const struct init_args *a)
 {
     struct urun_error err = {0};
-
-
     char exe[PATH_MAX], self[32] = "";
-    int master = -1, slave = -1, listener = -1;
+    int master = -1, slave = -1, listener = -1, procfd = -1;
     pid_t host_pid;
     sigset_t none;
 
+    close_inherited_fds(a);
     /* The costly namespaces (network above all) are made here, in the new user namespace that owns
      * them, while urun is still running newuidmap/newgidmap for us. */
     if (a->early_unshare) {
@@ -339,6 +395,7 @@ _Noreturn void init_main(const struct init_args *a)
         _exit(1); /* the parent is gone or failed: it cleans up and reports */
     if (((a->join && a->join->any) || a->unshare_flags) && nsjoin_enter(a->join, a->unshare_flags, &err) < 0)
         fail(a, &err, true);
+    nsjoin_release(a->join);
     if ((a->wait_maps || (a->join && a->join->fd[SPEC_NS_USER] >= 0)) && init_become_root(&err) < 0)
         fail(a, &err, true);
     if (a->time_offsets && set_time_offsets(a, &err) < 0)
@@ -360,7 +417,7 @@ _Noreturn void init_main(const struct init_args *a)
         self[0] = '\0';
     host_pid = (pid_t)atoi(self);
 
-    if (setup(a, host_pid, exe, sizeof(exe), &master, &slave, &listener, &err) < 0)
+    if (setup(a, host_pid, exe, sizeof(exe), &master, &slave, &listener, &procfd, &err) < 0)
         fail(a, &err, true);
     if (sync_send_fd(a->sync_fd, SYNC_READY, master) < 0)
         _exit(1);
@@ -370,8 +427,9 @@ _Noreturn void init_main(const struct init_args *a)
         _exit(1); /* EOF: urun died or gave up before recording state */
     close(a->sync_fd);
 
-    if (wait_for_start(a, &err) < 0)
+    if (wait_for_start(a, procfd, &err) < 0)
         fail(a, &err, false);
+    nsshare_stop();
     if (slave >= 0 && init_attach_terminal(slave, &err) < 0)
         fail(a, &err, false);
     if (run_hooks(a, SPEC_HOOK_START_CONTAINER, host_pid, URUN_STATUS_RUNNING, &err) < 0)

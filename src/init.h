@@ -21,7 +21,8 @@ struct init_args {
     const char *bundle;
     int sync_fd;      /* our end of the sync socketpair */
     int fifo_fd;      /* O_PATH fd of the exec fifo */
-    int proc_fd;      /* O_PATH fd of the host's /proc, to reopen fifo_fd after pivot_root */
+    int proc_fd;      /* O_PATH fd of the host's /proc, until the container's paths are resolved */
+    int ns_listen_fd; /* listening socket of nsshare.h: hands our namespaces to exec/ps until start */
     bool wait_maps;   /* a new user namespace: wait for SYNC_MAPS_DONE first */
     unsigned long early_unshare; /* namespaces to make right after clone, while urun writes the maps */
     const struct nsjoin *join; /* namespaces to join by path; NULL for none */

@@ -14,6 +14,7 @@
 #include "json.h"
 
 static int log_fd = -1;  /* -1: stderr */
+static bool log_closed;  /* urun_log_close: nothing is written any more */
 static bool log_json;
 static bool log_debug_on;
 
@@ -37,6 +38,14 @@ bool urun_log_is_json(void)
 bool urun_log_is_stderr(void)
 {
     return log_fd < 0;
+}
+
+void urun_log_close(void)
+{
+    if (log_fd >= 0)
+        close(log_fd);
+    log_fd = -1;
+    log_closed = true;
 }
 
 int urun_log_fd(void)
@@ -66,7 +75,7 @@ void urun_log(enum urun_log_level level, const char *fmt, ...)
     va_list ap;
     int saved = errno, n;
 
-    if (level == URUN_LOG_DEBUG && !log_debug_on)
+    if (log_closed || (level == URUN_LOG_DEBUG && !log_debug_on))
         return;
     /* Info lines only go to an explicit log file: on a terminal they would be noise. */
     if (level == URUN_LOG_INFO && log_fd < 0 && !log_debug_on)

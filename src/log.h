@@ -19,6 +19,9 @@ void urun_log(enum urun_log_level level, const char *fmt, ...) __attribute__((fo
 bool urun_log_is_stderr(void);
 bool urun_log_is_json(void);
 int urun_log_fd(void); /* -1 when stderr */
+/* A container process that is about to resolve the container's paths: it lets go of the log file
+ * (an fd of the host) and logs nothing from then on; its errors travel back over the sync socket. */
+void urun_log_close(void);
 
 #define log_error(...) urun_log(URUN_LOG_ERROR, __VA_ARGS__)
 #define log_warning(...) urun_log(URUN_LOG_WARNING, __VA_ARGS__)

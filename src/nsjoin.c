@@ -55,6 +55,13 @@ int nsjoin_open(const struct spec_linux *lx, struct nsjoin *ret, struct urun_err
     return 0;
 }
 
+void nsjoin_release(const struct nsjoin *j)
+{
+    for (int t = 0; j && t < SPEC_NS__MAX; t++)
+        if (j->fd[t] >= 0)
+            close(j->fd[t]);
+}
+
 void nsjoin_close(struct nsjoin *j)
 {
     for (int t = 0; t < SPEC_NS__MAX; t++)

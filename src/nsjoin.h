@@ -16,6 +16,8 @@ struct nsjoin {
 /* Open every path, O_CLOEXEC, and check it is a namespace of the listed type (NS_GET_NSTYPE). */
 int nsjoin_open(const struct spec_linux *lx, struct nsjoin *ret, struct urun_error *err);
 void nsjoin_close(struct nsjoin *j);
+/* In a child that has entered them: close the fds of its copy (j may be NULL). */
+void nsjoin_release(const struct nsjoin *j);
 
 /* In the init: setns into every joined namespace (j may be NULL), the user namespace first, then unshare
  * `unshare_flags`.  Joining or creating a pid or time namespace this way only affects children: the

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
@@ -155,6 +156,9 @@ out:
 static int set_user(const struct spec_user *u, struct urun_error *err)
 {
     gid_t *gids = NULL;
+    /* (uid_t)-1 means "leave unchanged" to setresuid/setresgid: never let it through. */
+    if (u->uid == UINT32_MAX || u->gid == UINT32_MAX)
+        return urun_error_set(err, EINVAL, "process.user: %u is not a valid ID", u->uid == UINT32_MAX ? u->uid : u->gid);
     if (u->n_additional_gids) {
         gids = (gid_t *)u->additional_gids; /* uint32_t and gid_t are both 32-bit on Linux */
         if (setgroups(u->n_additional_gids, gids) < 0)
