@@ -29,8 +29,11 @@ int notify_prepare(const struct state_root *root, const char *id, int dirfd, str
         return urun_error_errno(err, "NOTIFY_SOCKET: create the notify directory");
     state_container_dirname(id, name);
 
+    /* Read-only: the container may connect to the socket (connect(2) and sendto(2) on a socket file
+     * need no writable mount, unix(7)) but make nothing here, so whatever it could leave behind in
+     * urun's state directory (a chowned 0700 tree that delete cannot remove) never exists. */
     _cleanup_free_ char *source = xasprintf("%s/%s/%s", root->path, name, NOTIFY_DIR);
-    if (spec_append_bind(s, NOTIFY_CONTAINER_DIR, source, /* ro= */ false) < 0)
+    if (spec_append_bind(s, NOTIFY_CONTAINER_DIR, source, /* ro= */ true) < 0)
         return urun_error_set(err, ENOMEM, "NOTIFY_SOCKET");
 
     while (s->process->env && s->process->env[n_env])

@@ -1,5 +1,6 @@
 /* NOTIFY_SOCKET (sd_notify(3)) for containers, as runc does it: when urun runs with NOTIFY_SOCKET set,
- * create binds the container's state subdirectory "notify" at /run/notify in the container and sets
+ * create binds the container's state subdirectory "notify" read-only at /run/notify in the container
+ * (it can reach the socket there, and write nothing) and sets
  * NOTIFY_SOCKET=/run/notify/notify.sock there; start binds that socket, releases the process, waits
  * for READY=1 and passes it on to the caller's NOTIFY_SOCKET with MAINPID. */
 #pragma once

@@ -779,7 +779,10 @@ const char *spec_annotation(const struct urun_spec *s, const char *key)
 
 int spec_append_bind(struct urun_spec *s, const char *destination, const char *source, bool ro)
 {
+    const char *const opts[] = {"bind", ro ? "ro" : "rw", "nosuid", "nodev", "noexec"};
     struct spec_mount *m = realloc(s->mounts, (s->n_mounts + 1) * sizeof(*m));
+    bool ok = true;
+
     if (!m)
         return -ENOMEM;
     s->mounts = m;
@@ -788,13 +791,9 @@ int spec_append_bind(struct urun_spec *s, const char *destination, const char *s
     m->destination = strdup(destination);
     m->type = strdup("bind");
     m->source = strdup(source);
-    m->options = calloc(3, sizeof(char *));
-    if (m->options) {
-        m->options[0] = strdup("bind");
-        m->options[1] = strdup(ro ? "ro" : "nosuid");
-    }
+    m->options = calloc(ARRAY_SIZE(opts) + 1, sizeof(char *));
+    for (size_t i = 0; m->options && ok && i < ARRAY_SIZE(opts); i++)
+        ok = (m->options[i] = strdup(opts[i])) != NULL; /* stops at a failure: strv_free stops at NULL */
     s->n_mounts++; /* counted even when incomplete, so spec_free releases what was allocated */
-    if (!m->destination || !m->type || !m->source || !m->options || !m->options[0] || !m->options[1])
-        return -ENOMEM;
-    return 0;
+    return ok && m->destination && m->type && m->source && m->options ? 0 : -ENOMEM;
 }
