@@ -2,6 +2,7 @@
  * of the harness's own, made once under $TMPDIR, /tmp by default), then printed as `urun state`
  * prints it (state_to_json), written back with state_write and read again: what urun writes, urun must
  * read back unchanged.  No status is derived from it: that would look at whatever process has the pid. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -10,25 +11,29 @@
 #include "fuzz.h"
 #include "state.h"
 
-static char dir[4096];
-static int dirfd = -1;
+static char dir_path[4096];
+static int dir_fd = -1;
 
+/* Whatever state_write left there (state.json, its temporary files, ...), then the directory. */
 static void remove_dir(void)
 {
-    if (dirfd < 0)
-        return;
-    unlinkat(dirfd, STATE_FILE, 0);
-    unlinkat(dirfd, STATE_FILE ".tmp", 0);
-    close(dirfd);
-    rmdir(dir);
+    DIR *d = dir_fd >= 0 ? fdopendir(dup(dir_fd)) : NULL;
+    struct dirent *de;
+
+    while (d && (de = readdir(d)))
+        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+            unlinkat(dir_fd, de->d_name, 0);
+    if (d)
+        closedir(d);
+    rmdir(dir_path);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     const char *tmp = getenv("TMPDIR");
 
-    snprintf(dir, sizeof(dir), "%s/urun-fuzz-state.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(dir) || (dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+    snprintf(dir_path, sizeof(dir_path), "%s/urun-fuzz-state.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(dir_path) || (dir_fd = open(dir_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
         perror("fuzz_state: make a state directory");
         exit(1);
     }
@@ -56,7 +61,7 @@ static void check_same(const struct urun_state *a, const struct urun_state *b)
 
 static void put_file(const uint8_t *data, size_t size)
 {
-    _cleanup_close_ int fd = openat(dirfd, STATE_FILE, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    _cleanup_close_ int fd = openat(dir_fd, STATE_FILE, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 
     FUZZ_CHECK(fd >= 0);
     while (size > 0) {
@@ -74,7 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int r;
 
     put_file(data, size);
-    r = state_read(dirfd, &st, &err);
+    r = state_read(dir_fd, &st, &err);
     fuzz_note("state_read", r, &err);
     FUZZ_CHECK_ERROR(r, err);
     if (r < 0) {
@@ -84,9 +89,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(st->id);
     free(state_to_json(st, URUN_STATUS_RUNNING, /* pretty= */ false));
     free(state_to_json(st, URUN_STATUS_STOPPED, /* pretty= */ true));
-    r = state_write(dirfd, st, &err);
+    r = state_write(dir_fd, st, &err);
     FUZZ_CHECK(r >= 0);
-    r = state_read(dirfd, &again, &err);
+    r = state_read(dir_fd, &again, &err);
     FUZZ_CHECK(r >= 0);
     check_same(st, again);
     return 0;
