@@ -348,13 +348,19 @@ int state_container_open(const struct state_root *r, const char *id, int lock, i
 
 /* A container directory holds urun's files, but also whatever reached it from outside (the notify
  * directory was once writable by the container): any tree, any modes, symlinks.  It is removed
- * through fds only, never following a symlink, to a bounded depth. */
+ * through fds only, never following a symlink.  At most REMOVE_MAX_DEPTH directories are open at
+ * once: a directory nested deeper is moved up into the container directory and removed from there
+ * in a later round, so no depth can make `delete` fail, and none can exhaust fds or the stack. */
 #define REMOVE_MAX_DEPTH 32
+#define REMOVE_MAX_ROUNDS 4096
 
 struct remover {
     char path[PATH_MAX]; /* of the entry at hand, relative to the container directory, for messages */
     size_t len;
     struct urun_error *err;
+    int topfd;      /* the container directory */
+    unsigned moved; /* directories moved up so far, for unique names */
+    bool again;     /* one was moved up in this round */
 };
 
 static void remover_push(struct remover *rm, const char *name)
@@ -405,13 +411,30 @@ static int unlink_one(struct remover *rm, int dirfd, const char *name, int flags
     return urun_error_errno(rm->err, "%s: cannot remove", rm->path);
 }
 
+/* A directory nested too deep to open goes up into the container directory, for a later round. */
+static int move_up(struct remover *rm, int dirfd, const char *name)
+{
+    char up[32];
+
+    for (int tries = 0; tries < 64; tries++) {
+        snprintf(up, sizeof(up), ".urun-deep.%u", rm->moved++);
+        if (renameat2(dirfd, name, rm->topfd, up, RENAME_NOREPLACE) == 0) {
+            rm->again = true;
+            return 0;
+        }
+        if (errno != EEXIST)
+            break;
+    }
+    return urun_error_errno(rm->err, "%s: cannot move it up to remove it", rm->path);
+}
+
 static int remove_subdir(struct remover *rm, int dirfd, const char *name, int depth)
 {
     _cleanup_close_ int sub = -1;
     int k;
 
     if (depth >= REMOVE_MAX_DEPTH)
-        return urun_error_set(rm->err, 0, "%s: nested more than %d directories deep", rm->path, REMOVE_MAX_DEPTH);
+        return move_up(rm, dirfd, name);
     k = open_subdir(rm, dirfd, name, &sub);
     if (k > 0)
         k = empty_dir(rm, sub, depth + 1);
@@ -489,9 +512,15 @@ int state_container_remove(const struct state_root *r, const char *id, int dirfd
     /* the directory itself may have lost its write bit too */
     if (fstat(dirfd, &st) == 0 && st.st_uid == geteuid() && (st.st_mode & 0700) != 0700)
         fchmod(dirfd, (st.st_mode & 07777) | 0700);
-    k = empty_dir(rm, dirfd, 0);
-    if (k < 0)
-        return urun_error_wrap(err, k, "remove container directory %s/%s", r->path, name);
+    rm->topfd = dirfd;
+    for (int round = 0; round < REMOVE_MAX_ROUNDS; round++) {
+        rm->again = false;
+        k = empty_dir(rm, dirfd, 0);
+        if (k < 0)
+            return urun_error_wrap(err, k, "remove container directory %s/%s", r->path, name);
+        if (!rm->again)
+            break;
+    }
     if (unlinkat(r->fd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
         return urun_error_errno(err, "remove container directory %s/%s", r->path, name);
     return 0;

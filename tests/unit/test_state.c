@@ -727,7 +727,7 @@ static void test_remove_hostile(void)
 {
     struct state_root r = { .fd = -1 };
     struct urun_error err = { 0 };
-    char deep[32 * 3 + 16] = "";
+    char deep[100 * 2 + 16] = "";
     int fd = -1, k;
 
     if (open_root("rmhroot", &r) < 0 || state_container_create(&r, "h", &fd, &err) < 0)
@@ -747,17 +747,11 @@ static void test_remove_hostile(void)
 
     if (state_container_create(&r, "d", &fd, &err) < 0)
         return;
-    for (int i = 0; i < 33; i++)
+    for (int i = 0; i < 100; i++)
         strcat(deep, i ? "/d" : "d");
-    TAP_OK(make_tree(fd, deep, 0700) == 0, "33 nested directories");
+    TAP_OK(make_tree(fd, deep, 0700) == 0, "100 nested directories");
     k = state_container_remove(&r, "d", fd, &err);
-    TAP_OK(k < 0 && strstr(err.msg, "nested more than 32 directories deep"), "too deep a tree is an error (%s)",
-           err.msg);
-    TAP_OK(make_tree(fd, deep, 0700) == 0 && unlinkat(fd, "d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d"
-           "/d/d/d/file", 0) == 0 && unlinkat(fd, "d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d",
-           AT_REMOVEDIR) == 0, "one level less");
-    k = state_container_remove(&r, "d", fd, &err);
-    TAP_OK(k == 0 && !exists_at(r.fd, "d"), "32 nested directories are removed (%s)", err.msg);
+    TAP_OK(k == 0 && !exists_at(r.fd, "d"), "a tree deeper than the fd bound is removed too (%s)", err.msg);
     close(fd);
 
     if (state_container_create(&r, "self", &fd, &err) < 0)
