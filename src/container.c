@@ -16,6 +16,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -309,45 +311,105 @@ static void stop_helper(const struct urun_state *st)
         close(fd);
 }
 
+/* SIGKILL to the recorded init, only while its pid has the recorded start time, and wait for it to
+ * exit; all: every process of the container first (cgroup, else pid namespace). */
+static int kill_init(const struct urun_state *st, bool all, struct urun_error *err)
+{
+    _cleanup_close_ int pidfd = -1;
+    struct urun_error ignored;
+    int r;
+
+    if (st->pid <= 0)
+        return 0;
+    pidfd = open_init(st);
+    if (pidfd == -ESRCH)
+        return 0;
+    if (pidfd < -1) /* neither pinned nor checked: never signal it blindly */
+        return urun_error_set(err, -pidfd, "open the init of container %s", st->id);
+    /* SIGKILL to the init of a pid namespace kills every process in it (pid_namespaces(7)). */
+    if (all)
+        signal_all(st, SIGKILL, &ignored);
+    r = pidfd_signal(pidfd, st->pid, SIGKILL);
+    if (r < 0 && r != -ESRCH)
+        return urun_error_set(err, -r, "kill container %s", st->id);
+    if (wait_exit(pidfd, st, 10000) < 0)
+        return urun_error_set(err, ETIMEDOUT, "container %s did not exit after SIGKILL", st->id);
+    return 0;
+}
+
+/* A recorded cgroup directory, removed once empty.  Its processes are not signalled: without a
+ * readable state.json only processes whose pid and start time match the record are.  Only a cgroup
+ * v2 directory is touched. */
+static void remove_empty_cgroup(const char *path)
+{
+    struct timespec ts = {0, 5 * 1000 * 1000};
+    struct statfs sfs;
+
+    if (statfs(path, &sfs) < 0 || sfs.f_type != CGROUP2_SUPER_MAGIC)
+        return;
+    /* the init's pid namespace is gone once it is reaped; its cgroup empties a moment later */
+    for (int waited = 0; rmdir(path) < 0 && errno == EBUSY; waited += 5) {
+        if (waited >= 2000) {
+            log_warning("cgroup %s still has processes; left in place", path);
+            return;
+        }
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* The processes the separate record (STATE_PROCS_FILE) names: for a container whose state.json is
+ * unreadable or was never written.  Nothing recorded, or a pid whose start time differs: nothing
+ * is signalled. */
+static int stop_recorded(int dirfd, const char *id, struct urun_error *err)
+{
+    struct urun_error ignored;
+    struct state_procs p;
+    int r;
+
+    if (state_procs_read(dirfd, &p, &ignored) < 0)
+        return 0;
+    struct urun_state st = {.id = (char *)id, .pid = p.pid, .start_time = p.start_time,
+                            .helper_pid = p.helper_pid, .helper_start_time = p.helper_start_time};
+    r = kill_init(&st, /* all= */ false, err);
+    if (r < 0)
+        return r;
+    stop_helper(&st);
+    if (p.cgroup[0])
+        remove_empty_cgroup(p.cgroup);
+    return 0;
+}
+
 int container_delete(const struct state_root *root, const char *id, bool force, struct urun_error *err)
 {
     _cleanup_(state_freep) struct urun_state *st = NULL;
-    _cleanup_close_ int dirfd = -1, pidfd = -1;
+    _cleanup_close_ int dirfd = -1;
     enum urun_status status;
     int r;
 
-    r = container_load(root, id, LOCK_EX, &dirfd, &st, &status, err);
+    r = state_container_open(root, id, LOCK_EX, &dirfd, err);
     if (r == -ENOENT && force)
         return 0; /* as runc and crun: engines clean up after a create that never happened */
     if (r < 0)
         return r;
-    /* With the lock held a state-less directory is a create that died half-way: remove it. */
-    if (status == URUN_STATUS_RUNNING || status == URUN_STATUS_PAUSED) {
-        if (!force)
-            return urun_error_set(err, 0, "cannot delete container %s that is not stopped: %s", id,
-                                  urun_status_name(status));
+    r = state_read(dirfd, &st, err);
+    if (r < 0 && r != -ENOENT && !force)
+        return urun_error_wrap(err, r, "cannot delete container %s without --force: its state cannot be read", id);
+    if (r < 0) {
+        /* Unreadable (--force), or missing: with the lock held, that is a create that died half-way. */
+        r = stop_recorded(dirfd, id, err);
+        return r < 0 ? r : state_container_remove(root, id, dirfd, err);
     }
-    if (st && status != URUN_STATUS_STOPPED) {
-        pidfd = open_init(st);
-        if (pidfd != -ESRCH) {
-            /* SIGKILL to the init of a pid namespace kills every process in it (pid_namespaces(7)). */
-            struct urun_error ignored;
-            if (force)
-                signal_all(st, SIGKILL, &ignored);
-            r = pidfd_signal(pidfd, st->pid, SIGKILL);
-            if (r < 0 && r != -ESRCH)
-                return urun_error_set(err, -r, "kill container %s", id);
-            if (wait_exit(pidfd, st, 10000) < 0)
-                return urun_error_set(err, ETIMEDOUT, "container %s did not exit after SIGKILL", id);
-        }
-    }
+    status = state_status(dirfd, st);
+    if ((status == URUN_STATUS_RUNNING || status == URUN_STATUS_PAUSED) && !force)
+        return urun_error_set(err, 0, "cannot delete container %s that is not stopped: %s", id,
+                              urun_status_name(status));
+    if (status != URUN_STATUS_STOPPED && (r = kill_init(st, force, err)) < 0)
+        return r;
     /* what is left in the cgroup: processes outside its pid namespace, if it had none of its own */
-    if (st && st->cgroup)
+    if (st->cgroup)
         cgroup_destroy(st->cgroup);
-    if (st)
-        stop_helper(st);
-    if (st)
-        run_late_hooks(dirfd, st, URUN_STATUS_STOPPED, SPEC_HOOK_POSTSTOP);
+    stop_helper(st);
+    run_late_hooks(dirfd, st, URUN_STATUS_STOPPED, SPEC_HOOK_POSTSTOP);
     return state_container_remove(root, id, dirfd, err);
 }
 
