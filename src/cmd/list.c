@@ -1,4 +1,7 @@
-/* `urun list [--format table|json] [--quiet]`. */
+/* `urun list [--format table|json] [--quiet]`.  A container whose state cannot be read is listed
+ * too, as `unknown`: the table row says so and a warning gives the reason, as runc's list does; the
+ * JSON object carries it in "error". */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,12 +10,16 @@
 #include "cleanup.h"
 #include "commands.h"
 #include "container.h"
+#include "error.h"
 #include "json.h"
+#include "log.h"
 
 struct row {
     const char *id;
-    struct urun_state *st;
+    struct urun_state *st; /* NULL while creating, and when unknown */
     enum urun_status status;
+    pid_t pid;   /* 0 once stopped; when unknown, the recorded init while it still runs */
+    char *error; /* why the state is unknown */
 };
 
 static void owner_name(uid_t uid, char *buf, size_t size)
@@ -35,7 +42,7 @@ static void print_table(const struct row *rows, size_t n)
         l = rows[i].st ? (int)strlen(rows[i].st->bundle) : 0;
         w[3] = l > w[3] ? l : w[3];
         w[2] = (int)strlen(urun_status_name(rows[i].status)) > w[2] ? (int)strlen(urun_status_name(rows[i].status)) : w[2];
-        l = snprintf(pid, sizeof(pid), "%d", rows[i].st ? (int)rows[i].st->pid : 0);
+        l = snprintf(pid, sizeof(pid), "%d", (int)rows[i].pid);
         w[1] = l > w[1] ? l : w[1];
     }
     printf("%-*s   %-*s   %-*s   %-*s   %-30s   %s\n", w[0], "ID", w[1], "PID", w[2], "STATUS", w[3], "BUNDLE",
@@ -43,7 +50,7 @@ static void print_table(const struct row *rows, size_t n)
     for (size_t i = 0; i < n; i++) {
         const struct urun_state *st = rows[i].st;
         char owner[64] = "";
-        int p = st && rows[i].status != URUN_STATUS_STOPPED ? (int)st->pid : 0;
+        int p = (int)rows[i].pid;
         if (st)
             owner_name(st->owner, owner, sizeof(owner));
         printf("%-*s   %-*d   %-*s   %-*s   %-30s   %s\n", w[0], rows[i].id, w[1], p, w[2],
@@ -55,14 +62,45 @@ static int print_json(const struct row *rows, size_t n, struct urun_error *err)
 {
     fputs("[", stdout);
     for (size_t i = 0, printed = 0; i < n; i++) {
-        if (!rows[i].st)
+        if (!rows[i].st && !rows[i].error)
             continue;
-        _cleanup_free_ char *s = state_to_json(rows[i].st, rows[i].status, /* pretty= */ false);
+        _cleanup_free_ char *s = rows[i].st ? state_to_json(rows[i].st, rows[i].status, /* pretty= */ false)
+                                            : state_unknown_to_json(rows[i].id, rows[i].pid, rows[i].error, false);
         if (!s)
-            return urun_error_set(err, 12, "format state");
+            return urun_error_set(err, ENOMEM, "format state");
         printf("%s%s", printed++ ? "," : "", s);
     }
     puts("]");
+    return 0;
+}
+
+/* One row; -ENOENT when the container went away while we list (it simply drops out). */
+static int load_row(const struct state_root *root, struct row *row)
+{
+    _cleanup_close_ int dirfd = -1;
+    struct urun_error e = {0};
+    struct state_procs p;
+    char msg[URUN_ERROR_MSG_MAX + 64];
+    int r;
+
+    r = state_container_open(root, row->id, 0, &dirfd, &e);
+    if (r == -ENOENT)
+        return r;
+    if (r >= 0)
+        r = state_read(dirfd, &row->st, &e);
+    if (r == -ENOENT) {
+        row->status = URUN_STATUS_CREATING;
+    } else if (r >= 0) {
+        row->status = state_status(dirfd, row->st);
+        row->pid = row->status == URUN_STATUS_STOPPED ? 0 : row->st->pid;
+    } else {
+        row->status = URUN_STATUS_UNKNOWN;
+        row->error = strdup(urun_error_format(&e, msg, sizeof(msg)));
+        if (!row->error)
+            return -ENOMEM;
+        if (dirfd >= 0 && state_procs_read(dirfd, &p, &e) >= 0 && state_proc_alive(p.pid, p.start_time))
+            row->pid = p.pid;
+    }
     return 0;
 }
 
@@ -80,15 +118,17 @@ int cmd_list(struct urun_context *ctx, struct urun_error *err)
         n++;
     rows = calloc(n ? n : 1, sizeof(*rows));
     if (!rows)
-        return urun_error_set(err, 12, "list");
+        return urun_error_set(err, ENOMEM, "list");
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        struct urun_error ignored;
         rows[k].id = ids[i];
-        /* A container deleted while we list it simply drops out. */
-        if (container_load(&ctx->root, ids[i], 0, NULL, &rows[k].st, &rows[k].status, &ignored) == 0)
+        r = load_row(&ctx->root, &rows[k]);
+        if (r == -ENOMEM)
+            return urun_error_set(err, ENOMEM, "list");
+        if (r >= 0)
             k++;
     }
+    r = 0;
     if (ctx->cl->set[OPT_QUIET]) {
         for (size_t i = 0; i < k; i++)
             puts(rows[i].id);
@@ -96,8 +136,14 @@ int cmd_list(struct urun_context *ctx, struct urun_error *err)
         r = print_json(rows, k, err);
     } else {
         print_table(rows, k);
+        fflush(stdout);
+        for (size_t i = 0; i < k; i++)
+            if (rows[i].error)
+                log_warning("container %s: status unknown: %s", rows[i].id, rows[i].error);
     }
-    for (size_t i = 0; i < k; i++)
+    for (size_t i = 0; i < k; i++) {
         state_free(rows[i].st);
+        free(rows[i].error);
+    }
     return r;
 }
