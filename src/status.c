@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "cgroup.h"
 #include "cleanup.h"
+#include "escape.h"
 #include "id.h"
 #include "json.h"
 #include "util.h"
@@ -30,20 +31,21 @@ static void dir_path(int dirfd, char *buf, size_t size)
 
     snprintf(link, sizeof(link), "/proc/self/fd/%d", dirfd);
     n = readlink(link, buf, size - 1);
-    if (n <= 0)
-        n = snprintf(buf, size, "?") > 0 ? 1 : 0;
+    if (n <= 0) {
+        snprintf(buf, size, "?");
+        return;
+    }
     buf[n] = '\0';
 }
 
 /* err's message, which starts with a file's name in dirfd, made to start with its whole path. */
 static int in_dir(int dirfd, int k, struct urun_error *err)
 {
-    char dir[PATH_MAX];
+    char dir[PATH_MAX], joined[URUN_ERROR_MSG_MAX];
 
     if (!err)
         return k;
     dir_path(dirfd, dir, sizeof(dir));
-    char joined[URUN_ERROR_MSG_MAX];
     snprintf(joined, sizeof(joined), "%s/%s", dir, err->msg);
     memcpy(err->msg, joined, sizeof(err->msg));
     return k;
@@ -104,11 +106,13 @@ static int read_annotations(const struct ynode *root, struct urun_state *st, str
         return urun_error_set(err, ENOMEM, "annotations");
     for (size_t i = 0; i < n->n; i++) {
         struct spec_kv *kv = &st->annotations[st->n_annotations];
-        char path[128];
+        char path[128], key[100];
         const char *v;
         int k;
 
-        snprintf(path, sizeof(path), "annotations.%.100s", n->pairs[i].key);
+        /* a key from a tampered file may reach a terminal in the message: escaped */
+        escape_text(n->pairs[i].key, strlen(n->pairs[i].key), key, sizeof(key));
+        snprintf(path, sizeof(path), "annotations.%s", key);
         k = ynode_string(n->pairs[i].value, path, &v, err);
         if (k < 0)
             return k;

@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "container.h"
 #include "error.h"
+#include "escape.h"
 #include "json.h"
 #include "log.h"
 
@@ -137,9 +138,12 @@ int cmd_list(struct urun_context *ctx, struct urun_error *err)
     } else {
         print_table(rows, k);
         fflush(stdout);
-        for (size_t i = 0; i < k; i++)
+        for (size_t i = 0; i < k; i++) {
+            /* the reason may quote a tampered file (an annotation key): no raw control bytes to the terminal */
+            _cleanup_free_ char *why = rows[i].error ? escape_text_dup(rows[i].error, strlen(rows[i].error)) : NULL;
             if (rows[i].error)
-                log_warning("container %s: status unknown: %s", rows[i].id, rows[i].error);
+                log_warning("container %s: status unknown: %s", rows[i].id, why ? why : "(out of memory)");
+        }
     }
     for (size_t i = 0; i < k; i++) {
         state_free(rows[i].st);

@@ -256,3 +256,17 @@ list_row() {
 	[ ! -e "$dir" ]
 	refute pid_alive "$pid"
 }
+
+@test "the reason list gives for an unknown state prints no control bytes from the file" {
+	create_ctr c1
+	local pid
+	pid=$(state_field c1 .pid)
+	printf '{"id": "c1", "pid": %s, "annotations": {"\\u001b]0;owned\\u0007\\u001b[2J": [1]}}' "$pid" \
+		>"$URUN_ROOT/c1/state.json"
+	run --separate-stderr urun list
+	[ "$status" -eq 0 ]
+	list_row c1
+	[ "${ROW[2]}" = unknown ]
+	assert_contains "$stderr" 'annotations.\x1b]0;owned\x07\x1b[2J'
+	[[ $stderr != *$'\e'* ]] && [[ $stderr != *$'\a'* ]]
+}

@@ -442,6 +442,8 @@ static void test_read_write(void)
     expect_read_error(fd, "{\"pid\": 5}", "missing \"id\"", "missing id");
     expect_read_error(fd, "{\"id\": \"rt\", \"pid\": 1, \"annotations\": {\"a\": \"ok\", \"b\": [1]}}",
                       "annotations.b", "annotation not a string");
+    expect_read_error(fd, "{\"id\": \"rt\", \"pid\": 1, \"annotations\": {\"\\u001b[2J\": 1}}",
+                      "annotations.\\x1b[2J", "a key in the message is escaped");
     expect_read_error(fd, "", "", "empty file");
     {
         char *big = malloc((1u << 20) + 2);
