@@ -30,6 +30,7 @@
 #include "idmap.h"
 #include "init.h"
 #include "notify.h"
+#include "nsshare.h"
 #include "nsjoin.h"
 #include "log.h"
 #include "pidfd.h"
@@ -201,25 +202,42 @@ int container_start(const struct state_root *root, const char *id, struct urun_e
     return 0;
 }
 
-int container_pids(const struct urun_state *st, pid_t **ret, size_t *ret_n, struct urun_error *err)
+/* The init's pid namespace: /proc/PID/ns/pid, or, while a created container's non-dumpable init
+ * closes that to us, the one it hands over itself (nsshare.h). */
+static int init_pid_namespace(int dirfd, const struct urun_state *st, struct stat *ret, struct urun_error *err)
 {
-    char path[64], ns[64], other[64];
+    char path[64];
+
+    snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)st->pid);
+    if (stat(path, ret) == 0)
+        return 0;
+    if (errno != EACCES || dirfd < 0)
+        return urun_error_errno(err, "read the pid namespace of %d", (int)st->pid);
+    struct nsjoin j;
+    int r = nsshare_fetch(dirfd, &j, err);
+    if (r < 0)
+        return r;
+    r = j.fd[SPEC_NS_PID] >= 0 && fstat(j.fd[SPEC_NS_PID], ret) == 0 ? 0 : -EPROTO;
+    nsjoin_close(&j);
+    return r < 0 ? urun_error_set(err, EPROTO, "the container's init sent no pid namespace") : 0;
+}
+
+int container_pids(int dirfd, const struct urun_state *st, pid_t **ret, size_t *ret_n, struct urun_error *err)
+{
+    char path[64];
+    struct stat ns, other;
 
     if (st->cgroup)
         return cgroup_pids(st->cgroup, ret, ret_n, err);
     _cleanup_free_ pid_t *pids = NULL;
     size_t n = 0, cap = 0;
-    ssize_t len;
     DIR *d;
     struct dirent *e;
 
-    snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)st->pid);
-    len = readlink(path, ns, sizeof(ns) - 1);
-    if (len < 0)
-        return urun_error_errno(err, "read the pid namespace of %d", (int)st->pid);
-    ns[len] = '\0';
-    len = readlink("/proc/self/ns/pid", other, sizeof(other) - 1);
-    if (len >= 0 && (other[len] = '\0', strcmp(other, ns) == 0))
+    int r = init_pid_namespace(dirfd, st, &ns, err);
+    if (r < 0)
+        return r;
+    if (stat("/proc/self/ns/pid", &other) == 0 && other.st_dev == ns.st_dev && other.st_ino == ns.st_ino)
         return urun_error_set(err, 0, "the container shares urun's pid namespace and has no cgroup, so its "
                               "processes cannot be told apart from others");
     d = opendir("/proc");
@@ -229,11 +247,9 @@ int container_pids(const struct urun_state *st, pid_t **ret, size_t *ret_n, stru
         if (e->d_name[0] < '1' || e->d_name[0] > '9')
             continue;
         snprintf(path, sizeof(path), "/proc/%s/ns/pid", e->d_name);
-        len = readlink(path, other, sizeof(other) - 1);
-        if (len < 0)
-            continue;
-        other[len] = '\0';
-        if (strcmp(other, ns) != 0)
+        /* the init itself, when non-dumpable, is known by its pid */
+        bool is_init = atoi(e->d_name) == (int)st->pid;
+        if (!is_init && (stat(path, &other) < 0 || other.st_dev != ns.st_dev || other.st_ino != ns.st_ino))
             continue;
         if (n == cap) {
             cap = cap ? 2 * cap : 64;
@@ -254,7 +270,7 @@ int container_pids(const struct urun_state *st, pid_t **ret, size_t *ret_n, stru
 
 /* Every process of the container gets sig: through its cgroup (cgroup.kill for SIGKILL), else its pid
  * namespace (container_pids). */
-static int signal_all(const struct urun_state *st, int sig, struct urun_error *err)
+static int signal_all(int dirfd, const struct urun_state *st, int sig, struct urun_error *err)
 {
     _cleanup_free_ pid_t *pids = NULL;
     size_t n;
@@ -264,7 +280,7 @@ static int signal_all(const struct urun_state *st, int sig, struct urun_error *e
         r = cgroup_signal_all(st->cgroup, sig, err);
         return r < 0 ? urun_error_wrap(err, r, "kill --all") : 0;
     }
-    r = container_pids(st, &pids, &n, err);
+    r = container_pids(dirfd, st, &pids, &n, err);
     if (r < 0)
         return urun_error_wrap(err, r, "kill --all");
     for (size_t i = 0; i < n; i++)
@@ -275,11 +291,11 @@ static int signal_all(const struct urun_state *st, int sig, struct urun_error *e
 int container_kill(const struct state_root *root, const char *id, int sig, bool all, struct urun_error *err)
 {
     _cleanup_(state_freep) struct urun_state *st = NULL;
-    _cleanup_close_ int pidfd = -1;
+    _cleanup_close_ int pidfd = -1, dirfd = -1;
     enum urun_status status;
     int r;
 
-    r = container_load(root, id, 0, NULL, &st, &status, err);
+    r = container_load(root, id, 0, &dirfd, &st, &status, err);
     if (r < 0)
         return r;
     if (status != URUN_STATUS_CREATED && status != URUN_STATUS_RUNNING && status != URUN_STATUS_PAUSED)
@@ -287,7 +303,7 @@ int container_kill(const struct state_root *root, const char *id, int sig, bool 
     pidfd = open_init(st);
     if (pidfd == -ESRCH)
         return urun_error_set(err, 0, "container %s is not running (stopped)", id);
-    if (all && (r = signal_all(st, sig, err)) < 0)
+    if (all && (r = signal_all(dirfd, st, sig, err)) < 0)
         return r;
     r = pidfd_signal(pidfd, st->pid, sig);
     if (r < 0 && !(all && r == -ESRCH))
@@ -327,8 +343,8 @@ static int kill_init(const struct urun_state *st, bool all, struct urun_error *e
     if (pidfd < -1) /* neither pinned nor checked: never signal it blindly */
         return urun_error_set(err, -pidfd, "open the init of container %s", st->id);
     /* SIGKILL to the init of a pid namespace kills every process in it (pid_namespaces(7)). */
-    if (all)
-        signal_all(st, SIGKILL, &ignored);
+    if (all) /* no state dir fd: a created container's own pid namespace dies with its init anyway */
+        signal_all(-1, st, SIGKILL, &ignored);
     r = pidfd_signal(pidfd, st->pid, SIGKILL);
     if (r < 0 && r != -ESRCH)
         return urun_error_set(err, -r, "kill container %s", st->id);

@@ -51,7 +51,7 @@ int container_plan_maps(const struct spec_linux *lx, struct idmap_user *u, struc
 
 /* The pids (as urun sees them) of every process of the container: its cgroup's when it has one, else
  * every process in its pid namespace. */
-int container_pids(const struct urun_state *st, pid_t **ret, size_t *ret_n, struct urun_error *err);
+int container_pids(int dirfd, const struct urun_state *st, pid_t **ret, size_t *ret_n, struct urun_error *err);
 
 /* The copy of the config create keeps in the container's directory, and the mark it leaves when that
  * config has poststart/poststop hooks. */

@@ -73,16 +73,17 @@ int cmd_ps(struct urun_context *ctx, struct urun_error *err)
 {
     _cleanup_(state_freep) struct urun_state *st = NULL;
     _cleanup_free_ pid_t *pids = NULL;
+    _cleanup_close_ int dirfd = -1;
     enum urun_status status;
     size_t n;
     int r;
 
-    r = container_load(&ctx->root, ctx->id, 0, NULL, &st, &status, err);
+    r = container_load(&ctx->root, ctx->id, 0, &dirfd, &st, &status, err);
     if (r < 0)
         return r;
     if (!st || (status != URUN_STATUS_RUNNING && status != URUN_STATUS_CREATED && status != URUN_STATUS_PAUSED))
         return urun_error_set(err, 0, "container %s is not running (%s)", ctx->id, urun_status_name(status));
-    r = container_pids(st, &pids, &n, err);
+    r = container_pids(dirfd, st, &pids, &n, err);
     if (r < 0)
         return urun_error_wrap(err, r, "ps");
     if (ctx->cl->set[OPT_FORMAT] && strcmp(ctx->cl->values[OPT_FORMAT], "json") == 0) {

@@ -36,7 +36,8 @@ nocg_create() {
 
 @test "created: exec -d leaves a process that ps lists and kill --all stops" {
 	nocg_create c2
-	run --separate-stderr urun exec -d c2 sleep "$SLEEP_ARG"
+	# detached: its output goes to files, or bats would wait for the sleep to close its pipe
+	run_detached exec -d c2 sleep "$SLEEP_ARG"
 	[ "$status" -eq 0 ]
 	run --separate-stderr urun ps --format json c2
 	[ "$status" -eq 0 ]
