@@ -159,6 +159,9 @@ static int apply_sysctl(const struct init_args *a, struct urun_error *err)
     for (size_t i = 0; lx && i < lx->n_sysctl; i++) {
         char path[512];
         int n = snprintf(path, sizeof(path), "sys/%s", lx->sysctl[i].key);
+        if (n < 0 || (size_t)n >= sizeof(path)) /* the parser bounds keys; never trust that here */
+            return urun_error_set(err, ENAMETOOLONG, "linux.sysctl: key of %zu bytes is too long",
+                                  strlen(lx->sysctl[i].key));
         for (int j = 4; j < n; j++)
             if (path[j] == '.')
                 path[j] = '/';
