@@ -298,26 +298,6 @@ _Noreturn static void child_main(const struct exec_child *c)
     child_fail(c, &err, false);
 }
 
-static int connect_socket(const char *path, int *ret_fd, struct urun_error *err)
-{
-    struct sockaddr_un_compat {
-        sa_family_t family;
-        char path[108];
-    } sa = {.family = AF_UNIX};
-    if (strlen(path) >= sizeof(sa.path))
-        return urun_error_set(err, 0, "--console-socket %s: path too long", path);
-    strcpy(sa.path, path);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-        int r = urun_error_errno(err, "--console-socket: connect %s", path);
-        if (fd >= 0)
-            close(fd);
-        return r;
-    }
-    *ret_fd = fd;
-    return 0;
-}
-
 /* urun's side: wait for the (re)spawned process's READY, hand on its terminal, write the pid file. */
 static int parent_side(const struct exec_opts *o, const struct exec_child *c, pid_t *pid, int sync_fd,
                        int console_fd, int *ret_master, struct urun_error *err)
@@ -392,8 +372,9 @@ int container_exec(const struct state_root *root, const struct exec_opts *o, int
     for (int fd = 3; r >= 0 && fd < 3 + o->preserve_fds; fd++)
         if (fcntl(fd, F_GETFD) < 0)
             r = urun_error_set(err, 0, "--preserve-fds %d: fd %d is not open", o->preserve_fds, fd);
-    if (r >= 0 && o->console_socket)
-        r = connect_socket(o->console_socket, &console_fd, err);
+    if (r >= 0 && o->console_socket && (r = util_connect_unix(o->console_socket, UTIL_SOCKET_TIMEOUT_MS, &console_fd,
+                                                              err)) < 0)
+        r = urun_error_wrap(err, r, "--console-socket");
     if (r >= 0)
         r = open_namespaces(st->pid, dirfd, status, &join, err);
     if (r < 0)
