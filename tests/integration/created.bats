@@ -53,7 +53,7 @@ nocg_create() {
 	! pid_alive "$pid"
 }
 
-@test "created: the namespace socket is gone with the container, and a running container no longer answers on it" {
+@test "created: the namespace socket exists while created, exec works after start, and delete removes it all" {
 	nocg_create c3
 	[ -S "$URUN_ROOT"/c3*/ns.sock ] || ls -R "$URUN_ROOT" >&2
 	start_ctr c3
