@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "spec_rules.h"
 #include "yamltree.h"
 
 #define SPATH_MAX 512
@@ -22,7 +23,11 @@ enum {
     F_REQUIRED = 1 << 0,
     F_NONEMPTY = 1 << 1, /* a string or an array */
     F_ABSOLUTE = 1 << 2, /* a string, or each string of an array */
+    F_PATH = 1 << 3,     /* at most SPEC_MAX_PATH bytes: a string, or each string of an array */
+    F_ARG = 1 << 4,      /* at most SPEC_MAX_ARG bytes: each string of an array */
+    F_HOST = 1 << 5,     /* at most SPEC_MAX_HOSTNAME bytes */
 };
+#define F_EACH (F_ABSOLUTE | F_PATH | F_ARG) /* what read_strv passes on to each string */
 
 /* How a field is stored.  `aux` of a field is the offset of its size_t count for the counted kinds
  * (K_U32V, K_KV, K_ARRAY) and otherwise of a bool set when the field is present, or NO_AUX. */
@@ -205,6 +210,15 @@ static int get_field(const struct ynode *map, const char *parent, const char *ke
     return (flags & F_REQUIRED) ? urun_error_set(err, 0, "%s: required", path) : 0;
 }
 
+static size_t max_len(unsigned flags)
+{
+    if (flags & F_PATH)
+        return SPEC_MAX_PATH;
+    if (flags & F_ARG)
+        return SPEC_MAX_ARG;
+    return flags & F_HOST ? SPEC_MAX_HOSTNAME : SPEC_MAX_SCALAR;
+}
+
 static int read_str(const struct ynode *n, const char *path, unsigned flags, char **ret, struct urun_error *err)
 {
     const char *s;
@@ -216,6 +230,8 @@ static int read_str(const struct ynode *n, const char *path, unsigned flags, cha
         return urun_error_set(err, 0, "%s: must not be empty", path);
     if ((flags & F_ABSOLUTE) && *s != '/')
         return urun_error_set(err, 0, "%s: must be an absolute path", path);
+    if (n->len > max_len(flags))
+        return urun_error_set(err, 0, "%s: longer than %zu bytes", path, max_len(flags));
     *ret = strdup(s);
     return *ret ? 0 : oom(err);
 }
@@ -234,7 +250,7 @@ static int read_strv(const struct ynode *n, const char *path, unsigned flags, vo
     if (!v)
         return oom(err);
     for (size_t i = 0; i < n->n; i++) {
-        r = read_str(n->items[i], index_path(ipath, path, i), flags & F_ABSOLUTE, &v[i], err);
+        r = read_str(n->items[i], index_path(ipath, path, i), flags & F_EACH, &v[i], err);
         if (r < 0)
             return r;
     }
@@ -400,89 +416,6 @@ static int parse_obj(const struct ynode *n, const char *path, void *base, const 
     return r < 0 ? r : 0;
 }
 
-/* ---- values with their own rules ---- */
-
-static int read_ns_type(const struct ynode *n, const char *path, void *at, struct urun_error *err)
-{
-    const char *s;
-    int r = ynode_string(n, path, &s, err), t;
-
-    if (r < 0)
-        return r;
-    t = spec_ns_from_name(s);
-    if (t < 0)
-        return urun_error_set(err, 0, "%s: unknown namespace type \"%s\"", path, s);
-    *(enum spec_ns_type *)at = (enum spec_ns_type)t;
-    return 0;
-}
-
-static int read_oom_score_adj(const struct ynode *n, const char *path, void *at, struct urun_error *err)
-{
-    int64_t v;
-    int r = ynode_i64(n, path, &v, err);
-
-    if (r < 0)
-        return r;
-    if (v < -1000 || v > 1000)
-        return urun_error_set(err, 0, "%s: must be between -1000 and 1000", path);
-    *(int *)at = (int)v;
-    return 0;
-}
-
-static int read_timeout(const struct ynode *n, const char *path, void *at, struct urun_error *err)
-{
-    int64_t v;
-    int r = ynode_i64(n, path, &v, err);
-
-    if (r < 0)
-        return r;
-    if (v <= 0)
-        return urun_error_set(err, 0, "%s: must be greater than zero", path);
-    if (v > INT_MAX)
-        return urun_error_set(err, 0, "%s: value out of range", path);
-    *(int *)at = (int)v;
-    return 0;
-}
-
-static int check_id_mapping(const void *obj, const char *path, struct urun_error *err)
-{
-    const struct spec_id_mapping *m = obj;
-
-    if (m->size == 0)
-        return urun_error_set(err, 0, "%s.size: must be greater than zero", path);
-    /* The kernel refuses an extent whose end wraps around (first + count <= first, user_namespaces(7)). */
-    if ((uint64_t)m->container_id + m->size > UINT32_MAX)
-        return urun_error_set(err, 0, "%s: containerID + size overflows a 32-bit ID", path);
-    if ((uint64_t)m->host_id + m->size > UINT32_MAX)
-        return urun_error_set(err, 0, "%s: hostID + size overflows a 32-bit ID", path);
-    return 0;
-}
-
-static int check_time_offset(const void *obj, const char *path, struct urun_error *err)
-{
-    const struct spec_time_offset *t = obj;
-
-    if (t->nanosecs >= 1000000000u)
-        return urun_error_set(err, 0, "%s.nanosecs: must be less than 1000000000", path);
-    return 0;
-}
-
-static int check_linux(const void *obj, const char *path, struct urun_error *err)
-{
-    const struct spec_linux *l = obj;
-    unsigned seen = 0;
-
-    for (size_t i = 0; i < l->n_namespaces; i++) {
-        unsigned bit = 1u << l->namespaces[i].type;
-
-        if (seen & bit)
-            return urun_error_set(err, 0, "%s.namespaces[%zu].type: namespace \"%s\" listed twice", path, i,
-                                  spec_ns_name(l->namespaces[i].type));
-        seen |= bit;
-    }
-    return 0;
-}
-
 /* ---- the runtime-spec, as tables ----
  * Each table is read in order; the first failing field is the one reported.  S names the struct the
  * offsets refer to, and TYPED() refuses to compile when a member's type does not match its kind. */
@@ -514,14 +447,14 @@ static const struct field idmap_fields[] = {
     T_U32("hostID", F_REQUIRED, host_id),
     T_U32("size", F_REQUIRED, size),
 };
-SHAPE(idmap, S, check_id_mapping);
+SHAPE(idmap, S, spec_check_id_mapping);
 #undef S
 
 #define S struct spec_mount
 static const struct field mount_fields[] = {
-    T_STR("destination", F_REQUIRED | F_ABSOLUTE, destination),
+    T_STR("destination", F_REQUIRED | F_ABSOLUTE | F_PATH, destination),
     T_STR("type", 0, type),
-    T_STR("source", 0, source),
+    T_STR("source", F_PATH, source),
     T_STRV("options", 0, options),
     T_ARRAY("uidMappings", uid_mappings, n_uid_mappings, idmap),
     T_ARRAY("gidMappings", gid_mappings, n_gid_mappings, idmap),
@@ -540,25 +473,25 @@ SHAPE(rlimit, S, NULL);
 
 #define S struct spec_hook
 static const struct field hook_fields[] = {
-    T_STR("path", F_REQUIRED | F_ABSOLUTE, path),
-    T_STRV("args", 0, args),
-    T_STRV("env", 0, env),
-    T_CUSTOM("timeout", 0, timeout, TYPED(has_timeout, bool), read_timeout),
+    T_STR("path", F_REQUIRED | F_ABSOLUTE | F_PATH, path),
+    T_STRV("args", F_ARG, args),
+    T_STRV("env", F_ARG, env),
+    T_CUSTOM("timeout", 0, timeout, TYPED(has_timeout, bool), spec_read_timeout),
 };
 SHAPE(hook, S, NULL);
 #undef S
 
 #define S struct spec_namespace
 static const struct field namespace_fields[] = {
-    T_CUSTOM("type", F_REQUIRED, type, NO_AUX, read_ns_type),
-    T_STR("path", F_ABSOLUTE, path),
+    T_CUSTOM("type", F_REQUIRED, type, NO_AUX, spec_read_ns_type),
+    T_STR("path", F_ABSOLUTE | F_PATH, path),
 };
 SHAPE(namespace, S, NULL);
 #undef S
 
 #define S struct spec_device
 static const struct field device_fields[] = {
-    T_STR("path", F_REQUIRED | F_ABSOLUTE, path),
+    T_STR("path", F_REQUIRED | F_ABSOLUTE | F_PATH, path),
     T_STR("type", F_REQUIRED | F_NONEMPTY, type),
     T_I64("major", major),
     T_I64("minor", minor),
@@ -566,7 +499,7 @@ static const struct field device_fields[] = {
     T_U32_HAS("uid", uid, has_uid),
     T_U32_HAS("gid", gid, has_gid),
 };
-SHAPE(device, S, NULL);
+SHAPE(device, S, spec_check_device);
 #undef S
 
 #define S struct spec_seccomp_arg
@@ -595,7 +528,7 @@ static const struct field seccomp_fields[] = {
     T_U32_HAS("defaultErrnoRet", default_errno_ret, has_default_errno_ret),
     T_STRV("architectures", 0, architectures),
     T_STRV("flags", 0, flags),
-    T_STR("listenerPath", 0, listener_path),
+    T_STR("listenerPath", F_PATH, listener_path),
     T_STR("listenerMetadata", 0, listener_metadata),
     T_ARRAY("syscalls", syscalls, n_syscalls, rule),
 };
@@ -607,7 +540,7 @@ static const struct field time_offset_fields[] = {
     T_I64("secs", secs),
     T_U32("nanosecs", 0, nanosecs),
 };
-SHAPE(time_offset, S, check_time_offset);
+SHAPE(time_offset, S, spec_check_time_offset);
 #undef S
 
 #define S struct spec_linux
@@ -622,17 +555,17 @@ static const struct field lnx_fields[] = {
     T_ARRAY("uidMappings", uid_mappings, n_uid_mappings, idmap),
     T_ARRAY("gidMappings", gid_mappings, n_gid_mappings, idmap),
     T_KV("sysctl", sysctl, n_sysctl),
-    T_STR("cgroupsPath", 0, cgroups_path),
+    T_STR("cgroupsPath", F_PATH, cgroups_path),
     T_JSON("resources", resources_json),
     T_STR("rootfsPropagation", 0, rootfs_propagation),
-    T_STRV("maskedPaths", F_ABSOLUTE, masked_paths),
-    T_STRV("readonlyPaths", F_ABSOLUTE, readonly_paths),
+    T_STRV("maskedPaths", F_ABSOLUTE | F_PATH, masked_paths),
+    T_STRV("readonlyPaths", F_ABSOLUTE | F_PATH, readonly_paths),
     T_STR("mountLabel", 0, mount_label),
     T_ARRAY("devices", devices, n_devices, device),
     T_OBJECT("seccomp", seccomp, seccomp),
     T_FLAT("timeOffsets", 0, NO_AUX, time_offsets),
 };
-SHAPE(lnx, S, check_linux);
+SHAPE(lnx, S, spec_check_linux);
 #undef S
 
 #define S struct spec_capabilities
@@ -651,7 +584,7 @@ static const struct field user_fields[] = {
     T_U32V("additionalGids", additional_gids, n_additional_gids),
     T_STR("username", 0, username),
 };
-SHAPE(user, S, NULL);
+SHAPE(user, S, spec_check_user);
 #undef S
 
 #define S struct spec_process
@@ -659,12 +592,12 @@ static const struct field console_fields[] = {
     T_U32("height", F_REQUIRED, console_height),
     T_U32("width", F_REQUIRED, console_width),
 };
-SHAPE(console, S, NULL);
+SHAPE(console, S, spec_check_console);
 
 static const struct field process_fields[] = {
-    T_STRV("args", F_REQUIRED | F_NONEMPTY, args),
-    T_STRV("env", 0, env),
-    T_STR("cwd", F_REQUIRED | F_ABSOLUTE, cwd),
+    T_STRV("args", F_REQUIRED | F_NONEMPTY | F_ARG, args),
+    T_STRV("env", F_ARG, env),
+    T_STR("cwd", F_REQUIRED | F_ABSOLUTE | F_PATH, cwd),
     T_BOOL("terminal", terminal),
     T_FLAT("consoleSize", 0, TYPED(has_console_size, bool), console),
     T_INLINE("user", F_REQUIRED, user, NO_AUX, user),
@@ -673,15 +606,15 @@ static const struct field process_fields[] = {
     T_BOOL("noNewPrivileges", no_new_privileges),
     T_STR("apparmorProfile", 0, apparmor_profile),
     T_STR("selinuxLabel", 0, selinux_label),
-    T_CUSTOM("oomScoreAdj", 0, oom_score_adj, TYPED(has_oom_score_adj, bool), read_oom_score_adj),
+    T_CUSTOM("oomScoreAdj", 0, oom_score_adj, TYPED(has_oom_score_adj, bool), spec_read_oom_score_adj),
 };
-SHAPE(process, S, NULL);
+SHAPE(process, S, spec_check_process);
 #undef S
 
 #define S struct urun_spec
 #define HOOK(key, kind) T_ARRAY(key, hooks[kind].hooks, hooks[kind].n, hook)
 static const struct field root_fields[] = {
-    T_STR("path", F_REQUIRED | F_NONEMPTY, root_path),
+    T_STR("path", F_REQUIRED | F_NONEMPTY | F_PATH, root_path),
     T_BOOL("readonly", root_readonly),
 };
 SHAPE(root, S, NULL);
@@ -700,14 +633,14 @@ static const struct field spec_fields[] = {
     T_STR("ociVersion", F_REQUIRED | F_NONEMPTY, oci_version),
     T_FLAT("root", F_REQUIRED, NO_AUX, root),
     T_OBJECT("process", process, process),
-    T_STR("hostname", 0, hostname),
-    T_STR("domainname", 0, domainname),
+    T_STR("hostname", F_HOST, hostname),
+    T_STR("domainname", F_HOST, domainname),
     T_ARRAY("mounts", mounts, n_mounts, mount),
     T_FLAT("hooks", 0, NO_AUX, hooks),
     T_KV("annotations", annotations, n_annotations),
     T_OBJECT("linux", linux_, lnx),
 };
-SHAPE(spec, S, NULL);
+SHAPE(spec, S, spec_check_spec);
 #undef HOOK
 #undef S
 

@@ -10,12 +10,24 @@
 
 #include "error.h"
 
-/* Limits on what a config may hold.  Exceeding any is an error naming the field. */
+/* Limits on what a config may hold.  Exceeding any is an error naming the field.  The document's
+ * (yamltree.c; anchors, aliases, tags and NUL characters are refused outright): */
 #define SPEC_MAX_BYTES (4u << 20)    /* whole document */
 #define SPEC_MAX_DEPTH 64            /* nesting of maps and sequences */
 #define SPEC_MAX_NODES 200000        /* nodes in the whole document */
 #define SPEC_MAX_SCALAR (256u << 10) /* one string */
-#define SPEC_MAX_ITEMS 65536         /* entries in one sequence or map */
+#define SPEC_MAX_ITEMS 65536         /* entries in one sequence or map (so in args, env, mounts, ...) */
+/* The fields' (spec.c, spec_rules.c), each from what the kernel takes or what urun must store: */
+#define SPEC_MAX_PATH 4095                /* a path (PATH_MAX less its NUL): root.path, process.cwd, args[0],
+                                           * mounts[].destination and .source, hooks[].path, linux paths */
+#define SPEC_MAX_ARG ((128u << 10) - 1)   /* one of process.args/env, hooks[].args/env (MAX_ARG_STRLEN) */
+#define SPEC_MAX_HOSTNAME 64              /* hostname, domainname (HOST_NAME_MAX) */
+#define SPEC_MAX_SYSCTL_KEY 255           /* a linux.sysctl key */
+#define SPEC_MAX_SYSCTL_VALUE 4095        /* a linux.sysctl value (a page, less its NUL) */
+#define SPEC_MAX_ANNOTATION_KEY 1024      /* an annotation's key */
+#define SPEC_MAX_ANNOTATIONS (128u << 10) /* all annotations, keys and values: they go into state.json */
+#define SPEC_MAX_ID 4294967294u           /* a uid or gid: 4294967295 is (uid_t)-1, "unchanged" */
+#define SPEC_MAX_CONSOLE 65535            /* process.consoleSize (struct winsize) */
 
 struct spec_kv {
     char *key;

@@ -127,7 +127,7 @@ static void check_process(const struct spec_process *p, const char *w)
     TAP_OK(p->user.uid == 1000 && p->user.gid == 1001, "%s: user uid/gid", w);
     TAP_OK(p->user.has_umask && p->user.umask == 18, "%s: user.umask", w);
     TAP_OK(p->user.n_additional_gids == 2 && p->user.additional_gids[0] == 5 &&
-               p->user.additional_gids[1] == 4294967295u,
+               p->user.additional_gids[1] == 4294967294u,
            "%s: user.additionalGids", w);
     TAP_STREQ(p->user.username, "alice", "%s: user.username", w);
     TAP_OK(strv_eq(p->args, STRV("sh", "-c", "echo \"hi\" / there")), "%s: args (with \\/ and \\\")", w);
@@ -437,22 +437,23 @@ static void test_json_quirks(void)
     t = NULL;
     s.len = 0;
 
-    /* One 2 MB line of 20000 annotations. */
-    str_add(&s, "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"r\"},\"annotations\":{");
+    /* One 2 MB line of 20000 environment entries (annotations are bounded to far less). */
+    str_add(&s, "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"r\"},\"process\":{\"cwd\":\"/\",\"args\":[\"sh\"],"
+                "\"user\":{\"uid\":0,\"gid\":0},\"env\":[");
     for (int i = 0; i < 20000; i++)
-        str_add(&s, "%s\"org.example.annotation.number.%d\":\"%0*d\"", i ? "," : "", i, 60, i);
-    str_add(&s, "}}");
+        str_add(&s, "%s\"ORG_EXAMPLE_VARIABLE_NUMBER_%d=%0*d\"", i ? "," : "", i, 60, i);
+    str_add(&s, "]}}");
     {
         _cleanup_(spec_freep) struct urun_spec *spec = NULL;
         struct urun_error err = { 0 };
         int r = spec_parse(s.p, s.len, &spec, &err);
+        char *const *env = spec && spec->process ? spec->process->env : NULL;
 
-        TAP_OK(r == 0 && spec && spec->n_annotations == 20000, "one %zu-byte line of JSON", s.len);
+        TAP_OK(r == 0 && env && env[19999] && !env[20000], "one %zu-byte line of JSON", s.len);
         if (r < 0)
             printf("#   error: %s\n", err.msg);
-        TAP_OK(spec && spec_annotation(spec, "org.example.annotation.number.19999") &&
-                   strlen(spec_annotation(spec, "org.example.annotation.number.19999")) == 60,
-               "last annotation of the long line");
+        TAP_OK(env && env[19999] && strlen(env[19999]) == strlen("ORG_EXAMPLE_VARIABLE_NUMBER_19999=") + 60,
+               "last entry of the long line");
     }
     free(s.p);
 
@@ -712,6 +713,23 @@ static const struct {
       "linux.timeOffsets.monotonic.nanosecs: must be less than 1000000000" },
     { LNX("timeOffsets: {boottime: {secs: x}}"), "linux.timeOffsets.boottime.secs: expected an integer" },
     { LNX("timeOffsets: {boottime: 5}"), "linux.timeOffsets.boottime: expected an object" },
+    /* Field limits that fit in a literal (the long ones: test_field_limits). */
+    { BASE "hostname: " "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", "hostname: longer than 64 bytes" },
+    { BASE "process: {args: [sh], cwd: /, user: {uid: 4294967295, gid: 0}}\n",
+      "process.user.uid: 4294967295 is not a valid ID (at most 4294967294)" },
+    { BASE "process: {args: [sh], cwd: /, user: {uid: 0, gid: 4294967295}}\n",
+      "process.user.gid: 4294967295 is not a valid ID (at most 4294967294)" },
+    { BASE "process: {args: [sh], cwd: /, user: {uid: 0, gid: 0, additionalGids: [1, 4294967295]}}\n",
+      "process.user.additionalGids[1]: 4294967295 is not a valid ID (at most 4294967294)" },
+    { LNX("devices: [{type: c, path: /dev/x, uid: 1, gid: 4294967295}]"),
+      "linux.devices[0].gid: 4294967295 is not a valid ID (at most 4294967294)" },
+    { PROC(ARGS "consoleSize: {height: 65536, width: 80}"), "process.consoleSize.height: must be at most 65535" },
+    { LNX("sysctl: {'': '1'}"), "linux.sysctl: empty key" },
+    { BASE "annotations: {'': x}\n", "annotations: empty key" },
+    { BASE "process: {\"args\": [\"sh\"], \"cwd\": \"/a\\u0000/b\", \"user\": {\"uid\": 0, \"gid\": 0}}\n",
+      "process.cwd: string contains a NUL character (line 3)" },
+    { BASE "mounts: [{\"destination\": \"/x\", \"source\": \"/tmp\\u0000/etc\"}]\n",
+      "mounts[0].source: string contains a NUL character (line 3)" },
     /* Errors of the document itself come through spec_parse unchanged. */
     { BASE "hostname: a\nhostname: b\n", "hostname: duplicate key (line 4)" },
     { "ociVersion: 1\nroot: {path: r\n", "line 3, column 1: did not find expected ',' or '}'" },
@@ -721,6 +739,83 @@ static void test_spec_errors(void)
 {
     for (size_t i = 0; i < ARRAY_SIZE(spec_errors); i++)
         expect_spec_error(spec_errors[i].doc, spec_errors[i].msg);
+}
+
+/* ---- field limits: each at its maximum, and one byte over ---- */
+
+/* Parses pre + n times `fill` + post; msg NULL: must parse, else must fail with exactly msg.  what
+ * names the case in the TAP line. */
+static void expect_sized(const char *what, const char *pre, size_t n, const char *fill, const char *post,
+                         const char *msg)
+{
+    struct urun_spec *s = NULL;
+    struct urun_error err = { 0 };
+    struct str doc = { 0 };
+    int r;
+
+    str_add(&doc, "%s", pre);
+    str_repeat(&doc, fill, n);
+    str_add(&doc, "%s", post);
+    r = spec_parse(doc.p, doc.len, &s, &err);
+    if (msg)
+        TAP_STREQ(r < 0 ? err.msg : "(accepted)", msg, "%s: %zu x '%s' refused", what, n, fill);
+    else
+        TAP_OK(r == 0, "%s: %zu x '%s' accepted", what, n, fill);
+    if (!msg && r < 0)
+        printf("#   error: %s\n", err.msg);
+    spec_free(r == 0 ? s : NULL);
+    free(doc.p);
+}
+
+#define PROC_OPEN BASE "process: {user: {uid: 0, gid: 0}, "
+#define JSON_OPEN "{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}, "
+
+static void test_field_limits(void)
+{
+    static const struct {
+        const char *pre, *fill, *post;
+        size_t max;
+        const char *msg;
+    } cases[] = {
+        { PROC_OPEN "args: [sh], cwd: /", "a", "}\n", SPEC_MAX_PATH - 1, "process.cwd: longer than 4095 bytes" },
+        { PROC_OPEN "cwd: /, args: [/", "a", "]}\n", SPEC_MAX_PATH - 1, "process.args[0]: longer than 4095 bytes" },
+        { PROC_OPEN "cwd: /, args: [sh, ", "a", "]}\n", SPEC_MAX_ARG, "process.args[1]: longer than 131071 bytes" },
+        { PROC_OPEN "cwd: /, args: [sh], env: [A=1, B=", "a", "]}\n", SPEC_MAX_ARG - 2,
+          "process.env[1]: longer than 131071 bytes" },
+        { BASE "hooks: {poststop: [{path: /, args: [x, ", "a", "]}]}\n", SPEC_MAX_ARG,
+          "hooks.poststop[0].args[1]: longer than 131071 bytes" },
+        { BASE "hooks: {prestart: [{path: /", "a", "}]}\n", SPEC_MAX_PATH - 1,
+          "hooks.prestart[0].path: longer than 4095 bytes" },
+        { BASE "mounts: [{destination: /", "a", "}]\n", SPEC_MAX_PATH - 1,
+          "mounts[0].destination: longer than 4095 bytes" },
+        { BASE "mounts: [{destination: /a, source: ", "a", "}]\n", SPEC_MAX_PATH, "mounts[0].source: longer than 4095 bytes" },
+        { "ociVersion: 1.0.2\nroot: {path: ", "a", "}\n", SPEC_MAX_PATH, "root.path: longer than 4095 bytes" },
+        { BASE "linux: {maskedPaths: [/a, /", "a", "]}", SPEC_MAX_PATH - 1, "linux.maskedPaths[1]: longer than 4095 bytes" },
+        { BASE "linux: {cgroupsPath: ", "a", "}", SPEC_MAX_PATH, "linux.cgroupsPath: longer than 4095 bytes" },
+        /* JSON from here: YAML's flow keys stop at 1024 characters (yamltree.c copes for JSON only) */
+        { JSON_OPEN "\"linux\": {\"sysctl\": {\"net.ipv4.ip_forward\": \"1\", \"", "k", "\": \"1\"}}}",
+          SPEC_MAX_SYSCTL_KEY, "linux.sysctl: key \"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk...\" is longer than 255 bytes" },
+        { JSON_OPEN "\"linux\": {\"sysctl\": {\"net.core.somaxconn\": \"", "1", "\"}}}", SPEC_MAX_SYSCTL_VALUE,
+          "linux.sysctl.net.core.somaxconn: longer than 4095 bytes" },
+        { JSON_OPEN "\"annotations\": {\"a\": \"b\", \"", "k", "\": \"v\"}}", SPEC_MAX_ANNOTATION_KEY,
+          "annotations: key \"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk...\" is longer than 1024 bytes" },
+        { BASE "annotations: {a: b, c: ", "v", "}\n", SPEC_MAX_ANNOTATIONS - 3,
+          "annotations: 131073 bytes of keys and values, more than 131072" },
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        char what[64];
+
+        snprintf(what, sizeof(what), "%.*s", (int)strcspn(cases[i].msg, ":"), cases[i].msg);
+        expect_sized(what, cases[i].pre, cases[i].max, cases[i].fill, cases[i].post, NULL);
+        expect_sized(what, cases[i].pre, cases[i].max + 1, cases[i].fill, cases[i].post, cases[i].msg);
+    }
+    /* The sysctl key of issue 10 (100 KB, which overflowed the init's stack buffer). */
+    expect_sized("linux.sysctl 100 KB key", JSON_OPEN "\"linux\": {\"sysctl\": {\"net.", 100 << 10, "x", "\": \"1\"}}}", "linux.sysctl: key \"net.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...\" is longer than 255 bytes");
+    /* An args array at SPEC_MAX_ITEMS and above: the tree's entry limit holds for it too. */
+    expect_sized("process.args count", PROC_OPEN "cwd: /, args: [sh", SPEC_MAX_ITEMS - 1, ", a", "]}\n", NULL);
+    expect_sized("process.args count", PROC_OPEN "cwd: /, args: [sh", SPEC_MAX_ITEMS, ", a", "]}\n",
+                 "process.args: more than 65536 entries (line 3)");
 }
 
 /* ---- small accepted configs ---- */
@@ -789,6 +884,7 @@ int main(void)
     test_limits();
     test_hostile();
     test_spec_errors();
+    test_field_limits();
     test_minimal();
     test_names();
     return tap_done();
