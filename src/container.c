@@ -49,7 +49,7 @@ static void run_late_hooks(int dirfd, const struct urun_state *st, enum urun_sta
     /* start and delete are hot paths: parse the config only when create saw post hooks */
     if (faccessat(dirfd, POSTHOOKS_MARK, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
         return;
-    if (read_file_at(dirfd, STORED_CONFIG, SPEC_MAX_BYTES, &buf, &len, &err) < 0 || spec_parse(buf, len, &s, &err) < 0) {
+    if (read_regular_file_at(dirfd, STORED_CONFIG, SPEC_MAX_BYTES, &buf, &len, &err) < 0 || spec_parse(buf, len, &s, &err) < 0) {
         log_warning("hooks.%s of %s: %s", spec_hook_name(k), st->id, err.msg);
         return;
     }
@@ -126,41 +126,48 @@ static int wait_exit(int pidfd, const struct urun_state *st, int timeout_ms)
 }
 
 /* Read the init's go-ahead from the exec fifo, then wait for EOF: the init's write end is
- * close-on-exec, so EOF means the user's process has exec'd.  The pidfd catches an init that dies
- * instead, so `start` can never hang on a dead container. */
+ * close-on-exec, so EOF means the user's process has exec'd.  Anything after the go-ahead is the
+ * init's report of what failed instead (sync.h), which becomes start's error. */
 static int release_fifo(int dirfd, int pidfd, struct urun_error *err)
 {
     _cleanup_close_ int fd = openat(dirfd, STATE_EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    bool got = false;
+    char buf[URUN_ERROR_MSG_MAX + 32];
+    size_t len = 0;
+    bool exited = false;
 
     if (fd < 0)
         return urun_error_errno(err, "open exec fifo");
     for (;;) {
         struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
-        int n = poll(p, pidfd >= 0 ? 2 : 1, -1);
+        /* once the init is gone, only what it left in the fifo is still to be read */
+        int n = exited ? 1 : poll(p, pidfd >= 0 ? 2 : 1, -1);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
             return urun_error_errno(err, "wait for container init");
-        if (p[0].revents & (POLLIN | POLLHUP)) {
-            char buf[16];
-            ssize_t k = read(fd, buf, sizeof(buf));
+        if (exited || (p[0].revents & (POLLIN | POLLHUP))) {
+            ssize_t k = read(fd, buf + len, sizeof(buf) - 1 - len);
             if (k > 0) {
-                got = true;
+                len += (size_t)k;
+                if (len < sizeof(buf) - 1)
+                    continue;
+            } else if (k < 0 && errno == EINTR) {
+                continue;
+            } else if (k < 0 && errno != EAGAIN) {
+                return urun_error_errno(err, "read exec fifo");
+            } else if (k < 0 && !exited) {
                 continue;
             }
-            if (k == 0 && got)
-                return 0;
-            if (k < 0 && errno != EAGAIN && errno != EINTR)
-                return urun_error_errno(err, "read exec fifo");
-            if (k == 0)
-                return urun_error_set(err, 0, "container init closed the exec fifo without starting");
+            /* EOF, or nothing more from an init that has exited */
+            if (len == 0)
+                return urun_error_set(err, 0, exited ? "container init exited before it could start"
+                                                     : "container init closed the exec fifo without starting");
+            if (len > 1)
+                return sync_fifo_parse_report(buf + 1, len - 1, err);
+            return 0;
         }
-        if (p[1].revents & POLLIN) {
-            if (got)
-                return 0; /* it exec'd and already exited */
-            return urun_error_set(err, 0, "container init exited before it could start");
-        }
+        if (p[1].revents & POLLIN)
+            exited = true;
     }
 }
 

@@ -77,14 +77,13 @@ static int check_process(const struct urun_spec *s, const struct container_creat
     if (s->process->terminal && !o->console_socket && !o->foreground)
         return urun_error_set(err, 0, "process.terminal is true: a detached container needs --console-socket to "
                               "hand its terminal to");
+    /* crun's behaviour: without a terminal to put in raw mode and copy from, a foreground terminal
+     * container would wait for input that never comes (ssh without -t, CI). */
+    if (s->process->terminal && o->foreground && !o->console_socket && !isatty(STDIN_FILENO))
+        return urun_error_set(err, 0, "process.terminal is true but stdin is not a terminal: run from a terminal, "
+                              "pass --console-socket, or set process.terminal to false");
     if (!s->process->terminal && o->console_socket)
         return urun_error_set(err, 0, "--console-socket is only used when process.terminal is true");
-    for (int fd = 3; fd < 3 + o->listen_fds; fd++)
-        if (fcntl(fd, F_GETFD) < 0)
-            return urun_error_set(err, 0, "LISTEN_FDS=%d: fd %d is not open", o->listen_fds, fd);
-    for (int fd = 3 + o->listen_fds; fd < 3 + o->listen_fds + o->preserve_fds; fd++)
-        if (fcntl(fd, F_GETFD) < 0)
-            return urun_error_set(err, 0, "--preserve-fds %d: fd %d is not open", o->preserve_fds, fd);
     return 0;
 }
 

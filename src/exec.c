@@ -90,7 +90,7 @@ static int load_process(int dirfd, const struct exec_opts *o, struct urun_spec *
     size_t len;
     int r;
 
-    r = read_file_at(dirfd, STORED_CONFIG, SPEC_MAX_BYTES, &buf, &len, err);
+    r = read_regular_file_at(dirfd, STORED_CONFIG, SPEC_MAX_BYTES, &buf, &len, err);
     if (r < 0)
         return urun_error_wrap(err, r, "read the container's config");
     r = spec_parse(buf, len, ret, err);
@@ -369,9 +369,6 @@ int container_exec(const struct state_root *root, const struct exec_opts *o, int
     if (r >= 0 && s->linux_ && s->linux_->seccomp && (r = urun_seccomp_build(s->linux_->seccomp, &filter, err)) >= 0 &&
         urun_seccomp_needs_listener(filter))
         r = urun_error_set(err, 0, "exec: seccomp SCMP_ACT_NOTIFY (listenerPath) is not supported for exec");
-    for (int fd = 3; r >= 0 && fd < 3 + o->preserve_fds; fd++)
-        if (fcntl(fd, F_GETFD) < 0)
-            r = urun_error_set(err, 0, "--preserve-fds %d: fd %d is not open", o->preserve_fds, fd);
     if (r >= 0 && o->console_socket && (r = util_connect_unix(o->console_socket, UTIL_SOCKET_TIMEOUT_MS, &console_fd,
                                                               err)) < 0)
         r = urun_error_wrap(err, r, "--console-socket");

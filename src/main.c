@@ -2,6 +2,9 @@
  * table, checks each command's preconditions in one place, runs it, and is the only place that
  * prints an error. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -33,6 +36,34 @@ static int refuse_privileged_install(struct urun_error *err)
     /* A file capability on our own binary shows up as the security.capability xattr. */
     if (getxattr("/proc/self/exe", "security.capability", buf, sizeof(buf)) >= 0)
         return urun_error_set(err, 0, "urun must not have file capabilities; remove them (setcap -r)");
+    return 0;
+}
+
+/* --preserve-fds N (and socket activation's LISTEN_FDS, for create and run) name fds from 3 on that
+ * the caller must have left open.  Checked first, before urun opens anything of its own that would
+ * take a closed one's number and be passed on in its place.  Malformed values are the commands'
+ * to refuse. */
+static int check_passed_fds(const struct urun_cmdline *cl, struct urun_error *err)
+{
+    const char *lfds = getenv("LISTEN_FDS"), *lpid = getenv("LISTEN_PID");
+    bool creates = strcmp(cl->cmd->name, "create") == 0 || strcmp(cl->cmd->name, "run") == 0;
+    long listen = 0, preserve = 0;
+
+    if (creates && lfds && lpid && strtol(lpid, NULL, 10) == (long)getpid())
+        listen = strtol(lfds, NULL, 10);
+    if (cl->set[OPT_PRESERVE_FDS])
+        preserve = strtol(cl->values[OPT_PRESERVE_FDS], NULL, 10);
+    if (listen < 0 || listen > 4096)
+        listen = 0;
+    if (preserve < 0 || preserve > 4096)
+        preserve = 0;
+    for (long fd = 3; fd < 3 + listen + preserve; fd++) {
+        if (fcntl((int)fd, F_GETFD) >= 0)
+            continue;
+        if (fd < 3 + listen)
+            return urun_error_set(err, 0, "LISTEN_FDS=%ld: fd %ld is not open", listen, fd);
+        return urun_error_set(err, 0, "--preserve-fds %ld: fd %ld is not open", preserve, fd);
+    }
     return 0;
 }
 
@@ -72,6 +103,8 @@ int main(int argc, char **argv)
     r = refuse_privileged_install(&err);
     if (r >= 0)
         r = urun_cmdline_parse(argc, argv, &cl, &err);
+    if (r >= 0 && cl.cmd)
+        r = check_passed_fds(&cl, &err);
     if (r < 0)
         goto fail;
 
@@ -114,5 +147,6 @@ fail:
         fprintf(stderr, "%s\n", msg);
     else
         fprintf(stderr, "urun: %s\n", msg);
-    return 1;
+    /* run of a process that could not be executed: 127 or 126, as runc */
+    return urun_exit_status > 1 ? urun_exit_status : 1;
 }

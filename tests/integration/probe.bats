@@ -198,10 +198,16 @@ cap_mask() {
 
 @test "process: --preserve-fds 1 passes exactly fd 3, and nothing else urun holds" {
 	bundle_args /bin/urun-probe fds
-	run --separate-stderr urun run --preserve-fds 1 --bundle "$BUNDLE" pfd 3<"$BUNDLE/config.json" 4<"$BUNDLE/config.json"
+	# urun itself, not the suite's `urun` (which closes fd 3 for bats)
+	run --separate-stderr timeout 20 "$URUN" --root "$URUN_ROOT" run --preserve-fds 1 --bundle "$BUNDLE" pfd \
+		3<"$BUNDLE/config.json" 4<"$BUNDLE/config.json"
 	[ "$status" -eq 0 ]
-	[[ $output == *"fd=3:"* ]]
+	[[ $output == *"fd=3:"*config.json* ]]
 	[[ $output != *"fd=4:"* ]]
+	# fd 3 closed: refused, although urun's own first fd would take number 3 (it used to pass that on)
+	run --separate-stderr urun run --preserve-fds 1 --bundle "$BUNDLE" pfd3
+	assert_urun_error "--preserve-fds 1: fd 3 is not open"
+	assert_nothing_left pfd3
 	run --separate-stderr urun run --preserve-fds 40 --bundle "$BUNDLE" pfd2
 	assert_urun_error "--preserve-fds 40: fd" "is not open"
 	assert_nothing_left pfd2
