@@ -361,7 +361,9 @@ int netns_start_target(const struct netns_target *t, const struct netns_config *
     pidfd = (int)syscall(SYS_pidfd_open, init_pid, 0);
     if (pidfd < 0 && errno != ENOSYS)
         return urun_error_errno(err, "slirp network: pidfd of container init %d", (int)init_pid);
-    log = fcntl(log_fd >= 0 ? log_fd : STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+    /* The runtime log (--log), or nowhere: never the caller's stderr, which would stay open for the
+     * container's whole life (`out=$(urun run -d ...)` would not return until it exits). */
+    log = log_fd >= 0 ? fcntl(log_fd, F_DUPFD_CLOEXEC, 3) : -1;
     if (log < 0)
         log = open("/dev/null", O_WRONLY | O_CLOEXEC);
     fill_hello(&hello, init_pid, pidfd >= 0, c, log_fd, log_json);

@@ -41,10 +41,17 @@
 int init_find_executable(const struct spec_process *p, char *out, size_t size, struct urun_error *err)
 {
     const char *arg0 = p->args[0], *path = DEFAULT_PATH;
+    struct stat st;
 
+    /* runc's wording, lower case: engines map "no such file or directory" and "executable file not
+     * found" to 127, "permission denied" to 126 (docker's CLI matches these strings). */
     if (strchr(arg0, '/')) {
-        if (access(arg0, X_OK) < 0)
+        if (stat(arg0, &st) < 0 && (errno == ENOENT || errno == ENOTDIR))
+            return urun_error_set(err, 0, "exec: \"%s\": no such file or directory", arg0);
+        if (stat(arg0, &st) < 0)
             return urun_error_errno(err, "exec: \"%s\"", arg0);
+        if (!S_ISREG(st.st_mode) || access(arg0, X_OK) < 0)
+            return urun_error_set(err, 0, "exec: \"%s\": permission denied", arg0);
         snprintf(out, size, "%s", arg0);
         return 0;
     }
@@ -54,7 +61,6 @@ int init_find_executable(const struct spec_process *p, char *out, size_t size, s
     for (const char *dir = path; dir;) {
         const char *colon = strchr(dir, ':');
         size_t len = colon ? (size_t)(colon - dir) : strlen(dir);
-        struct stat st;
         snprintf(out, size, "%.*s%s%s", (int)len, dir, len ? "/" : "", arg0);
         if (stat(out, &st) == 0 && S_ISREG(st.st_mode) && access(out, X_OK) == 0)
             return 0;
@@ -254,6 +260,10 @@ static int setup(const struct init_args *a, pid_t host_pid, char *exe, size_t ex
     return init_find_executable(s->process, exe, exe_size, err);
 }
 
+/* The exec fifo's write end once `start` has opened it (wait_for_start): failures after that are
+ * reported there. */
+static int exec_fifo_fd = -1;
+
 /* Block until `start` opens the fifo for reading, then tell it we are going ahead.  procfd is the
  * container's /proc (open_container_proc). */
 static int wait_for_start(const struct init_args *a, int procfd, struct urun_error *err)
@@ -271,8 +281,9 @@ static int wait_for_start(const struct init_args *a, int procfd, struct urun_err
     if (fstat(fd, &got) < 0 || fstat(a->fifo_fd, &want) < 0 || got.st_dev != want.st_dev || got.st_ino != want.st_ino)
         return urun_error_set(err, 0, "open exec fifo: /proc/self/fd showed another file");
     /* The fd stays open, close-on-exec: `start` sees EOF exactly when the exec has happened. */
-    if (write(fd, "0", 1) != 1)
+    if (write(fd, (char[]){SYNC_FIFO_GO}, 1) != 1)
         return urun_error_errno(err, "write exec fifo");
+    exec_fifo_fd = fd;
     close(a->fifo_fd);
     close(procfd);
     return 0;
@@ -321,7 +332,10 @@ _Noreturn static void fail(const struct init_args *a, struct urun_error *err, bo
     char msg[URUN_ERROR_MSG_MAX + 128];
     if (can_report && sync_send(a->sync_fd, SYNC_ERROR, err) == 0)
         _exit(1);
-    /* After the go-ahead nobody listens on the sync socket any more: stderr is all there is. */
+    /* After the go-ahead nobody listens on the sync socket any more: `start` reads the report from
+     * the exec fifo; only when that is gone too is stderr all there is. */
+    if (exec_fifo_fd >= 0 && sync_fifo_report(exec_fifo_fd, err) == 0)
+        _exit(127);
     fprintf(stderr, "urun: container init: %s\n", urun_error_format(err, msg, sizeof(msg)));
     _exit(127);
 }
@@ -429,12 +443,14 @@ _Noreturn void init_main(const struct init_args *a)
     if (sync_expect(a->sync_fd, SYNC_GO, &err) < 0)
         _exit(1); /* EOF: urun died or gave up before recording state */
     close(a->sync_fd);
+    /* The pty becomes our stdio before we wait: create's own stdout and stderr (a pipe that
+     * containerd's shim reads to its end) must not stay open for as long as nobody starts us. */
+    if (slave >= 0 && init_attach_terminal(slave, &err) < 0)
+        fail(a, &err, false);
 
     if (wait_for_start(a, procfd, &err) < 0)
         fail(a, &err, false);
     nsshare_stop();
-    if (slave >= 0 && init_attach_terminal(slave, &err) < 0)
-        fail(a, &err, false);
     if (run_hooks(a, SPEC_HOOK_START_CONTAINER, host_pid, URUN_STATUS_RUNNING, &err) < 0)
         fail(a, &err, false);
     _cleanup_free_ char *listener_state = listener >= 0 ? state_json(a, host_pid, URUN_STATUS_RUNNING) : NULL;

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdbool.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
@@ -127,6 +128,19 @@ int run_wait_forwarding(pid_t pid, int pidfd, const sigset_t *set, int pty_maste
     return r;
 }
 
+/* runc's exit status for a process that could not be executed: 127 when it was not found, 126 when
+ * it was not executable, as engines and shells read them; 0 for any other error (exit status 1). */
+static int exec_failure_status(const struct urun_error *err)
+{
+    const char *m = err->msg;
+    if (strncmp(m, "exec: \"", 7) != 0 && strncmp(m, "exec ", 5) != 0)
+        return 0;
+    if (err->errnum == ENOENT || err->errnum == ENOTDIR || strstr(m, ": no such file or directory") ||
+        strstr(m, ": executable file not found in $PATH"))
+        return 127;
+    return 126;
+}
+
 int container_run(const struct state_root *root, const struct run_opts *o, int *ret_exit, struct urun_error *err)
 {
     struct container_created c = {.pid = -1, .pidfd = -1, .pty_master = -1};
@@ -136,12 +150,15 @@ int container_run(const struct state_root *root, const struct run_opts *o, int *
     run_block_signals(&set, &old);
 
     r = container_create(root, &o->create, &c, err);
-    if (r < 0)
+    if (r < 0) {
+        *ret_exit = exec_failure_status(err);
         goto out;
+    }
     log_debug("container %s: pid %d, pty master fd %d", o->create.id, (int)c.pid, c.pty_master);
     r = container_start(root, o->create.id, err);
     if (r < 0) {
         struct urun_error ignored;
+        *ret_exit = exec_failure_status(err);
         container_delete(root, o->create.id, /* force= */ true, &ignored);
         goto out;
     }

@@ -2,6 +2,7 @@
 #include "sync.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -181,4 +182,29 @@ int sync_expect_fd(int fd, enum sync_type expected, int *ret_fd, struct urun_err
     if (ret_fd)
         *ret_fd = got_fd;
     return 0;
+}
+
+int sync_fifo_report(int fd, const struct urun_error *err)
+{
+    char buf[URUN_ERROR_MSG_MAX + 16];
+    int n = snprintf(buf, sizeof(buf), "%d %s", err->errnum, err->msg);
+    if (n < 0)
+        return -EINVAL;
+    if ((size_t)n >= sizeof(buf))
+        n = (int)sizeof(buf) - 1;
+    /* one write, below PIPE_BUF: atomic */
+    return write(fd, buf, (size_t)n) == n ? 0 : -errno;
+}
+
+int sync_fifo_parse_report(const char *buf, size_t len, struct urun_error *err)
+{
+    int errnum = 0;
+    size_t i = 0;
+
+    while (i < len && i < 4 && buf[i] >= '0' && buf[i] <= '9')
+        errnum = errnum * 10 + (buf[i++] - '0');
+    if (i == 0 || i >= len || buf[i] != ' ' || errnum > 4095)
+        return urun_error_set(err, EPROTO, "container init: malformed report on the exec fifo");
+    i++;
+    return urun_error_set(err, errnum, "%.*s", (int)(len - i), buf + i);
 }

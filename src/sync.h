@@ -40,3 +40,13 @@ int sync_send(int fd, enum sync_type type, const struct urun_error *payload);
 /* Receive exactly the expected type.  A SYNC_ERROR from the peer is turned into err (its errno and
  * message as the init saw them); EOF becomes "container init exited during setup". */
 int sync_expect(int fd, enum sync_type expected, struct urun_error *err);
+
+/* The exec fifo (after SYNC_GO): the init writes "0" when `start` opens it, and its write end closes
+ * with the execve of the user's process, so `start` reads EOF exactly then.  When something fails
+ * after the "0" (a startContainer hook, the capabilities, the execve itself), the init writes a
+ * report, "<errno> <message>", before it exits, so that `start` fails with the step that failed. */
+#define SYNC_FIFO_GO '0'
+int sync_fifo_report(int fd, const struct urun_error *err);
+/* Parse what followed the "0" (len > 0) into err.  Returns the negative errno (-EPROTO when
+ * malformed; err then says so).  Pure. */
+int sync_fifo_parse_report(const char *buf, size_t len, struct urun_error *err);

@@ -191,16 +191,16 @@ urun_state_in_podman_root() {
 @test "podman: a command that cannot run fails with urun's error and podman's 127/126" {
 	run -127 --separate-stderr pm run --rm "$PODMAN_IMAGE" /nonexistent
 	[ "$status" -eq 127 ]
-	[[ $stderr == *"urun: "*'exec: "/nonexistent": No such file or directory'* ]]
+	[[ $stderr == *"urun: "*'exec: "/nonexistent": no such file or directory'* ]]
 	# podman puts the runtime's name before urun's message itself: once, not twice
 	[[ $stderr != *"urun: urun:"* ]]
 	run -126 --separate-stderr pm run --rm "$PODMAN_IMAGE" /etc/passwd
 	[ "$status" -eq 126 ]
-	[[ $stderr == *'exec: "/etc/passwd": Permission denied'* ]]
+	[[ $stderr == *'exec: "/etc/passwd": permission denied'* ]]
 	run_sleeper ctr4
 	run -127 --separate-stderr pm exec ctr4 /nonexistent
 	[ "$status" -eq 127 ]
-	[[ $stderr == *'exec: "/nonexistent": No such file or directory'* ]]
+	[[ $stderr == *'exec: "/nonexistent": no such file or directory'* ]]
 }
 
 @test "podman: pause and unpause where a delegated cgroup exists" {

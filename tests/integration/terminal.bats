@@ -7,10 +7,21 @@ setup_file() { common_setup_file; }
 setup() { common_setup; }
 teardown() { common_teardown; }
 
+# Runs ARGS on a terminal of their own (util-linux script), as a person at a terminal would; stdin
+# is passed through.  status and output as `run` sets them.
+on_tty() {
+	local cmd
+	printf -v cmd '%q ' "$@"
+	run script -qefc "$cmd" /dev/null
+	output=${output//$'\r'/}
+	mapfile -t lines <<<"$output"
+}
+
 @test "terminal: a foreground run gets a pty of the container's own, consoleSize and the exit status" {
 	bundle_jq '.process.terminal = true | .process.consoleSize = {"height": 33, "width": 99}'
 	bundle_args sh -c 'tty; stty size; [ -c /dev/console ] && echo console; exit 5'
-	run urun run --bundle "$BUNDLE" fgtty </dev/null
+	# a foreground run copies the caller's window size (runc's too): make it the same
+	on_tty sh -c 'stty rows 33 cols 99 && exec "$@"' sh "$URUN" --root "$URUN_ROOT" run --bundle "$BUNDLE" fgtty </dev/null
 	[ "$status" -eq 5 ]
 	[[ $output == *"/dev/pts/0"* ]]
 	[[ $output == *"33 99"* ]]
@@ -20,9 +31,38 @@ teardown() { common_teardown; }
 @test "terminal: stdin is passed through the pty" {
 	bundle_jq '.process.terminal = true'
 	bundle_args sh -c 'read line; echo "got:$line"'
-	run urun run --bundle "$BUNDLE" fgin <<<"hello"
+	on_tty "$URUN" --root "$URUN_ROOT" run --bundle "$BUNDLE" fgin <<<"hello"
 	[ "$status" -eq 0 ]
 	[[ $output == *"got:hello"* ]]
+}
+
+@test "terminal: a foreground terminal container without a terminal fails at once, leaving nothing" {
+	bundle_jq '.process.terminal = true'
+	bundle_args sh -c 'read line; echo "got:$line"'
+	# stdin a pipe that never closes, as ssh without -t gives: it used to wait forever
+	run --separate-stderr timeout 10 "$URUN" --root "$URUN_ROOT" run --bundle "$BUNDLE" notty < <(sleep 20)
+	assert_urun_error "process.terminal is true but stdin is not a terminal"
+	assert_nothing_left notty
+}
+
+@test "terminal: create with a console socket lets go of its caller's stdout and stderr (create | cat returns)" {
+	command -v python3 >/dev/null || skip "python3 is needed for the console-socket peer"
+	bundle_jq '.process.terminal = true'
+	bundle_args sh -c 'echo on-the-pty'
+	local sock=$BATS_TEST_TMPDIR/console.sock
+	python3 "$BATS_TEST_DIRNAME/tools/console-receiver.py" "$sock" 20 >"$BATS_TEST_TMPDIR/console.out" 3>&- &
+	local peer=$!
+	wait_for_file "$sock.ready"
+	# containerd's shim reads create's output through a pipe until it closes: it must close when
+	# create returns, although the container waits for start
+	run timeout 10 bash -c '"$0" --root "$1" create --console-socket "$2" --bundle "$3" piped 2>&1 | cat' \
+		"$URUN" "$URUN_ROOT" "$sock" "$BUNDLE" 3>&-
+	[ "$status" -eq 0 ]
+	[ "$(state_field piped .status)" = created ]
+	start_ctr piped
+	wait "$peer"
+	run cat "$BATS_TEST_TMPDIR/console.out"
+	[[ $output == *on-the-pty* ]]
 }
 
 @test "terminal: --console-socket receives the pty master, and the process writes to it" {
