@@ -127,8 +127,9 @@ static int plan_maps(const struct urun_spec *s, struct idmap_user *user, struct 
     return r < 0 ? r : idmap_check_user(&s->process->user, maps, err);
 }
 
-/* linux.sysctl may only name keys the kernel scopes to a namespace the container has of its own;
- * anything else would change the host (or fail). */
+/* linux.sysctl may only name keys the kernel scopes to a namespace the container has of its own
+ * (made for it, or joined by path and not the caller's); anything else would change the host (or
+ * fail). */
 static int check_sysctl(const struct spec_linux *lx, unsigned long flags, struct urun_error *err)
 {
     static const char *const ipc_keys[] = {"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
@@ -150,7 +151,7 @@ static int check_sysctl(const struct spec_linux *lx, unsigned long flags, struct
             return urun_error_set(err, 0, "linux.sysctl: \"%s\" is not namespaced: setting it would change the host",
                                   k);
         if (!(flags & need))
-            return urun_error_set(err, 0, "linux.sysctl: \"%s\" needs a %s namespace of the container's own", k,
+            return urun_error_set(err, 0, "linux.sysctl: \"%s\" needs a %s namespace that is not urun's own", k,
                                   need == CLONE_NEWNET ? "network" : need == CLONE_NEWIPC ? "ipc" : "uts");
     }
     return 0;
@@ -428,11 +429,11 @@ int container_create(const struct state_root *root, const struct container_creat
     if (r >= 0 && net.slirp)
         r = netns_check_ports(&net, err);
     if (r >= 0)
-        r = check_sysctl(b.spec->linux_, flags, err);
-    if (r >= 0)
         r = build_seccomp(b.spec, &filter, err);
     if (r >= 0)
         r = nsjoin_open(b.spec->linux_, &join, err);
+    if (r >= 0)
+        r = check_sysctl(b.spec->linux_, flags | nsjoin_foreign_flags(&join), err);
     if (r >= 0 && net.slirp && join.any)
         r = urun_error_set(err, 0, "run.urun.network slirp: not with namespaces joined by path (linux.namespaces[].path)");
     if (r >= 0 && join.fd[SPEC_NS_USER] >= 0) {

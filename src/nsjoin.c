@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <linux/nsfs.h>
 #include <sched.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -53,6 +54,26 @@ int nsjoin_open(const struct spec_linux *lx, struct nsjoin *ret, struct urun_err
     }
     *ret = j;
     return 0;
+}
+
+unsigned long nsjoin_foreign_flags(const struct nsjoin *j)
+{
+    static const char *const files[SPEC_NS__MAX] = {
+        [SPEC_NS_PID] = "pid", [SPEC_NS_NETWORK] = "net", [SPEC_NS_MOUNT] = "mnt", [SPEC_NS_IPC] = "ipc",
+        [SPEC_NS_UTS] = "uts", [SPEC_NS_USER] = "user", [SPEC_NS_CGROUP] = "cgroup", [SPEC_NS_TIME] = "time",
+    };
+    unsigned long flags = 0;
+
+    for (int t = 0; t < SPEC_NS__MAX; t++) {
+        char self[64];
+        struct stat a, b;
+        if (j->fd[t] < 0)
+            continue;
+        snprintf(self, sizeof(self), "/proc/self/ns/%s", files[t]);
+        if (fstat(j->fd[t], &a) == 0 && (stat(self, &b) < 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev))
+            flags |= (unsigned long)clone_flag[t];
+    }
+    return flags;
 }
 
 void nsjoin_release(const struct nsjoin *j)

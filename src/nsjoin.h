@@ -16,6 +16,9 @@ struct nsjoin {
 /* Open every path, O_CLOEXEC, and check it is a namespace of the listed type (NS_GET_NSTYPE). */
 int nsjoin_open(const struct spec_linux *lx, struct nsjoin *ret, struct urun_error *err);
 void nsjoin_close(struct nsjoin *j);
+/* The CLONE_NEW* flags of the joined namespaces that are not the caller's own: a container in such
+ * a namespace may set its sysctls (podman joins a network namespace it made by path). */
+unsigned long nsjoin_foreign_flags(const struct nsjoin *j);
 /* In a child that has entered them: close the fds of its copy (j may be NULL). */
 void nsjoin_release(const struct nsjoin *j);
 

@@ -69,3 +69,28 @@ start_host() {
 	start_ctr waiter
 	wait_status waiter stopped
 }
+
+@test "nsjoin: net.* sysctls apply in a network namespace joined by path (podman's default network)" {
+	# podman makes the network namespace itself and passes it by path, with
+	# net.ipv4.ping_group_range among its default sysctls: refused before, as not "the container's own"
+	start_host
+	bundle_jq --arg p "$HOST_PID" 'del(.linux.uidMappings) | del(.linux.gidMappings) |
+	  .linux.namespaces |= map(if .type == "user" or .type == "network"
+	    then .path = ("/proc/" + $p + "/ns/" + (.type | sub("network"; "net"))) else . end) |
+	  .linux.sysctl = {"net.ipv4.ping_group_range": "0 0", "net.ipv4.ip_unprivileged_port_start": "0"}'
+	bundle_args cat /proc/sys/net/ipv4/ip_unprivileged_port_start
+	run --separate-stderr urun run --bundle "$BUNDLE" sysjoin
+	[ "$status" -eq 0 ]
+	[ "$output" = 0 ]
+	# the host container sees it: it is its namespace
+	run --separate-stderr urun exec host cat /proc/sys/net/ipv4/ping_group_range
+	[[ $output == *"0"*"0"* ]]
+}
+
+@test "nsjoin: a net.* sysctl is still refused where the container would share urun's network namespace" {
+	bundle_jq '.linux.namespaces |= map(if .type == "network" then .path = "/proc/self/ns/net" else . end) |
+	  .linux.sysctl = {"net.ipv4.ping_group_range": "0 0"}'
+	run --separate-stderr urun run --bundle "$BUNDLE" sysself
+	assert_urun_error 'linux.sysctl: "net.ipv4.ping_group_range" needs a network namespace that is not urun'"'"'s own'
+	assert_nothing_left sysself
+}
