@@ -33,6 +33,7 @@
 #include "nsjoin.h"
 #include "nsshare.h"
 #include "pidfd.h"
+#include "process.h"
 #include "seccomp_filter.h"
 #include "sync.h"
 #include "util.h"
@@ -420,8 +421,10 @@ int container_create(const struct state_root *root, const struct container_creat
     r = bundle_load(o->bundle, &b, err);
     if (r >= 0)
         r = check_process(b.spec, o, err);
-    if (r >= 0)
+    if (r >= 0) {
         warn_unapplied(b.spec);
+        process_drop_unraisable_ambient(b.spec->process->capabilities, "process.capabilities");
+    }
     if (r >= 0)
         r = plan_namespaces(b.spec, o->rootless, &flags, err);
     if (r >= 0)

@@ -362,6 +362,8 @@ int container_exec(const struct state_root *root, const struct exec_opts *o, int
         r = apply_overrides(s->process, o, err);
     if (r >= 0)
         r = check_user(st->pid, &s->process->user, err);
+    if (r >= 0)
+        process_drop_unraisable_ambient(s->process->capabilities, "exec");
     if (r >= 0 && s->process->terminal && !o->console_socket && o->detach)
         r = urun_error_set(err, 0, "exec: a detached terminal process needs --console-socket");
     if (r >= 0 && !s->process->terminal && o->console_socket)

@@ -9,6 +9,7 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "log.h"
 #include "seccomp_filter.h"
 #include "util.h"
 
@@ -105,6 +107,30 @@ static bool in_list(char **list, cap_value_t v)
             return true;
     }
     return false;
+}
+
+void process_drop_unraisable_ambient(struct spec_capabilities *c, const char *what)
+{
+    char skipped[1024] = "";
+    size_t w = 0, len = 0;
+
+    for (size_t i = 0; c && c->ambient && c->ambient[i]; i++) {
+        cap_value_t v;
+        char *name = c->ambient[i];
+        if (cap_from_name(name, &v) < 0 || (in_list(c->permitted, v) && in_list(c->inheritable, v))) {
+            c->ambient[w++] = name; /* unknown names stay: check_caps reports them */
+            continue;
+        }
+        int n = snprintf(skipped + len, sizeof(skipped) - len, "%s%s", len ? ", " : "", name);
+        if (n > 0 && (size_t)n < sizeof(skipped) - len)
+            len += (size_t)n;
+        free(name);
+    }
+    if (c && c->ambient)
+        c->ambient[w] = NULL;
+    if (len)
+        log_warning("%s: ambient capabilities %s skipped: an ambient capability must also be in the permitted and "
+                    "inheritable sets", what, skipped);
 }
 
 /* Dropping from the bounding set needs CAP_SETPCAP in the effective set, which a change to a

@@ -30,3 +30,9 @@ int process_finalize(const struct spec_process *p, int preserve_fds, const struc
 
 /* Pure table lookups, for tests and the features document. */
 int process_rlimit_from_name(const char *name); /* -1 when unknown */
+
+/* The parent's half of process.capabilities.ambient, before anything is created: the kernel raises
+ * an ambient capability only when it is in both the permitted and the inheritable set
+ * (capabilities(7)); runc and crun skip the others, and so does urun.  Removes them from c->ambient
+ * and logs one warning naming them, with `what` ("process" or "exec"). */
+void process_drop_unraisable_ambient(struct spec_capabilities *c, const char *what);

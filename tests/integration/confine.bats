@@ -164,3 +164,24 @@ teardown() { common_teardown; }
 	[[ $output == *"Read-only file system"* ]]
 	[[ $output == *tun* ]]
 }
+
+@test "capabilities: ambient ones not in permitted and inheritable are skipped with one warning (buildah's spec)" {
+	# buildah lists ambient capabilities but no inheritable set; runc and crun skip what the kernel
+	# will not raise, and `podman build` failed at its first RUN with urun
+	bundle_jq '.process.capabilities = {"bounding": ["CAP_CHOWN", "CAP_KILL"], "effective": ["CAP_CHOWN", "CAP_KILL"],
+	  "permitted": ["CAP_CHOWN", "CAP_KILL"], "inheritable": ["CAP_KILL"], "ambient": ["CAP_CHOWN", "CAP_KILL", "CAP_NET_RAW"]}'
+	bundle_args sh -c 'grep CapAmb /proc/self/status'
+	run --separate-stderr urun run --bundle "$BUNDLE" amb
+	[ "$status" -eq 0 ]
+	# only CAP_KILL (bit 5) is ambient
+	[[ $output == *"CapAmb:"*"0000000000000020"* ]]
+	assert_contains "$stderr" "ambient capabilities CAP_CHOWN, CAP_NET_RAW skipped"
+	[ "$(grep -c warning <<<"$stderr")" -eq 1 ]
+	# exec: the same
+	bundle_args sleep "$SLEEP_ARG"
+	run_detached run --detach --bundle "$BUNDLE" amb2
+	run --separate-stderr urun exec amb2 sh -c 'grep CapAmb /proc/self/status'
+	[ "$status" -eq 0 ]
+	[[ $output == *"0000000000000020"* ]]
+	assert_contains "$stderr" "exec: ambient capabilities CAP_CHOWN, CAP_NET_RAW skipped"
+}
