@@ -54,10 +54,8 @@ static void run_late_hooks(int dirfd, const struct urun_state *st, enum urun_sta
         return;
     }
     json = state_to_json(st, status, /* pretty= */ false);
-    if (json && hooks_run(&s->hooks[k], spec_hook_name(k), json, &err) < 0) {
-        char msg[URUN_ERROR_MSG_MAX + 64];
-        log_warning("%s (continuing)", urun_error_format(&err, msg, sizeof(msg)));
-    }
+    if (json)
+        hooks_run_all(&s->hooks[k], spec_hook_name(k), json);
 }
 
 

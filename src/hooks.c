@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "log.h"
 #include "escape.h"
 #include "pidfd.h"
 #include "util.h"
@@ -350,7 +351,9 @@ static char *start_dir(const char *kind_name, const char *state_json)
     return xstrdup(bundle);
 }
 
-int hooks_run(const struct spec_hook_list *l, const char *kind_name, const char *state_json, struct urun_error *err)
+/* Every hook of l in order; keep_going: a failing one is a warning and the rest still run. */
+static int run_list(const struct spec_hook_list *l, const char *kind_name, const char *state_json, bool keep_going,
+                    struct urun_error *err)
 {
     _cleanup_free_ char *dir = NULL;
     sigset_t pipe_set, old_mask, pending;
@@ -368,9 +371,13 @@ int hooks_run(const struct spec_hook_list *l, const char *kind_name, const char 
         dir = start_dir(kind_name, state_json);
 
     for (size_t i = 0; i < l->n && r >= 0; i++) {
-        char what[64];
+        char what[64], msg[URUN_ERROR_MSG_MAX + 64];
         snprintf(what, sizeof(what), "hooks.%s[%zu]", kind_name, i);
         r = run_one(&l->hooks[i], what, dir, state_json ? state_json : "", err);
+        if (r < 0 && keep_going) {
+            log_warning("%s (continuing with the next hook)", urun_error_format(err, msg, sizeof(msg)));
+            r = 0;
+        }
     }
 
     sigpending(&pending);
@@ -380,4 +387,15 @@ int hooks_run(const struct spec_hook_list *l, const char *kind_name, const char 
     }
     sigprocmask(SIG_SETMASK, &old_mask, NULL);
     return r;
+}
+
+int hooks_run(const struct spec_hook_list *l, const char *kind_name, const char *state_json, struct urun_error *err)
+{
+    return run_list(l, kind_name, state_json, /* keep_going= */ false, err);
+}
+
+void hooks_run_all(const struct spec_hook_list *l, const char *kind_name, const char *state_json)
+{
+    struct urun_error err;
+    run_list(l, kind_name, state_json, /* keep_going= */ true, &err);
 }

@@ -22,3 +22,6 @@
  *   "hooks.poststop[0] /x: start in /gone/bundle: No such file or directory"
  * kind_name is spec_hook_name(kind).  The caller's SIGPIPE disposition is never disturbed. */
 int hooks_run(const struct spec_hook_list *l, const char *kind_name, const char *state_json, struct urun_error *err);
+/* poststart and poststop (runtime-spec, "Lifecycle"): a failing hook is logged as a warning and the
+ * remaining hooks and the lifecycle carry on. */
+void hooks_run_all(const struct spec_hook_list *l, const char *kind_name, const char *state_json);

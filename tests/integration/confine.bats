@@ -103,6 +103,19 @@ teardown() { common_teardown; }
 	[ ! -e "$URUN_ROOT/hkwarn" ]
 }
 
+@test "hooks: after a failing poststart or poststop hook the remaining hooks of that point still run, in order" {
+	local log=$BATS_TEST_TMPDIR/hooks.log
+	bundle_jq --arg log "$log" '
+	  def h(n): {"path": "/bin/sh", "args": ["sh", "-c", "echo " + n + " >>" + $log]};
+	  .hooks.poststart = [h("ps1"), {"path": "/bin/false"}, h("ps2")] |
+	  .hooks.poststop = [{"path": "/bin/false"}, h("pt1"), {"path": "/nonexistent-hook"}, h("pt2")]'
+	bundle_args true
+	run --separate-stderr urun run --bundle "$BUNDLE" hkall
+	[ "$status" -eq 0 ]
+	run cat "$log"
+	[ "$output" = "$(printf 'ps1\nps2\npt1\npt2')" ]
+}
+
 @test "sysctl: a network key is set in the container's own namespace, not the host's" {
 	local host_before
 	host_before=$(cat /proc/sys/net/ipv4/ip_default_ttl)

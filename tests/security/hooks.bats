@@ -47,7 +47,9 @@ teardown() { common_teardown; }
 	            "createContainer": h("createContainer"; $log), "startContainer": h("startContainer"; "/shared/start.log"),
 	            "poststart": h("poststart"; $log), "poststop": h("poststop"; $log)}'
 	bundle_args true
-	run --separate-stderr urun run --bundle "$BUNDLE" --preserve-fds 2 hkfds 3</dev/null 4</dev/null
+	# urun itself, not the suite's `urun`, which closes fd 3 (the preserved fds must be open)
+	run --separate-stderr timeout 30 "$URUN" --root "$URUN_ROOT" run --bundle "$BUNDLE" --preserve-fds 2 hkfds \
+		3</dev/null 4</dev/null
 	[ "$status" -eq 0 ]
 	run cat "$log" "$SHARED/start.log"
 	echo "$output"
