@@ -113,18 +113,13 @@ int container_plan_maps(const struct spec_linux *lx, struct idmap_user *u, struc
     return r;
 }
 
-/* The maps: the spec's, or its default when it has a user namespace but no maps; only the caller's
- * own ID when urun added the user namespace itself. */
+/* The maps: the spec's, or the default (root -> you, then your subordinate ranges; your own ID
+ * alone, with a warning, where there are no ranges or no helpers), also when urun adds the user
+ * namespace itself to a spec that has none: a process.user inside the ranges then runs, as it does
+ * under crun. */
 static int plan_maps(const struct urun_spec *s, struct idmap_user *user, struct idmap *maps, struct urun_error *err)
 {
-    int r;
-    if (spec_find_namespace(s, SPEC_NS_USER)) {
-        r = container_plan_maps(s->linux_, user, maps, err);
-    } else {
-        r = idmap_user_load(user, err);
-        if (r >= 0)
-            idmap_plan_own(user, maps);
-    }
+    int r = container_plan_maps(s->linux_, user, maps, err);
     return r < 0 ? r : idmap_check_user(&s->process->user, maps, err);
 }
 

@@ -52,6 +52,20 @@ teardown() { common_teardown; }
 	[[ " ${lines[2]} " == *" 5 "* && " ${lines[2]} " == *" 2000 "* ]]
 }
 
+@test "idmap: a spec with no user namespace gets the whole delegation, so process.user 10 runs (as under crun)" {
+	bundle_jq '.linux.namespaces |= map(select(.type != "user")) | del(.linux.uidMappings) | del(.linux.gidMappings) |
+	  .process.user = {"uid": 10, "gid": 10}'
+	bundle_args sh -c 'id -u; id -g; cat /proc/self/uid_map'
+	run --separate-stderr urun run --bundle "$BUNDLE" nouserns
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 10 ]
+	[ "${lines[1]}" = 10 ]
+	# root -> the caller, then the subordinate range
+	read -r -a l0 <<<"${lines[2]}"
+	[ "${l0[*]}" = "0 $(id -u) 1" ]
+	[ "${#lines[@]}" -eq 4 ]
+}
+
 @test "idmap: a uid outside the maps in process.user is a clear error" {
 	bundle_jq '.process.user = {"uid": 70000, "gid": 0}'
 	run --separate-stderr urun create --bundle "$BUNDLE" --pid-file "$PIDFILE" unmapped
