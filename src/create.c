@@ -28,6 +28,7 @@
 #include "idmap.h"
 #include "init.h"
 #include "log.h"
+#include "mounts.h"
 #include "netns.h"
 #include "notify.h"
 #include "nsjoin.h"
@@ -63,6 +64,20 @@ static int plan_namespaces(const struct urun_spec *s, int rootless, unsigned lon
         return urun_error_set(err, 0, "linux.namespaces: this kernel has no time namespaces");
     *ret_flags = flags;
     return 0;
+}
+
+/* Whether urun runs in the initial user namespace (real root, not podman's or rootlesskit's). */
+static bool in_initial_userns(void)
+{
+    _cleanup_free_ char *text = NULL;
+    struct idmap_range r[4];
+    size_t len, n;
+    if (geteuid() != 0)
+        return false;
+    if (read_file_at(AT_FDCWD, "/proc/self/uid_map", 4096, &text, &len, NULL) < 0 ||
+        idmap_parse_proc(text, r, ARRAY_SIZE(r), &n) < 0)
+        return false;
+    return idmap_is_initial(r, n);
 }
 
 /* Settings urun parses but does not apply yet: never ignored in silence. */
@@ -432,6 +447,8 @@ int container_create(const struct state_root *root, const struct container_creat
         r = nsjoin_open(b.spec->linux_, &join, err);
     if (r >= 0)
         r = check_sysctl(b.spec->linux_, flags | nsjoin_foreign_flags(&join), err);
+    if (r >= 0 && ((flags & CLONE_NEWUSER) || join.fd[SPEC_NS_USER] >= 0 || !in_initial_userns()))
+        mounts_warn_locked(b.spec, b.path);
     if (r >= 0 && net.slirp && join.any)
         r = urun_error_set(err, 0, "run.urun.network slirp: not with namespaces joined by path (linux.namespaces[].path)");
     if (r >= 0 && join.fd[SPEC_NS_USER] >= 0) {

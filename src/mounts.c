@@ -132,8 +132,72 @@ static unsigned long locked_flags(const char *target)
     return f;
 }
 
+#define ATIME_FLAGS (MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME)
+#define LOCKABLE_FLAGS (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
+
+/* The flags of a bind remount whose source has `locked` (locked_flags) inside a user namespace: what
+ * was asked, but with the source's atime setting as a whole and its ro/nosuid/nodev/noexec, which
+ * the kernel locks there (mount(2): EPERM).  Asking for more (ro, nosuid, nodev, noexec) is never
+ * refused.  *ret_conflict: whether anything asked for gave way. */
+static unsigned long keep_locked(unsigned long locked, const struct mount_opts *o, bool *ret_conflict)
+{
+    unsigned long extra = o->flags & ~(MS_REMOUNT | MS_BIND | MS_REC);
+    unsigned long want = (locked & ~o->clear) | extra;
+    unsigned long keep = (want & ~ATIME_FLAGS) | (locked & LOCKABLE_FLAGS) | (locked & ATIME_FLAGS);
+    /* strictatime is "none of the atime flags": compare what the kernel would set */
+    unsigned long asked_atime = (extra & MS_STRICTATIME) ? 0 : (want & ATIME_FLAGS);
+    *ret_conflict = (o->clear & locked & LOCKABLE_FLAGS) ||
+                    (((extra | o->clear) & ATIME_FLAGS) && asked_atime != (locked & ATIME_FLAGS));
+    return keep;
+}
+
+/* The options of a bind mount that the kernel will not apply inside a user namespace, given its
+ * source's flags: "strictatime, rw".  Empty when every one applies. */
+static void locked_option_names(unsigned long locked, char *const *options, char *buf, size_t size)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (char *const *p = options; p && *p; p++) {
+        const struct flag_entry *f = find_flag(mount_flags, ARRAY_SIZE(mount_flags), *p);
+        bool atime = f && (f->flag & ATIME_FLAGS);
+        bool cleared_lock = f && f->clear && (f->flag & locked & LOCKABLE_FLAGS);
+        if (!f || !(atime || cleared_lock))
+            continue;
+        struct mount_opts one = {0};
+        bool conflict;
+        if (f->clear)
+            one.clear = f->flag;
+        else
+            one.flags = f->flag;
+        keep_locked(locked, &one, &conflict);
+        int n = conflict ? snprintf(buf + len, size - len, "%s%s", len ? ", " : "", *p) : 0;
+        if (n > 0 && (size_t)n < size - len)
+            len += (size_t)n;
+    }
+}
+
+void mounts_warn_locked(const struct urun_spec *s, const char *bundle)
+{
+    for (size_t i = 0; i < s->n_mounts; i++) {
+        const struct spec_mount *m = &s->mounts[i];
+        struct mount_opts o;
+        struct urun_error ignored;
+        char names[256];
+        bool bind = m->type && strcmp(m->type, "bind") == 0;
+        if (!m->source || mounts_parse_options(m->options, &o, &ignored) < 0 || !(bind || o.bind))
+            continue;
+        _cleanup_free_ char *src = m->source[0] == '/' ? xstrdup(m->source) : xasprintf("%s/%s", bundle, m->source);
+        locked_option_names(locked_flags(src), m->options, names, sizeof(names));
+        if (names[0])
+            log_warning("mounts[%zu] %s: %s not applied: inside a user namespace the kernel keeps the source's "
+                        "flags", i, m->destination, names);
+    }
+}
+
 /* A bind ignores every flag but MS_REC: the flags need a remount of the new mount itself, so
- * `target` must name the new mount (re-resolved after the bind), not the directory beneath it. */
+ * `target` must name the new mount (re-resolved after the bind), not the directory beneath it.
+ * Inside a user namespace the source's atime setting and its ro/nosuid/nodev/noexec are locked:
+ * where the remount as asked is refused, it keeps them (the parent has warned, mounts_warn_locked). */
 static int apply_bind_flags(const char *target, const struct mount_opts *o, struct urun_error *err)
 {
     unsigned long extra = o->flags & ~(MS_REMOUNT | MS_BIND | MS_REC);
@@ -144,8 +208,13 @@ static int apply_bind_flags(const char *target, const struct mount_opts *o, stru
             return urun_error_errno(err, "make it recursively read-only");
     }
     if (extra) {
-        unsigned long flags = (locked_flags(target) & ~o->clear) | extra | MS_BIND | MS_REMOUNT;
-        if (mount(NULL, target, NULL, flags, NULL) < 0)
+        unsigned long locked = locked_flags(target);
+        unsigned long flags = (locked & ~o->clear) | extra | MS_BIND | MS_REMOUNT;
+        bool conflict;
+        if (mount(NULL, target, NULL, flags, NULL) == 0)
+            return 0;
+        flags = keep_locked(locked, o, &conflict) | MS_BIND | MS_REMOUNT;
+        if (errno != EPERM || !conflict || mount(NULL, target, NULL, flags, NULL) < 0)
             return urun_error_errno(err, "remount with its options");
     }
     return 0;

@@ -24,6 +24,11 @@ int mounts_setup(const struct mounts_config *c, struct urun_error *err);
  * linux.rootfsPropagation to the new root. */
 int mounts_switch_root(const struct mounts_config *c, struct urun_error *err);
 
+/* urun, before anything is created: one warning per bind mount naming the options the kernel will
+ * not apply inside a user namespace because the source's flags are locked there (an atime option
+ * other than the source's, rw of a read-only source, suid, dev or exec where the source lacks them). */
+void mounts_warn_locked(const struct urun_spec *s, const char *bundle);
+
 /* Exported for unit tests: mount(2) flags and data from an OCI options list. */
 struct mount_opts {
     unsigned long flags;     /* applied when mounting */
