@@ -14,8 +14,14 @@ packages=(
 	# integration tests
 	bats jq iproute2 procps util-linux passwd
 	# podman as a real client of urun (tests/integration/podman.bats): conmon and catatonit come with
-	# it; bsdutils has `script`, for the -it tests
-	podman conmon catatonit bsdutils
+	# it; its default network (slirp4netns), its rootless overlay storage (fuse-overlayfs) and `podman
+	# build` (buildah built in); bsdutils has `script`, for the -it tests; curl fetches from published ports
+	podman conmon catatonit slirp4netns fuse-overlayfs buildah bsdutils curl
+	# rootless Docker (docker.bats: dockerd-rootless.sh, rootlesskit; iptables for dockerd's networks)
+	# and rootless containerd with ctr (containerd.bats)
+	docker.io rootlesskit iptables containerd
+	# what urun is compared with when an engine fails it (not needed by the tests themselves)
+	runc crun
 	# the libFuzzer harnesses of tests/fuzz/: clang, its fuzzer and sanitizer runtimes (only recommended
 	# by clang, so not pulled in with --no-install-recommends) and llvm-symbolizer for readable stacks
 	clang libclang-rt-dev llvm

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Prepares the unprivileged user that runs urun in the integration tests and the benchmark when those
 # are started as root (as CI does): the user, its subordinate ID ranges, its XDG runtime dir and a usable
-# /dev/net/tun. Idempotent. Only root runs this; urun itself is never run as root by the tests.
+# /dev/net/tun and /dev/fuse. Idempotent. Only root runs this; urun itself is never run as root by the tests.
 #
 # usage: tests/setup-test-user.sh [PATH...]
 #   Each PATH must end up readable by the user; the script exits 3 when one is not (the caller then
@@ -63,6 +63,11 @@ chmod 0700 "$rundir"
 # slirp networking opens /dev/net/tun from inside a user namespace; some hosts ship it 0600.
 if [ -c /dev/net/tun ]; then
 	chmod 0666 /dev/net/tun
+fi
+# fuse-overlayfs (podman's overlay storage, rootless) opens /dev/fuse: 0666 as Debian's udev rules make
+# it, but a host without udev (a container, a minimal VM) has it 0600.
+if [ -c /dev/fuse ]; then
+	chmod 0666 /dev/fuse
 fi
 
 rc=0
