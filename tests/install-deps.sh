@@ -16,7 +16,7 @@ packages=(
 	# podman as a real client of urun (tests/integration/podman.bats): conmon and catatonit come with
 	# it; its default network (slirp4netns), its rootless overlay storage (fuse-overlayfs) and `podman
 	# build` (buildah built in); bsdutils has `script`, for the -it tests; curl fetches from published ports
-	podman conmon catatonit slirp4netns fuse-overlayfs buildah bsdutils curl
+	podman conmon catatonit slirp4netns fuse-overlayfs bsdutils curl
 	# rootless Docker (docker.bats: dockerd-rootless.sh, rootlesskit; iptables for dockerd's networks)
 	# and rootless containerd with ctr (containerd.bats)
 	docker.io rootlesskit iptables containerd
