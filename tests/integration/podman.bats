@@ -399,7 +399,7 @@ urun_state_in_podman_root() {
 	echo "$stderr" >&2
 	[ "$status" -eq 0 ]
 	run_detached_pm server --pod pod1 "$PODMAN_IMAGE" \
-		sh -c 'mkdir -p /www && echo from-pod >/www/index.html && exec httpd -f -p 127.0.0.1:8080 -h /www'
+		sh -c "mkdir -p /www && echo from-pod >/www/index.html && trap 'exit 0' TERM; httpd -f -p 127.0.0.1:8080 -h /www & wait"
 	run --separate-stderr pm run --rm --pod pod1 "$PODMAN_IMAGE" \
 		sh -c 'for i in $(seq 50); do wget -q -O - http://127.0.0.1:8080/ 2>/dev/null && exit 0; sleep 0.1; done; exit 1'
 	echo "$stderr" >&2
