@@ -289,3 +289,39 @@ teardown() { common_teardown; }
 	[ "$status" -eq 0 ]
 	jq -e '.status == "created"' <<<"$output"
 }
+
+@test "start fails with the init's error when the process cannot be executed after start released it" {
+	# an interpreter that does not exist: found and executable at create, refused by execve after start
+	printf '#!/no/such/interpreter\n' >"$BUNDLE/rootfs/bin/badscript"
+	chmod 755 "$BUNDLE/rootfs/bin/badscript"
+	bundle_args /bin/badscript
+	create_ctr badexec
+	run --separate-stderr urun start badexec
+	assert_urun_error "exec /bin/badscript: No such file or directory"
+	[ "$(state_field badexec .status)" = stopped ]
+	# run prints the same line and exits 127, as runc (126 for a file that is not executable)
+	run --separate-stderr urun run --bundle "$BUNDLE" badexec2
+	[ "$status" -eq 127 ]
+	assert_contains "$stderr" "exec /bin/badscript: No such file or directory"
+	printf '\177ELFgarbage' >"$BUNDLE/rootfs/bin/badscript"
+	run --separate-stderr urun run --bundle "$BUNDLE" badexec3
+	[ "$status" -eq 126 ]
+	assert_contains "$stderr" "exec /bin/badscript: Exec format error"
+}
+
+@test "create refuses a directory or a missing path as process.args[0] with runc's words; run exits 126/127" {
+	bundle_args /etc
+	run --separate-stderr urun create --bundle "$BUNDLE" --pid-file "$PIDFILE" isdir
+	assert_urun_error 'exec: "/etc": permission denied'
+	assert_nothing_left isdir
+	run --separate-stderr urun run --bundle "$BUNDLE" isdir
+	[ "$status" -eq 126 ]
+	bundle_args /no/such/file
+	run --separate-stderr urun run --bundle "$BUNDLE" missing
+	[ "$status" -eq 127 ]
+	assert_contains "$stderr" 'exec: "/no/such/file": no such file or directory'
+	bundle_args nosuchcmd
+	run --separate-stderr urun run --bundle "$BUNDLE" notfound
+	[ "$status" -eq 127 ]
+	assert_contains "$stderr" 'exec: "nosuchcmd": executable file not found in $PATH'
+}

@@ -447,6 +447,17 @@ run_net_detached() {
 	echo "$output" | head -n 1 | jq -e '.level == "info" and (.time | length > 0)' >/dev/null
 }
 
+@test "slirp: the helper keeps none of the caller's fds: out=\$(urun run -d ... 2>&1) returns at once" {
+	# the container lets go of the stdio it inherits: only urun's (and its helper's) hold the pipe
+	bundle_args sh -c "exec </dev/null >/dev/null 2>&1; sleep $SLEEP_ARG"
+	local t0=$SECONDS out
+	out=$(timeout 20 "$URUN" --root "$URUN_ROOT" run -d --network slirp --bundle "$BUNDLE" det1 \
+		</dev/null 2>&1 3>&-) || { echo "run -d failed: $out" >&2; return 1; }
+	# it used to return only when the container exited (the helper held the pipe)
+	[ $((SECONDS - t0)) -lt 10 ]
+	[ "$(state_field det1 .status)" = running ]
+}
+
 # --- refusals -----------------------------------------------------------------------------------
 
 @test "slirp: bad settings fail before anything is created" {
