@@ -317,8 +317,11 @@ int container_kill(const struct state_root *root, const char *id, int sig, bool 
 }
 
 /* The slirp helper exits by itself when the init does; make sure of it (pid + start time, so a
- * recycled pid is never signalled). */
-static void stop_helper(const struct urun_state *st)
+ * recycled pid is never signalled).  Once the init is gone (init_gone) the helper is given a moment
+ * to finish exiting on its own: killing it halfway through its exit would cut short whatever it
+ * does there (in sanitizer builds, the leak check).  With the init still alive it is killed first,
+ * so it never sees the init go. */
+static void stop_helper(const struct urun_state *st, bool init_gone)
 {
     struct urun_state h = {.pid = st->helper_pid, .start_time = st->helper_start_time};
     if (st->helper_pid <= 0)
@@ -326,6 +329,10 @@ static void stop_helper(const struct urun_state *st)
     int fd = open_init(&h);
     if (fd == -ESRCH)
         return;
+    if (init_gone && fd >= 0 && wait_exit(fd, &h, 2000) == 0) {
+        close(fd);
+        return;
+    }
     pidfd_signal(fd, h.pid, SIGKILL);
     wait_exit(fd, &h, 5000);
     if (fd >= 0)
@@ -394,7 +401,7 @@ static int stop_recorded(int dirfd, const char *id, struct urun_error *err)
     r = kill_init(&st, /* all= */ false, err);
     if (r < 0)
         return r;
-    stop_helper(&st);
+    stop_helper(&st, /* init_gone= */ true);
     if (p.cgroup[0])
         remove_empty_cgroup(p.cgroup);
     return 0;
@@ -424,12 +431,14 @@ int container_delete(const struct state_root *root, const char *id, bool force, 
     if ((status == URUN_STATUS_RUNNING || status == URUN_STATUS_PAUSED) && !force)
         return urun_error_set(err, 0, "cannot delete container %s that is not stopped: %s", id,
                               urun_status_name(status));
+    if (status != URUN_STATUS_STOPPED)
+        stop_helper(st, /* init_gone= */ false);
     if (status != URUN_STATUS_STOPPED && (r = kill_init(st, force, err)) < 0)
         return r;
     /* what is left in the cgroup: processes outside its pid namespace, if it had none of its own */
     if (st->cgroup)
         cgroup_destroy(st->cgroup);
-    stop_helper(st);
+    stop_helper(st, /* init_gone= */ true);
     run_late_hooks(dirfd, st, URUN_STATUS_STOPPED, SPEC_HOOK_POSTSTOP);
     return state_container_remove(root, id, dirfd, err);
 }

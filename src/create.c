@@ -561,9 +561,10 @@ int container_create(const struct state_root *root, const struct container_creat
     nsjoin_close(&join);
     r = finish_create(o, &b, dirfd, &pid, (flags & CLONE_NEWUSER) ? &maps : NULL, &user, &io, err);
     if (r < 0) {
-        kill_and_reap(pid);
+        /* the helper first: it would otherwise see the init go and start exiting on its own */
         if (io.helper_pid > 0)
             kill_and_reap(io.helper_pid);
+        kill_and_reap(pid);
         if (io.wrote_pid_file)
             unlink(o->pid_file);
         if (io.pty_master >= 0)

@@ -416,11 +416,16 @@ run_net_detached() {
 	run urun run --bundle "$BUNDLE" --network slirp life3
 	[ "$status" -eq 0 ]
 	# the helper's argv carries urun's, and so this test's state root
-	local left
+	# (only this test's: another user's urun-slirp may run on the machine; the loop's status used to
+	# come from `grep && echo` of whichever helper came last, failing the test on someone else's)
+	local left p
 	for _ in $(seq 100); do
-		left=$(procs_with "urun-slirp --init-pid" | while read -r p; do
-			grep -qF "$URUN_ROOT" "/proc/$p/cmdline" 2>/dev/null && echo "$p"
-		done)
+		left=
+		for p in $(procs_with "urun-slirp --init-pid"); do
+			if grep -qF "$URUN_ROOT" "/proc/$p/cmdline" 2>/dev/null; then
+				left+=" $p"
+			fi
+		done
 		[ -z "$left" ] && break
 		sleep 0.05
 	done
