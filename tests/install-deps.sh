@@ -12,7 +12,7 @@ packages=(
 	# rootless user namespaces (newuidmap/newgidmap)
 	uidmap
 	# integration tests
-	bats jq iproute2 procps util-linux passwd
+	bats jq iproute2 procps util-linux passwd acl
 	# podman as a real client of urun (tests/integration/podman.bats): conmon and catatonit come with
 	# it; its default network (slirp4netns), its rootless overlay storage (fuse-overlayfs) and `podman
 	# build` (buildah built in); bsdutils has `script`, for the -it tests; curl fetches from published ports
