@@ -39,12 +39,6 @@
 #include "sync.h"
 #include "util.h"
 
-static const int ns_clone_flags[SPEC_NS__MAX] = {
-    [SPEC_NS_PID] = CLONE_NEWPID,     [SPEC_NS_NETWORK] = CLONE_NEWNET, [SPEC_NS_MOUNT] = CLONE_NEWNS,
-    [SPEC_NS_IPC] = CLONE_NEWIPC,     [SPEC_NS_UTS] = CLONE_NEWUTS,     [SPEC_NS_USER] = CLONE_NEWUSER,
-    [SPEC_NS_CGROUP] = CLONE_NEWCGROUP, [SPEC_NS_TIME] = CLONE_NEWTIME,
-};
-
 /* The namespaces to create, from the spec.  An unprivileged caller always gets a user namespace
  * (as crun does): without one it could create none of the others. */
 static int plan_namespaces(const struct urun_spec *s, int rootless, unsigned long *ret_flags, struct urun_error *err)
@@ -54,7 +48,7 @@ static int plan_namespaces(const struct urun_spec *s, int rootless, unsigned lon
 
     for (size_t i = 0; lx && i < lx->n_namespaces; i++)
         if (!lx->namespaces[i].path) /* joined ones: nsjoin.c */
-            flags |= ns_clone_flags[lx->namespaces[i].type];
+            flags |= nsjoin_clone_flag(lx->namespaces[i].type);
     if (!spec_find_namespace(s, SPEC_NS_USER) && (rootless == 1 || (rootless == -1 && geteuid() != 0)))
         flags |= CLONE_NEWUSER;
     const struct spec_namespace *mnt = spec_find_namespace(s, SPEC_NS_MOUNT);

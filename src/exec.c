@@ -35,17 +35,13 @@
 #include "sync.h"
 #include "util.h"
 
-static const char *const ns_files[SPEC_NS__MAX] = {
-    [SPEC_NS_PID] = "pid", [SPEC_NS_NETWORK] = "net", [SPEC_NS_MOUNT] = "mnt", [SPEC_NS_IPC] = "ipc",
-    [SPEC_NS_UTS] = "uts", [SPEC_NS_USER] = "user", [SPEC_NS_CGROUP] = "cgroup", [SPEC_NS_TIME] = "time",
-};
 
 /* The init's namespaces through /proc/PID/ns: readable once it runs the user's process. */
 static int open_proc_namespaces(pid_t pid, struct nsjoin *j, struct urun_error *err)
 {
     for (int t = 0; t < SPEC_NS__MAX; t++) {
         char path[64];
-        snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns_files[t]);
+        snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, nsjoin_proc_name((enum spec_ns_type)t));
         j->fd[t] = open(path, O_RDONLY | O_CLOEXEC);
         if (j->fd[t] < 0 && errno != ENOENT) { /* ENOENT: a kernel without this namespace type */
             int r = urun_error_errno(err, "open %s", path);
@@ -68,12 +64,9 @@ static int open_namespaces(pid_t pid, int dirfd, enum urun_status status, struct
         return r;
     j->any = false;
     for (int t = 0; t < SPEC_NS__MAX; t++) {
-        char self[64];
-        struct stat a, b;
         if (j->fd[t] < 0)
             continue;
-        snprintf(self, sizeof(self), "/proc/self/ns/%s", ns_files[t]);
-        if (fstat(j->fd[t], &a) == 0 && stat(self, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev) {
+        if (nsjoin_is_own(j->fd[t], (enum spec_ns_type)t)) {
             close(j->fd[t]);
             j->fd[t] = -1;
             continue;

@@ -17,6 +17,29 @@ static const int clone_flag[SPEC_NS__MAX] = {
     [SPEC_NS_CGROUP] = CLONE_NEWCGROUP, [SPEC_NS_TIME] = CLONE_NEWTIME,
 };
 
+static const char *const proc_names[SPEC_NS__MAX] = {
+    [SPEC_NS_PID] = "pid", [SPEC_NS_NETWORK] = "net", [SPEC_NS_MOUNT] = "mnt", [SPEC_NS_IPC] = "ipc",
+    [SPEC_NS_UTS] = "uts", [SPEC_NS_USER] = "user", [SPEC_NS_CGROUP] = "cgroup", [SPEC_NS_TIME] = "time",
+};
+
+unsigned long nsjoin_clone_flag(enum spec_ns_type t)
+{
+    return (unsigned long)clone_flag[t];
+}
+
+const char *nsjoin_proc_name(enum spec_ns_type t)
+{
+    return proc_names[t];
+}
+
+bool nsjoin_is_own(int fd, enum spec_ns_type t)
+{
+    char self[64];
+    struct stat a, b;
+    snprintf(self, sizeof(self), "/proc/self/ns/%s", proc_names[t]);
+    return fstat(fd, &a) == 0 && stat(self, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+}
+
 static const char *type_of_flag(int flag)
 {
     for (int t = 0; t < SPEC_NS__MAX; t++)
@@ -58,21 +81,11 @@ int nsjoin_open(const struct spec_linux *lx, struct nsjoin *ret, struct urun_err
 
 unsigned long nsjoin_foreign_flags(const struct nsjoin *j)
 {
-    static const char *const files[SPEC_NS__MAX] = {
-        [SPEC_NS_PID] = "pid", [SPEC_NS_NETWORK] = "net", [SPEC_NS_MOUNT] = "mnt", [SPEC_NS_IPC] = "ipc",
-        [SPEC_NS_UTS] = "uts", [SPEC_NS_USER] = "user", [SPEC_NS_CGROUP] = "cgroup", [SPEC_NS_TIME] = "time",
-    };
     unsigned long flags = 0;
 
-    for (int t = 0; t < SPEC_NS__MAX; t++) {
-        char self[64];
-        struct stat a, b;
-        if (j->fd[t] < 0)
-            continue;
-        snprintf(self, sizeof(self), "/proc/self/ns/%s", files[t]);
-        if (fstat(j->fd[t], &a) == 0 && (stat(self, &b) < 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev))
+    for (int t = 0; t < SPEC_NS__MAX; t++)
+        if (j->fd[t] >= 0 && !nsjoin_is_own(j->fd[t], (enum spec_ns_type)t))
             flags |= (unsigned long)clone_flag[t];
-    }
     return flags;
 }
 

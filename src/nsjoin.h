@@ -16,6 +16,12 @@ struct nsjoin {
 /* Open every path, O_CLOEXEC, and check it is a namespace of the listed type (NS_GET_NSTYPE). */
 int nsjoin_open(const struct spec_linux *lx, struct nsjoin *ret, struct urun_error *err);
 void nsjoin_close(struct nsjoin *j);
+/* CLONE_NEWNET for SPEC_NS_NETWORK, and so on: the one table of namespace types. */
+unsigned long nsjoin_clone_flag(enum spec_ns_type t);
+/* "net" for SPEC_NS_NETWORK: the name of a namespace type under /proc/PID/ns. */
+const char *nsjoin_proc_name(enum spec_ns_type t);
+/* Whether fd is a namespace of type t that the caller is in itself. */
+bool nsjoin_is_own(int fd, enum spec_ns_type t);
 /* The CLONE_NEW* flags of the joined namespaces that are not the caller's own: a container in such
  * a namespace may set its sysctls (podman joins a network namespace it made by path). */
 unsigned long nsjoin_foreign_flags(const struct nsjoin *j);

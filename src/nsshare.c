@@ -15,10 +15,6 @@
 
 #include "cleanup.h"
 
-static const char *const ns_names[SPEC_NS__MAX] = {
-    [SPEC_NS_PID] = "pid", [SPEC_NS_NETWORK] = "net", [SPEC_NS_MOUNT] = "mnt", [SPEC_NS_IPC] = "ipc",
-    [SPEC_NS_UTS] = "uts", [SPEC_NS_USER] = "user", [SPEC_NS_CGROUP] = "cgroup", [SPEC_NS_TIME] = "time",
-};
 
 /* The init's side: written once before the handler is installed. */
 static int serve_listen = -1;
@@ -73,12 +69,12 @@ int nsshare_serve(int listen_fd, int proc_fd, struct urun_error *err)
     serve_n = 0;
     for (int t = 0; t < SPEC_NS__MAX; t++) {
         char path[32];
-        snprintf(path, sizeof(path), "self/ns/%s", ns_names[t]);
+        snprintf(path, sizeof(path), "self/ns/%s", nsjoin_proc_name((enum spec_ns_type)t));
         int fd = openat(proc_fd, path, O_RDONLY | O_CLOEXEC);
         if (fd < 0 && errno == ENOENT)
             continue; /* a kernel without this namespace type */
         if (fd < 0)
-            return urun_error_errno(err, "open /proc/self/ns/%s", ns_names[t]);
+            return urun_error_errno(err, "open /proc/self/ns/%s", nsjoin_proc_name((enum spec_ns_type)t));
         serve_fds[serve_n] = fd;
         serve_types[serve_n++] = (unsigned char)t;
     }
