@@ -1,7 +1,6 @@
 /* Implementation of util.h: plain file I/O helpers.  Nothing here knows about containers. */
 #include "util.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -176,29 +175,6 @@ char *xstrdup(const char *s)
     if (s && !d)
         abort();
     return d;
-}
-
-void close_fds_from(int from)
-{
-    if (syscall(SYS_close_range, (unsigned)from, ~0U, 0) == 0)
-        return;
-    /* Kernels before 5.9: walk /proc/self/fd (collect first, then close, so the walk is stable). */
-    DIR *d = opendir("/proc/self/fd");
-    if (!d) {
-        for (int fd = from; fd < 65536; fd++)
-            close(fd);
-        return;
-    }
-    int dfd = dirfd(d), fds[4096], n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) && n < (int)ARRAY_SIZE(fds)) {
-        int fd = atoi(e->d_name);
-        if (e->d_name[0] >= '0' && e->d_name[0] <= '9' && fd >= from && fd != dfd)
-            fds[n++] = fd;
-    }
-    closedir(d);
-    for (int i = 0; i < n; i++)
-        close(fds[i]);
 }
 
 static bool passwd_file_name(uid_t uid, char *buf, size_t size)

@@ -29,8 +29,6 @@ char *xstrdup(const char *s);
  * a millisecond of every create), then NSS for users that file does not have (LDAP, sssd).  False
  * when neither knows the uid. */
 bool user_name_of(uid_t uid, char *buf, size_t size);
-/* Close every fd >= from except those listed; fallback loop when close_range is missing. */
-void close_fds_from(int from);
 /* How long urun waits for a socket the caller names (--console-socket) to take a connection or data. */
 #define UTIL_SOCKET_TIMEOUT_MS 5000
 /* Connect a new AF_UNIX stream socket (close-on-exec) to path, giving up after timeout_ms: connect(2)
