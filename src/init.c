@@ -273,6 +273,7 @@ static int wait_for_start(const struct init_args *a, int procfd, struct urun_err
     int fd;
 
     snprintf(path, sizeof(path), "self/fd/%d", a->fifo_fd);
+    nsshare_answer(); /* exec, ps and kill --all may reach our namespaces while we wait */
     do
         fd = openat(procfd, path, O_WRONLY | O_CLOEXEC);
     while (fd < 0 && errno == EINTR);

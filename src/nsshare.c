@@ -79,18 +79,29 @@ int nsshare_serve(int listen_fd, int proc_fd, struct urun_error *err)
         serve_types[serve_n++] = (unsigned char)t;
     }
     serve_listen = listen_fd;
+    /* Held back until nsshare_answer: the rest of the setup (mounts, hooks) is never interrupted. */
+    sigset_t io;
+    sigemptyset(&io);
+    sigaddset(&io, SIGIO);
+    sigprocmask(SIG_BLOCK, &io, NULL);
     /* SA_RESTART: the blocking open of the exec fifo goes on after each answer. */
     struct sigaction sa = {.sa_handler = answer, .sa_flags = SA_RESTART};
     sigemptyset(&sa.sa_mask);
     if (sigaction(SIGIO, &sa, NULL) < 0 || fcntl(listen_fd, F_SETOWN, getpid()) < 0 ||
         fcntl(listen_fd, F_SETFL, O_ASYNC | O_NONBLOCK) < 0)
         return urun_error_errno(err, "namespace socket: ask for SIGIO");
+    return 0;
+}
+
+void nsshare_answer(void)
+{
     sigset_t io;
+    if (serve_listen < 0)
+        return;
     sigemptyset(&io);
     sigaddset(&io, SIGIO);
     sigprocmask(SIG_UNBLOCK, &io, NULL);
-    answer(SIGIO); /* anyone who connected before the handler was in place */
-    return 0;
+    answer(SIGIO); /* whoever connected while SIGIO was held back, or before it was asked for */
 }
 
 void nsshare_stop(void)

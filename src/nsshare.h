@@ -15,9 +15,13 @@
 /* urun, at create: bind and listen on the socket in the container's state directory. */
 int nsshare_listen(int dirfd, int *ret_fd, struct urun_error *err);
 
-/* The init, once its namespaces are final and while proc_fd is the host's /proc: open them and
- * answer every connection on listen_fd with them from now on. */
+/* The init, once its namespaces are final and while proc_fd is the host's /proc: open them, and get
+ * ready to answer connections on listen_fd (SIGIO, held back until nsshare_answer). */
 int nsshare_serve(int listen_fd, int proc_fd, struct urun_error *err);
+
+/* The init, as it starts to wait on the exec fifo: answer whoever is waiting, and from now on every
+ * connection, from the SIGIO handler. */
+void nsshare_answer(void);
 
 /* The init, just before it execs: stop answering and close everything nsshare_serve kept. */
 void nsshare_stop(void);
