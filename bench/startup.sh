@@ -35,10 +35,26 @@ probe() {
 make_bench_bundle() {
 	local bundle=$1 urun=$2
 	# same work as crun and runc: no network beyond loopback (slirp is measured by bench/network.sh)
-	URUN=$urun BUNDLE_NETWORK=none "$repo/tests/make-bundle.sh" "$bundle" /bin/true >/dev/null
+	URUN=$urun "$repo/tests/make-bundle.sh" "$bundle" /bin/true >/dev/null
 	# crun 1.8 refuses ociVersion 1.2.0 ("unknown version specified"); nothing in this config differs
 	# between 1.0.2 and 1.2.0, so every runtime gets the same bundle declared as 1.0.2.
-	jq '.ociVersion = "1.0.2"' "$bundle/config.json" >"$bundle/config.json.tmp"
+	# `urun spec --rootless` writes no mappings (the bundle is portable); crun and runc would then map
+	# only the caller's ID, without the setuid helpers. Every runtime gets the same explicit maps:
+	# root -> the caller, then the caller's first subordinate range (urun's default map).
+	local me sub_u sub_g
+	me=$(id -un)
+	sub_u=$(awk -F: -v u="$me" -v n="$(id -u)" '($1 == u || $1 == n) { print $2 ":" $3; exit }' /etc/subuid)
+	sub_g=$(awk -F: -v u="$me" -v n="$(id -u)" '($1 == u || $1 == n) { print $2 ":" $3; exit }' /etc/subgid)
+	if [ -z "$sub_u" ] || [ -z "$sub_g" ]; then
+		say "$me has no subordinate ranges: the bundle maps only your own ID"
+		sub_u=; sub_g=
+	fi
+	jq --argjson u "$(id -u)" --argjson g "$(id -g)" --arg su "$sub_u" --arg sg "$sub_g" '
+		def maps($own; $sub): [{"containerID": 0, "hostID": $own, "size": 1}] +
+			(if $sub == "" then [] else [{"containerID": 1, "hostID": ($sub | split(":")[0] | tonumber),
+				"size": ($sub | split(":")[1] | tonumber)}] end);
+		.ociVersion = "1.0.2" | .linux.uidMappings = maps($u; $su) | .linux.gidMappings = maps($g; $sg)' \
+		"$bundle/config.json" >"$bundle/config.json.tmp"
 	mv "$bundle/config.json.tmp" "$bundle/config.json"
 }
 

@@ -277,8 +277,10 @@ static int parse_settings(const struct urun_spec *s, const char *opt_network, bo
     }
     if (strcmp(mode, "slirp") == 0)
         c->slirp = true;
+    else if (strcmp(mode, "host") == 0)
+        c->host = true;
     else if (strcmp(mode, "none") != 0)
-        return urun_error_set(err, 0, "%s \"%s\": unknown network mode; expected slirp or none", from, mode);
+        return urun_error_set(err, 0, "%s \"%s\": unknown network mode; expected none, slirp or host", from, mode);
     *ret_from = from;
 
     if ((v = spec_annotation(s, NETNS_ANN_HOST_LOOPBACK)) && (r = parse_bool(NETNS_ANN_HOST_LOOPBACK, v,

@@ -46,6 +46,7 @@ struct netns_publish {
 
 struct netns_config {
     bool slirp;
+    bool host; /* --network host: no network namespace of its own (MPI, InfiniBand) */
     bool allow_host_loopback;
     unsigned mtu;
     struct netns_publish publish[NETNS_MAX_PUBLISH];

@@ -11,7 +11,7 @@ static const char *const log_formats[] = {"text", "json", NULL};
 static const char *const rootless_values[] = {"true", "false", "auto", NULL};
 static const char *const list_formats[] = {"table", "json", NULL};
 static const char *const shells[] = {"bash", "zsh", "fish", NULL};
-static const char *const network_modes[] = {"slirp", "none", NULL};
+static const char *const network_modes[] = {"none", "slirp", "host", NULL};
 static const char *const cgroup_managers[] = {"cgroupfs", "systemd", "disabled", NULL};
 
 #define OPT_HELP_ENTRY {"help", 'h', OPT_HELP, NULL, NULL, 0, "show this help"}
@@ -47,8 +47,8 @@ const struct urun_option urun_global_options[] = {
          "keep the caller's session keyring instead of making a new one"},                                     \
         {"preserve-fds", 0, OPT_PRESERVE_FDS, "N", NULL, 0, "pass N extra fds (3 .. 3+N-1) to the container"},   \
         {"network", 0, OPT_NETWORK, "MODE", network_modes, 0,                                                \
-         "slirp or none: the network of a container with a new network namespace (default: annotation "    \
-         "run.urun.network, else none)"},                                                                    \
+         "none (loopback only), slirp (urun's built-in user-mode network) or host (the caller's network "  \
+         "namespace; the spec's network namespace is left out); default: annotation run.urun.network, else none"},                                                                    \
         {"publish", 'p', OPT_PUBLISH, "SPEC", NULL, URUN_OPT_REPEAT,                                       \
          "[IP:]HOSTPORT:CTRPORT[/tcp or udp]: forward a host port (slirp; repeatable; IP default 127.0.0.1)"}, \
         {"allow-host-loopback", 0, OPT_ALLOW_HOST_LOOPBACK, NULL, NULL, 0,                                   \

@@ -39,6 +39,23 @@
 #include "sync.h"
 #include "util.h"
 
+/* --network host (MPI, InfiniBand): the container stays in urun's network namespace, as if the spec
+ * listed no network namespace. */
+static void drop_network_namespace(struct urun_spec *s)
+{
+    struct spec_linux *lx = s->linux_;
+    size_t w = 0;
+    for (size_t i = 0; lx && i < lx->n_namespaces; i++) {
+        if (lx->namespaces[i].type == SPEC_NS_NETWORK) {
+            free(lx->namespaces[i].path);
+            continue;
+        }
+        lx->namespaces[w++] = lx->namespaces[i];
+    }
+    if (lx)
+        lx->n_namespaces = w;
+}
+
 /* The namespaces to create, from the spec.  An unprivileged caller always gets a user namespace
  * (as crun does): without one it could create none of the others. */
 static int plan_namespaces(const struct urun_spec *s, int rootless, unsigned long *ret_flags, struct urun_error *err)
@@ -430,9 +447,11 @@ int container_create(const struct state_root *root, const struct container_creat
         process_drop_unraisable_ambient(b.spec->process->capabilities, "process.capabilities");
     }
     if (r >= 0)
-        r = plan_namespaces(b.spec, o->rootless, &flags, err);
-    if (r >= 0)
         r = netns_config_from_spec(b.spec, o->network, o->publish, o->allow_host_loopback, &net, err);
+    if (r >= 0 && net.host)
+        drop_network_namespace(b.spec);
+    if (r >= 0)
+        r = plan_namespaces(b.spec, o->rootless, &flags, err);
     if (r >= 0 && net.slirp)
         r = netns_check_ports(&net, err);
     if (r >= 0)

@@ -57,7 +57,7 @@ static void write_process(struct json_writer *w)
     json_end_object(w);
 }
 
-static void write_mounts(struct json_writer *w, bool single_gid)
+static void write_mounts(struct json_writer *w)
 {
     static const char *const none[] = {NULL};
     static const char *const dev[] = {"nosuid", "strictatime", "mode=755", "size=65536k", NULL};
@@ -66,14 +66,13 @@ static void write_mounts(struct json_writer *w, bool single_gid)
     static const char *const mq[] = {"nosuid", "noexec", "nodev", NULL};
     static const char *const sys[] = {"nosuid", "noexec", "nodev", "ro", NULL};
     static const char *const cg[] = {"nosuid", "noexec", "nodev", "relatime", "ro", NULL};
-    /* gid=5 (tty) does not exist in a single-ID user namespace */
-    static const char *const pts_rootless[] = {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", NULL};
 
     json_key(w, "mounts");
     json_begin_array(w);
     mount_entry(w, "/proc", "proc", "proc", none);
     mount_entry(w, "/dev", "tmpfs", "tmpfs", dev);
-    mount_entry(w, "/dev/pts", "devpts", "devpts", single_gid ? pts_rootless : pts);
+    /* gid=5 (tty) where it is mapped; urun drops it where it is not (a single-ID user namespace) */
+    mount_entry(w, "/dev/pts", "devpts", "devpts", pts);
     mount_entry(w, "/dev/shm", "tmpfs", "shm", shm);
     mount_entry(w, "/dev/mqueue", "mqueue", "mqueue", mq);
     mount_entry(w, "/sys", "sysfs", "sysfs", sys);
@@ -81,21 +80,7 @@ static void write_mounts(struct json_writer *w, bool single_gid)
     json_end_array(w);
 }
 
-static void id_mapping(struct json_writer *w, const char *key, const struct idmap_range *r, size_t n)
-{
-    json_key(w, key);
-    json_begin_array(w);
-    for (size_t i = 0; i < n; i++) {
-        json_begin_object(w);
-        json_kv_uint(w, "containerID", r[i].container_id);
-        json_kv_uint(w, "hostID", r[i].host_id);
-        json_kv_uint(w, "size", r[i].size);
-        json_end_object(w);
-    }
-    json_end_array(w);
-}
-
-static void write_linux(struct json_writer *w, const struct idmap *maps)
+static void write_linux(struct json_writer *w, bool rootless)
 {
     static const char *const ns[] = {"pid", "network", "ipc", "uts", "mount", "cgroup", NULL};
     static const char *const masked[] = {"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
@@ -106,10 +91,6 @@ static void write_linux(struct json_writer *w, const struct idmap *maps)
 
     json_key(w, "linux");
     json_begin_object(w);
-    if (maps) {
-        id_mapping(w, "uidMappings", maps->uid, maps->n_uid);
-        id_mapping(w, "gidMappings", maps->gid, maps->n_gid);
-    }
     json_key(w, "namespaces");
     json_begin_array(w);
     for (const char *const *n = ns; *n; n++) {
@@ -117,7 +98,9 @@ static void write_linux(struct json_writer *w, const struct idmap *maps)
         json_kv_string(w, "type", *n);
         json_end_object(w);
     }
-    if (maps) {
+    if (rootless) {
+        /* No mappings: they are worked out for whoever runs the bundle (root -> that user, then
+         * the user's subordinate ranges), so a bundle root prepares runs for anyone. */
         json_begin_object(w);
         json_kv_string(w, "type", "user");
         json_end_object(w);
@@ -128,7 +111,7 @@ static void write_linux(struct json_writer *w, const struct idmap *maps)
     json_end_object(w);
 }
 
-char *spec_default_json(const struct idmap *maps)
+char *spec_default_json(bool rootless)
 {
     struct json_writer w;
     json_init(&w, /* pretty= */ true);
@@ -141,15 +124,8 @@ char *spec_default_json(const struct idmap *maps)
     json_kv_bool(&w, "readonly", true);
     json_end_object(&w);
     json_kv_string(&w, "hostname", "urun");
-    if (maps) {
-        /* A rootless container has no network of its own but this: urun's built-in slirp (netns/). */
-        json_key(&w, "annotations");
-        json_begin_object(&w);
-        json_kv_string(&w, "run.urun.network", "slirp");
-        json_end_object(&w);
-    }
-    write_mounts(&w, maps && maps->n_gid == 1);
-    write_linux(&w, maps);
+    write_mounts(&w);
+    write_linux(&w, rootless);
     json_end_object(&w);
     char *s = json_steal(&w, NULL);
     json_free(&w);

@@ -1,11 +1,10 @@
-/* The config.json that `urun spec` writes: runc's default, adjusted so that it runs as-is for the
- * calling user (rootless: a user namespace mapping root to the caller, no gid=5 on devpts). */
+/* The config.json that `urun spec` writes: runc's default, adjusted so that it runs as-is.  With
+ * --rootless it has a user namespace without explicit mappings, so it is portable: whoever runs it
+ * gets root mapped to themselves and then their subordinate ranges, and root can prepare bundles
+ * for every user (HPC sites, Slurm).  No network of its own but loopback, as with runc and crun. */
 #pragma once
 
 #include <stdbool.h>
 
-#include "idmap.h"
-
-/* A malloc'd, pretty-printed JSON document, or NULL on OOM.  maps: the user namespace's maps for a
- * rootless spec, NULL for none. */
-char *spec_default_json(const struct idmap *maps);
+/* A malloc'd, pretty-printed JSON document, or NULL on OOM. */
+char *spec_default_json(bool rootless);

@@ -7,7 +7,7 @@
 # usage: tests/make-bundle.sh DIR [ARGS...]
 #   URUN     urun binary to run `spec` with (default: `urun` on PATH)
 #   BUSYBOX  static busybox to copy (default: /bin/busybox, from the busybox-static package)
-#   BUNDLE_NETWORK=none  drop the run.urun.network annotation that `urun spec --rootless` writes
+#   BUNDLE_NETWORK=slirp  add the run.urun.network: slirp annotation (the spec has loopback only)
 set -euo pipefail
 
 if [ $# -lt 1 ] || [ "$1" = -h ] || [ "$1" = --help ]; then
@@ -89,10 +89,9 @@ fi
 
 rm -f "$dir/config.json"
 "$urun" spec --rootless --bundle "$dir"
-# BUNDLE_NETWORK=none: no slirp (the spec asks for it), for tests and benchmarks that do not need a
-# network and should not pay for one.
-if [ "${BUNDLE_NETWORK:-}" = none ]; then
-	jq 'del(.annotations["run.urun.network"])' "$dir/config.json" >"$dir/config.json.tmp"
+# BUNDLE_NETWORK=slirp: urun's built-in network, for tests that need one (the spec has loopback only).
+if [ "${BUNDLE_NETWORK:-}" = slirp ]; then
+	jq '.annotations["run.urun.network"] = "slirp"' "$dir/config.json" >"$dir/config.json.tmp"
 	mv "$dir/config.json.tmp" "$dir/config.json"
 fi
 if [ ! -s "$dir/config.json" ]; then

@@ -6,8 +6,6 @@
 
 #include "cleanup.h"
 #include "commands.h"
-#include "container.h"
-#include "idmap.h"
 #include "spec_default.h"
 #include "util.h"
 
@@ -17,17 +15,9 @@ int cmd_spec(struct urun_context *ctx, struct urun_error *err)
     _cleanup_free_ char *path = xasprintf("%s/config.json", dir);
     _cleanup_free_ char *json = NULL;
     _cleanup_close_ int fd = -1;
-    struct idmap_user user;
-    struct idmap maps;
     int r;
 
-    if (ctx->cl->set[OPT_SPEC_ROOTLESS]) {
-        /* The default rootless maps: root -> you, then your subordinate ranges (idmap.h). */
-        r = container_plan_maps(NULL, &user, &maps, err);
-        if (r < 0)
-            return urun_error_wrap(err, r, "spec");
-    }
-    json = spec_default_json(ctx->cl->set[OPT_SPEC_ROOTLESS] ? &maps : NULL);
+    json = spec_default_json(ctx->cl->set[OPT_SPEC_ROOTLESS]);
     if (!json)
         return urun_error_set(err, ENOMEM, "spec");
     fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);

@@ -96,7 +96,7 @@ create_must_fail() {
 }
 
 @test "a uid mapping with a string hostID" {
-	bundle_jq '.linux.uidMappings[0].hostID = "1000"'
+	bundle_jq '.linux.uidMappings = [{"containerID": 0, "hostID": "1000", "size": 1}]'
 	create_must_fail 'linux.uidMappings[0].hostID'
 }
 

@@ -16,7 +16,7 @@ URUN_TEST_TIMEOUT=${URUN_TEST_TIMEOUT:-60}
 common_setup_file() {
 	[ "$(id -u)" -ne 0 ] || return 0
 	# Tests that need the network ask for it (netns.bats); the others should not pay for slirp.
-	URUN="$URUN" BUNDLE_NETWORK=${BUNDLE_NETWORK:-none} "$TESTS_DIR/make-bundle.sh" "$BATS_FILE_TMPDIR/base" \
+	URUN="$URUN" BUNDLE_NETWORK=${BUNDLE_NETWORK:-} "$TESTS_DIR/make-bundle.sh" "$BATS_FILE_TMPDIR/base" \
 		>"$BATS_FILE_TMPDIR/make-bundle.log" 2>&1 || true
 }
 

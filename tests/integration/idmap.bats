@@ -14,10 +14,18 @@ setup() {
 }
 teardown() { common_teardown; }
 
-@test "idmap: spec --rootless maps root to the caller and then the subordinate range" {
-	run jq -c '.linux.uidMappings' "$BUNDLE/config.json"
+@test "idmap: spec --rootless writes a user namespace without mappings: each user gets root -> self, then their range" {
+	run jq -c '[.linux.uidMappings, .linux.gidMappings, (.linux.namespaces | map(.type) | index("user") != null)]' \
+		"$BUNDLE/config.json"
 	[ "$status" -eq 0 ]
-	[ "$output" = "[{\"containerID\":0,\"hostID\":$(id -u),\"size\":1},{\"containerID\":1,\"hostID\":$SUB_UID,\"size\":65536}]" ]
+	[ "$output" = "[null,null,true]" ]
+	bundle_args cat /proc/self/uid_map
+	run --separate-stderr urun run --bundle "$BUNDLE" maps
+	[ "$status" -eq 0 ]
+	read -r -a l0 <<<"${lines[0]}"
+	read -r -a l1 <<<"${lines[1]}"
+	[ "${l0[*]}" = "0 $(id -u) 1" ]
+	[ "${l1[*]}" = "1 $SUB_UID 65536" ]
 }
 
 @test "idmap: /proc/self/uid_map and gid_map inside show both ranges" {
@@ -76,14 +84,16 @@ teardown() { common_teardown; }
 @test "idmap: a mapping outside the delegated ranges is refused, naming it, and nothing is left" {
 	local bad=$((SUB_UID + 65536))
 	bundle_jq --argjson u "$(id -u)" --argjson b "$bad" \
-		'.linux.uidMappings = [{"containerID": 0, "hostID": $u, "size": 1}, {"containerID": 1, "hostID": $b, "size": 100}]'
+		'.linux.uidMappings = [{"containerID": 0, "hostID": $u, "size": 1}, {"containerID": 1, "hostID": $b, "size": 100}] |
+		 .linux.gidMappings = [{"containerID": 0, "hostID": $u, "size": 1}]'
 	run --separate-stderr urun create --bundle "$BUNDLE" --pid-file "$PIDFILE" outside
 	assert_urun_error "linux.uidMappings[1]: host IDs $bad-$((bad + 99)) are not delegated to $(id -un) in /etc/subuid"
 	assert_nothing_left outside
 }
 
 @test "idmap: mapping host root is refused" {
-	bundle_jq '.linux.uidMappings = [{"containerID": 0, "hostID": 0, "size": 1}]'
+	bundle_jq --argjson g "$(id -g)" '.linux.uidMappings = [{"containerID": 0, "hostID": 0, "size": 1}] |
+		.linux.gidMappings = [{"containerID": 0, "hostID": $g, "size": 1}]'
 	run --separate-stderr urun create --bundle "$BUNDLE" rootmap
 	assert_urun_error "linux.uidMappings[0]: host IDs 0-0 are not delegated"
 	assert_nothing_left rootmap

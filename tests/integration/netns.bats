@@ -12,7 +12,7 @@ load helpers
 # and a DNS responder (on the host) that answers every A query with one address and logs the names it
 # was asked.
 setup_file() {
-	BUNDLE_NETWORK=keep common_setup_file
+	BUNDLE_NETWORK=slirp common_setup_file
 	[ "$(id -u)" -ne 0 ] || return 0
 	local src=$BATS_FILE_TMPDIR/netns-testsrv.c
 	cat >"$src" <<'EOF'
@@ -474,7 +474,7 @@ run_net_detached() {
 
 	bundle_jq '.annotations["run.urun.network"] = "tap"'
 	run --separate-stderr urun create --bundle "$BUNDLE" bad1b
-	assert_urun_error 'annotation run.urun.network: "tap": unknown network mode; expected slirp or none'
+	assert_urun_error 'annotation run.urun.network: "tap": unknown network mode; expected none, slirp or host'
 	assert_nothing_left bad1b
 	bundle_jq 'del(.annotations["run.urun.network"])'
 

@@ -126,9 +126,9 @@ struct bad_case {
 
 static const struct bad_case bad[] = {
     {"\"run.urun.network\":\"tap\"", NS_NET, NULL, NULL,
-     "annotation run.urun.network: \"tap\": unknown network mode; expected slirp or none"},
-    {"", NS_NET, "bridge", NULL, "--network \"bridge\": unknown network mode; expected slirp or none"},
-    {"", NS_NET, "SLIRP", NULL, "--network \"SLIRP\": unknown network mode; expected slirp or none"},
+     "annotation run.urun.network: \"tap\": unknown network mode; expected none, slirp or host"},
+    {"", NS_NET, "bridge", NULL, "--network \"bridge\": unknown network mode; expected none, slirp or host"},
+    {"", NS_NET, "SLIRP", NULL, "--network \"SLIRP\": unknown network mode; expected none, slirp or host"},
     {"", NS_NET, NULL, "8080:80", "--publish needs the slirp network (--network slirp or annotation "
                                   "run.urun.network: slirp)"},
     {"", NS_NO_NET, "slirp", NULL,
