@@ -81,6 +81,7 @@ struct urun_context;
 enum urun_cmd_flags {
     CMD_TAKES_ID = 1 << 0,    /* first positional argument is a container ID, validated before run */
     CMD_NEEDS_ROOT = 1 << 1,  /* opens the state root before run */
+    CMD_ROOT_SERVES = 1 << 4, /* uid 0 may run it on another user's state root (--root): Slurm, admins */
     CMD_HIDDEN = 1 << 2,      /* not listed in --help */
     CMD_ARGV_TAIL = 1 << 3,   /* from the first positional argument on, everything is positional (a command line) */
 };

@@ -13,11 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
+#include <linux/nsfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -59,6 +61,46 @@ static void run_late_hooks(int dirfd, const struct urun_state *st, enum urun_sta
 }
 
 
+/* Whether pid runs as `owner`, or in a user namespace `owner` made (a container's init whose root is
+ * a subordinate ID). */
+static bool process_belongs_to(pid_t pid, uid_t owner)
+{
+    char path[64], buf[4096];
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+    if (n > 0) {
+        buf[n] = '\0';
+        const char *u = strstr(buf, "\nUid:");
+        if (u && strtoul(u + 5, NULL, 10) == owner)
+            return true;
+    }
+    snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+    _cleanup_close_ int ns = open(path, O_RDONLY | O_CLOEXEC);
+    uid_t ns_owner;
+    return ns >= 0 && ioctl(ns, NS_GET_OWNER_UID, &ns_owner) == 0 && ns_owner == owner;
+}
+
+/* uid 0 serving another user's state root (Slurm's RunTimeQuery, an admin): whatever that user wrote
+ * there must not make root signal or remove a process or cgroup that is not theirs. */
+static int check_served(const struct state_root *root, const struct urun_state *st, struct urun_error *err)
+{
+    struct stat cg;
+    if (!root->foreign)
+        return 0;
+    if (st->pid > 0 && state_proc_alive(st->pid, st->start_time) && !process_belongs_to(st->pid, root->owner))
+        return urun_error_set(err, EPERM, "container %s: its recorded process %d is not uid %u's; refusing to act "
+                              "on it", st->id, (int)st->pid, (unsigned)root->owner);
+    if (st->helper_pid > 0 && state_proc_alive(st->helper_pid, st->helper_start_time) &&
+        !process_belongs_to(st->helper_pid, root->owner))
+        return urun_error_set(err, EPERM, "container %s: its recorded network helper %d is not uid %u's; refusing "
+                              "to act on it", st->id, (int)st->helper_pid, (unsigned)root->owner);
+    if (st->cgroup && stat(st->cgroup, &cg) == 0 && cg.st_uid != root->owner)
+        return urun_error_set(err, EPERM, "container %s: its recorded cgroup %s is not uid %u's; refusing to act on "
+                              "it", st->id, st->cgroup, (unsigned)root->owner);
+    return 0;
+}
+
 int container_load(const struct state_root *root, const char *id, int lock, int *ret_dirfd, struct urun_state **ret,
                    enum urun_status *ret_status, struct urun_error *err)
 {
@@ -76,6 +118,10 @@ int container_load(const struct state_root *root, const char *id, int lock, int 
         return r;
     } else {
         *ret_status = state_status(dirfd, st);
+    }
+    if (st && (r = check_served(root, st, err)) < 0) {
+        state_free(st);
+        return r;
     }
     *ret = st;
     if (ret_dirfd)
@@ -423,10 +469,13 @@ int container_delete(const struct state_root *root, const char *id, bool force, 
     if (r < 0 && r != -ENOENT && !force)
         return urun_error_wrap(err, r, "cannot delete container %s without --force: its state cannot be read", id);
     if (r < 0) {
-        /* Unreadable (--force), or missing: with the lock held, that is a create that died half-way. */
-        r = stop_recorded(dirfd, id, err);
+        /* Unreadable (--force), or missing: with the lock held, that is a create that died half-way.
+         * Serving another user, root signals nothing on such a record: it only removes the directory. */
+        r = root->foreign ? 0 : stop_recorded(dirfd, id, err);
         return r < 0 ? r : state_container_remove(root, id, dirfd, err);
     }
+    if ((r = check_served(root, st, err)) < 0)
+        return r;
     status = state_status(dirfd, st);
     if ((status == URUN_STATUS_RUNNING || status == URUN_STATUS_PAUSED) && !force)
         return urun_error_set(err, 0, "cannot delete container %s that is not stopped: %s", id,
@@ -439,7 +488,12 @@ int container_delete(const struct state_root *root, const char *id, bool force, 
     if (st->cgroup)
         cgroup_destroy(st->cgroup);
     stop_helper(st, /* init_gone= */ true);
-    run_late_hooks(dirfd, st, URUN_STATUS_STOPPED, SPEC_HOOK_POSTSTOP);
+    /* the user's hooks never run as root */
+    if (root->foreign && faccessat(dirfd, POSTHOOKS_MARK, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+        log_warning("container %s: its poststop hooks are not run: they are uid %u's, and this is uid 0", id,
+                    (unsigned)root->owner);
+    else
+        run_late_hooks(dirfd, st, URUN_STATUS_STOPPED, SPEC_HOOK_POSTSTOP);
     return state_container_remove(root, id, dirfd, err);
 }
 

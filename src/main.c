@@ -84,7 +84,8 @@ static int dispatch(struct urun_cmdline *cl, struct urun_error *err)
             return r;
     }
     if (cl->cmd->flags & CMD_NEEDS_ROOT) {
-        r = state_root_open(cl->set[OPT_ROOT] ? cl->values[OPT_ROOT] : NULL, &ctx.root, err);
+        r = state_root_open(cl->set[OPT_ROOT] ? cl->values[OPT_ROOT] : NULL, cl->cmd->flags & CMD_ROOT_SERVES,
+                            &ctx.root, err);
         if (r < 0)
             return r;
     }

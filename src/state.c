@@ -122,10 +122,15 @@ static bool xdg_runtime_dir_usable(const char *xdg)
 static int root_path_default(char **ret, struct urun_error *err)
 {
     const char *xdg = secure_getenv("XDG_RUNTIME_DIR");
+    char run_user[64];
     int r;
 
+    /* pam_systemd's directory, when the variable is missing but the directory is there and ours */
+    snprintf(run_user, sizeof(run_user), "/run/user/%u", (unsigned)geteuid());
     if (xdg_runtime_dir_usable(xdg))
         r = asprintf(ret, "%s/urun", strcmp(xdg, "/") == 0 ? "" : xdg);
+    else if (xdg_runtime_dir_usable(run_user))
+        r = asprintf(ret, "%s/urun", run_user);
     else
         r = asprintf(ret, "/tmp/urun-%u", (unsigned)geteuid());
     if (r < 0)
@@ -133,9 +138,20 @@ static int root_path_default(char **ret, struct urun_error *err)
     return 0;
 }
 
-/* Open the root without following a final symlink and check what we actually opened (fstat on the
- * fd, so nothing can be swapped in between the check and the use). */
-static int root_open_checked(const char *path, bool created, int *ret_fd, struct urun_error *err)
+/* "uid 1001 (alice)" for messages about someone else's directory. */
+static const char *owner_label(uid_t uid)
+{
+    static char buf[300];
+    char name[256];
+    if (user_name_of(uid, name, sizeof(name)))
+        snprintf(buf, sizeof(buf), "uid %u (%s)", (unsigned)uid, name);
+    else
+        snprintf(buf, sizeof(buf), "uid %u", (unsigned)uid);
+    return buf;
+}
+
+static int root_open_checked(const char *path, bool created, bool may_serve, struct state_root *ret,
+                             struct urun_error *err)
 {
     _cleanup_close_ int fd = open(path, DIR_OPEN_FLAGS);
     struct stat st;
@@ -154,24 +170,27 @@ static int root_open_checked(const char *path, bool created, int *ret_fd, struct
         return urun_error_errno(err, "state root %s: stat", path);
     if (!S_ISDIR(st.st_mode))
         return urun_error_set(err, 0, "state root %s: not a directory, refusing to use it", path);
-    if (st.st_uid != geteuid())
-        return urun_error_set(err, 0, "state root %s: owned by uid %u, not %u; refusing to use it", path,
-                              (unsigned)st.st_uid, (unsigned)geteuid());
+    if (st.st_uid != geteuid() && !(may_serve && geteuid() == 0))
+        return urun_error_set(err, 0, "state root %s: owned by %s, not you (uid %u); refusing to use it%s", path,
+                              owner_label(st.st_uid), (unsigned)geteuid(),
+                              created ? "" : " (choose another state directory with --root DIR)");
     /* Our own fresh directory may have lost bits to an odd umask: make it exactly 0700. */
     if (created && (st.st_mode & 07777) != 0700 && fchmod(fd, 0700) == 0)
         st.st_mode = (st.st_mode & ~07777u) | 0700;
     if (st.st_mode & 022)
         return urun_error_set(err, 0, "state root %s: mode %04o is group/world-writable; refusing to use it", path,
                               (unsigned)(st.st_mode & 07777));
-    *ret_fd = TAKE_FD(fd);
+    ret->owner = st.st_uid;
+    ret->foreign = st.st_uid != geteuid();
+    ret->fd = TAKE_FD(fd);
     return 0;
 }
 
-int state_root_open(const char *opt_root, struct state_root *ret, struct urun_error *err)
+int state_root_open(const char *opt_root, bool may_serve, struct state_root *ret, struct urun_error *err)
 {
     _cleanup_free_ char *path = NULL;
     bool created = false;
-    int fd = -1, r;
+    int r;
 
     if (opt_root && !*opt_root)
         return urun_error_set(err, EINVAL, "state root: empty path");
@@ -187,10 +206,9 @@ int state_root_open(const char *opt_root, struct state_root *ret, struct urun_er
     } else if (errno != EEXIST) {
         return urun_error_errno(err, "state root %s: create", path);
     }
-    r = root_open_checked(path, created, &fd, err);
+    r = root_open_checked(path, created, may_serve, ret, err);
     if (r < 0)
         return r;
-    ret->fd = fd;
     ret->path = TAKE_PTR(path);
     return 0;
 }

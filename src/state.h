@@ -24,13 +24,16 @@
 struct state_root {
     int fd;     /* O_DIRECTORY, O_CLOEXEC */
     char *path; /* absolute */
+    uid_t owner;  /* who the containers in it belong to */
+    bool foreign; /* uid 0 serving another user's root: trust nothing in it to name a process */
 };
 
 /* Resolve, create (0700, parents too) and check the state root.
- * opt_root: --root, or NULL for $XDG_RUNTIME_DIR/urun, falling back to /tmp/urun-$UID when that
- * variable is unset or unusable.  Refuses a root that is a symlink, not a directory, owned by
- * another user, or group/world-writable. */
-int state_root_open(const char *opt_root, struct state_root *ret, struct urun_error *err);
+ * opt_root: --root, or NULL for $XDG_RUNTIME_DIR/urun, else /run/user/$UID/urun when that directory
+ * exists and is yours (a session without the variable: su, ssh, Slurm), else /tmp/urun-$UID.
+ * Refuses a root that is a symlink, not a directory, owned by another user, or group/world-writable;
+ * may_serve: uid 0 may open another user's (--root, never created), then marked foreign. */
+int state_root_open(const char *opt_root, bool may_serve, struct state_root *ret, struct urun_error *err);
 void state_root_close(struct state_root *r);
 
 /* What state.json records for one container. */

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <signal.h>
+#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,7 +56,7 @@ static void expect_root_error(const char *path, const char *want, const char *wh
 {
     struct state_root r = { .fd = -1 };
     struct urun_error err = { 0 };
-    int k = state_root_open(path, &r, &err);
+    int k = state_root_open(path, false, &r, &err);
 
     TAP_OK(k < 0 && r.fd == -1, "root refused: %s", what);
     TAP_STREQ(err.msg, want, "message: %s", what);
@@ -70,7 +71,7 @@ static void test_root_create(void)
     struct stat st;
     int k;
 
-    k = state_root_open(tpath("p1/p2/root"), &r, &err);
+    k = state_root_open(tpath("p1/p2/root"), false, &r, &err);
     TAP_OK(k == 0 && r.fd >= 0, "root with missing parents is created (%s)", err.msg);
     TAP_STREQ(r.path, tpath("p1/p2/root"), "root path is kept");
     TAP_OK(stat(tpath("p1/p2/root"), &st) == 0 && (st.st_mode & 07777) == 0700, "root has mode 0700");
@@ -79,13 +80,13 @@ static void test_root_create(void)
     TAP_OK(r.fd == -1 && r.path == NULL, "state_root_close resets the root");
     state_root_close(&r);
 
-    k = state_root_open(tpath("p1/p2/root/"), &r, &err);
+    k = state_root_open(tpath("p1/p2/root/"), false, &r, &err);
     TAP_OK(k == 0 && strcmp(r.path, tpath("p1/p2/root")) == 0, "existing root opens, trailing slash dropped");
     state_root_close(&r);
 
     if (!getcwd(cwd, sizeof(cwd)) || chdir(tmp) < 0)
         return;
-    k = state_root_open("rel/root", &r, &err);
+    k = state_root_open("rel/root", false, &r, &err);
     snprintf(want, sizeof(want), "%s/rel/root", tmp);
     TAP_OK(k == 0, "relative root opens (%s)", err.msg);
     TAP_STREQ(r.path, want, "relative root is made absolute");
@@ -93,7 +94,7 @@ static void test_root_create(void)
     if (chdir(cwd) < 0)
         return;
 
-    k = state_root_open("", &r, &err);
+    k = state_root_open("", false, &r, &err);
     TAP_OK(k < 0, "empty --root is refused");
 }
 
@@ -124,15 +125,30 @@ static void test_root_refusals(void)
     expect_root_error(tpath("file"), want, "regular file");
 
     if (geteuid() != 0) { /* "/" is root's: enough to see the refusal without chown */
-        snprintf(want, sizeof(want), "state root /: owned by uid 0, not %u; refusing to use it", (unsigned)geteuid());
+        snprintf(want, sizeof(want), "state root /: owned by uid 0 (root), not you (uid %u); refusing to use it "
+                 "(choose another state directory with --root DIR)", (unsigned)geteuid());
         expect_root_error("/", want, "root owned by another user");
         return;
     }
     mkdir(tpath("theirs"), 0700);
     if (chown(tpath("theirs"), 65534, 65534) < 0)
         return;
-    snprintf(want, sizeof(want), "state root %s: owned by uid 65534, not 0; refusing to use it", tpath("theirs"));
+    char label[64];
+    struct passwd *pw = getpwuid(65534);
+    snprintf(label, sizeof(label), pw ? "uid 65534 (%s)" : "uid 65534", pw ? pw->pw_name : "");
+    snprintf(want, sizeof(want), "state root %s: owned by %s, not you (uid 0); refusing to use it (choose another "
+             "state directory with --root DIR)", tpath("theirs"), label);
     expect_root_error(tpath("theirs"), want, "root owned by another user");
+    /* a command that serves other users' containers (state, kill, delete, list, ps) may open it */
+    struct state_root r = {.fd = -1};
+    struct urun_error err = {0};
+    TAP_OK(state_root_open(tpath("theirs"), true, &r, &err) == 0 && r.foreign && r.owner == 65534,
+           "uid 0 may serve another user's root, marked foreign");
+    state_root_close(&r);
+    chmod(tpath("theirs"), 0777);
+    TAP_OK(state_root_open(tpath("theirs"), true, &r, &err) < 0 && strstr(err.msg, "world-writable"),
+           "a world-writable root is still refused when serving");
+    state_root_close(&r);
 }
 
 /* state_root_open(NULL) with XDG_RUNTIME_DIR set to xdg (NULL: unset); returns the chosen path. */
@@ -146,7 +162,7 @@ static char *default_root_with(const char *xdg)
         setenv("XDG_RUNTIME_DIR", xdg, 1);
     else
         unsetenv("XDG_RUNTIME_DIR");
-    if (state_root_open(NULL, &r, &err) == 0)
+    if (state_root_open(NULL, false, &r, &err) == 0)
         path = strdup(r.path);
     else
         printf("# state_root_open(NULL): %s\n", err.msg);
@@ -160,11 +176,17 @@ static void test_root_default(void)
     struct stat st;
     bool had_fallback;
 
-    snprintf(fallback, sizeof(fallback), "/tmp/urun-%u", (unsigned)geteuid());
+    /* /run/user/$UID/urun where that directory is ours (pam_systemd's), else /tmp/urun-$UID */
+    char run_user[64];
+    snprintf(run_user, sizeof(run_user), "/run/user/%u", (unsigned)geteuid());
+    if (stat(run_user, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() && !(st.st_mode & 022))
+        snprintf(fallback, sizeof(fallback), "%s/urun", run_user);
+    else
+        snprintf(fallback, sizeof(fallback), "/tmp/urun-%u", (unsigned)geteuid());
     had_fallback = lstat(fallback, &st) == 0;
 
     p = default_root_with(NULL);
-    TAP_STREQ(p, fallback, "XDG_RUNTIME_DIR unset: /tmp/urun-$UID");
+    TAP_STREQ(p, fallback, "XDG_RUNTIME_DIR unset: /run/user/$UID/urun if ours, else /tmp/urun-$UID");
     free(p);
     p = default_root_with("relative/dir");
     TAP_STREQ(p, fallback, "relative XDG_RUNTIME_DIR: fallback");
@@ -198,7 +220,7 @@ static void test_root_default(void)
 static int open_root(const char *rel, struct state_root *r)
 {
     struct urun_error err = { 0 };
-    int k = state_root_open(tpath(rel), r, &err);
+    int k = state_root_open(tpath(rel), false, r, &err);
 
     if (k < 0)
         printf("# open root %s: %s\n", rel, err.msg);
