@@ -237,10 +237,27 @@ run_net_detached() {
 	assert_equal "$(echo $output)" "lo"
 }
 
-@test "slirp: urun spec --rootless asks for slirp" {
+@test "network: spec --rootless asks for no network (loopback only); --network slirp and host are on request" {
 	run urun spec --rootless --bundle "$BATS_TEST_TMPDIR"
 	[ "$status" -eq 0 ]
-	assert_equal "$(jq -r '.annotations["run.urun.network"]' "$BATS_TEST_TMPDIR/config.json")" "slirp"
+	assert_equal "$(jq -r '.annotations["run.urun.network"]' "$BATS_TEST_TMPDIR/config.json")" "null"
+	local spec_bundle=$BATS_TEST_TMPDIR/specb
+	new_bundle "$spec_bundle"
+	cp "$BATS_TEST_TMPDIR/config.json" "$spec_bundle/config.json"
+	BUNDLE=$spec_bundle bundle_args sh -c 'ls /sys/class/net | tr "\n" " "'
+	run --separate-stderr urun run --bundle "$spec_bundle" lo-only
+	[ "$status" -eq 0 ]
+	[ "$output" = "lo " ]
+	run --separate-stderr urun run --network slirp --bundle "$spec_bundle" with-slirp
+	[ "$status" -eq 0 ]
+	[[ $output == *tap0* ]]
+	# host: the caller's network namespace (MPI, InfiniBand), no slirp helper
+	run --separate-stderr urun run --network host --bundle "$spec_bundle" hostnet
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(ls /sys/class/net | tr '\n' ' ')" ]
+	BUNDLE=$spec_bundle bundle_args readlink /proc/self/ns/net
+	run --separate-stderr urun run --network host --bundle "$spec_bundle" hostnet2
+	[ "$output" = "$(readlink /proc/self/ns/net)" ]
 }
 
 @test "slirp: /etc/resolv.conf is left alone when the spec mounts one" {
