@@ -33,6 +33,7 @@
 #include "notify.h"
 #include "nsjoin.h"
 #include "nsshare.h"
+#include "pathres.h"
 #include "pidfd.h"
 #include "process.h"
 #include "seccomp_filter.h"
@@ -237,9 +238,10 @@ static int store_config(int dirfd, const struct urun_bundle *b, struct urun_erro
 
 /* The container's /etc/resolv.conf for slirp (DNS at 10.0.2.3), bound in from the state directory,
  * unless the spec mounts something there itself.  The rootfs is never written. */
-static int prepare_resolv_conf(const struct state_root *root, const char *id, int dirfd, struct urun_spec *s,
+static int prepare_resolv_conf(const struct state_root *root, const char *id, int dirfd, const struct urun_bundle *b,
                                struct urun_error *err)
 {
+    struct urun_spec *s = b->spec;
     _cleanup_free_ char *host = NULL;
     char text[4096], name[256];
     size_t len;
@@ -247,6 +249,15 @@ static int prepare_resolv_conf(const struct state_root *root, const char *id, in
     for (size_t i = 0; i < s->n_mounts; i++)
         if (strcmp(s->mounts[i].destination, "/etc/resolv.conf") == 0)
             return 0;
+    /* The image is never written (a site-wide, root-owned or read-only rootfs): with no file at
+     * /etc/resolv.conf to bind onto, name resolution stays unconfigured, and the log says so. */
+    struct urun_error ignored;
+    _cleanup_close_ int rootfd = open(b->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC), target = -1;
+    if (rootfd < 0 || pathres_open(rootfd, "/etc/resolv.conf", PATHRES_NO_CREATE, &target, &ignored) < 0) {
+        log_warning("slirp network: the rootfs has no /etc/resolv.conf to put the container's DNS server "
+                    "(10.0.2.3) in, and urun does not write the image: name resolution is not configured");
+        return 0;
+    }
     if (read_file_at(AT_FDCWD, "/etc/resolv.conf", 65536, &host, &len, NULL) < 0)
         host = NULL;
     int n = netns_resolv_conf(host, text, sizeof(text));
@@ -507,7 +518,7 @@ int container_create(const struct state_root *root, const struct container_creat
     if (r >= 0)
         r = notify_prepare(root, o->id, dirfd, b.spec, err);
     if (r >= 0 && net.slirp)
-        r = prepare_resolv_conf(root, o->id, dirfd, b.spec, err);
+        r = prepare_resolv_conf(root, o->id, dirfd, &b, err);
     if (r < 0)
         goto out;
     /* 0622 as runc (set past the umask): container root may be a subordinate ID; the 0700 directory

@@ -260,6 +260,19 @@ run_net_detached() {
 	[ "$output" = "$(readlink /proc/self/ns/net)" ]
 }
 
+@test "slirp: a rootfs without /etc/resolv.conf is never written: DNS is left out, with a warning" {
+	rm -f "$BUNDLE/rootfs/etc/resolv.conf"
+	# a site-wide image: read-only for the user (here: the user's own, made read-only)
+	chmod a-w "$BUNDLE/rootfs/etc"
+	bundle_args sh -c 'ip addr show tap0 >/dev/null && echo net-up'
+	run --separate-stderr urun run --bundle "$BUNDLE" nores
+	chmod u+w "$BUNDLE/rootfs/etc"
+	[ "$status" -eq 0 ]
+	[ "$output" = net-up ]
+	assert_contains "$stderr" "the rootfs has no /etc/resolv.conf"
+	[ ! -e "$BUNDLE/rootfs/etc/resolv.conf" ]
+}
+
 @test "slirp: /etc/resolv.conf is left alone when the spec mounts one" {
 	printf 'nameserver 192.0.2.1\n' >"$BATS_TEST_TMPDIR/my-resolv.conf"
 	bundle_jq --arg src "$BATS_TEST_TMPDIR/my-resolv.conf" \
