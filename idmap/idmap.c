@@ -10,6 +10,10 @@
 #include <string.h>
 #include <spawn.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
+#include <sys/statvfs.h>
+#include <sys/stat.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -87,6 +91,47 @@ static int load_own_namespace(struct idmap_user *u, struct urun_error *err)
     return 0;
 }
 
+/* Why the setuid helpers could not raise their privileges, or "" (checked before anything is made:
+ * a half-written map cannot be redone). */
+static void helpers_blocked(const struct idmap_user *u, char *buf, size_t size)
+{
+    const char *helpers[] = {u->newuidmap, u->newgidmap};
+    struct statvfs sv;
+    struct stat st;
+    char cap[64];
+
+    buf[0] = '\0';
+    if (u->uid == 0)
+        return;
+    if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1) {
+        snprintf(buf, size, "urun runs with no_new_privs set, so the setuid newuidmap/newgidmap cannot act");
+        return;
+    }
+    for (size_t i = 0; i < 2; i++) {
+        if (statvfs(helpers[i], &sv) == 0 && (sv.f_flag & ST_NOSUID)) {
+            snprintf(buf, size, "%s is on a nosuid mount, so it cannot act", helpers[i]);
+            return;
+        }
+        if (stat(helpers[i], &st) == 0 && !(st.st_mode & S_ISUID) &&
+            getxattr(helpers[i], "security.capability", cap, sizeof(cap)) < 0) {
+            snprintf(buf, size, "%s is neither setuid nor has file capabilities, so it cannot act", helpers[i]);
+            return;
+        }
+    }
+}
+
+/* A range for the suggested /etc/subuid and /etc/subgid line that no existing entry overlaps. */
+static uint32_t suggest_start(const struct idmap_user *u)
+{
+    _cleanup_free_ char *a = NULL, *b = NULL;
+    if (read_file_at(AT_FDCWD, u->subuid_path, 4u << 20, &a, NULL, NULL) < 0)
+        a = NULL;
+    if (read_file_at(AT_FDCWD, u->subgid_path, 4u << 20, &b, NULL, NULL) < 0)
+        b = NULL;
+    uint32_t s1 = subid_free_start(a, 100000, 65536), s2 = subid_free_start(b, 100000, 65536);
+    return s1 > s2 ? s1 : s2;
+}
+
 int idmap_user_load(struct idmap_user *u, struct urun_error *err)
 {
     int r;
@@ -109,6 +154,10 @@ int idmap_user_load(struct idmap_user *u, struct urun_error *err)
         return r;
     find_helper("newuidmap", u->newuidmap, sizeof(u->newuidmap));
     find_helper("newgidmap", u->newgidmap, sizeof(u->newgidmap));
+    if (u->newuidmap[0] && u->newgidmap[0])
+        helpers_blocked(u, u->helpers_blocked, sizeof(u->helpers_blocked));
+    if (u->subuid.n == 0 || u->subgid.n == 0)
+        u->suggest_start = suggest_start(u);
     return load_own_namespace(u, err);
 }
 
@@ -230,6 +279,9 @@ static int plan_explicit(const struct spec_linux *lx, const struct idmap_user *u
         (!only_own(ret->gid, ret->n_gid, u->gid) && !u->newgidmap[0]))
         return urun_error_set(err, 0, "linux.uidMappings/gidMappings: mapping subordinate IDs needs newuidmap and "
                               "newgidmap, which are not installed (Debian package: uidmap)");
+    if (u->helpers_blocked[0] && (!only_own(ret->uid, ret->n_uid, u->uid) || !only_own(ret->gid, ret->n_gid, u->gid)))
+        return urun_error_set(err, 0, "linux.uidMappings/gidMappings: mapping subordinate IDs needs newuidmap and "
+                              "newgidmap, but %s", u->helpers_blocked);
     return 0;
 }
 
@@ -254,8 +306,14 @@ int idmap_plan(const struct spec_linux *lx, const struct idmap_user *u, struct i
     }
     if (u->uid != 0 && (u->subuid.n == 0 || u->subgid.n == 0)) {
         snprintf(ret_warning, warning_size, "no subordinate IDs for %s in %s: mapping only your own ID into the "
-                 "container (an administrator can add a line \"%s:100000:65536\" to /etc/subuid and /etc/subgid)",
-                 u->name, u->subuid.n == 0 ? u->subuid_path : u->subgid_path, u->name);
+                 "container (an administrator can add a line \"%s:%u:65536\" to /etc/subuid and /etc/subgid)",
+                 u->name, u->subuid.n == 0 ? u->subuid_path : u->subgid_path, u->name,
+                 (unsigned)u->suggest_start);
+        idmap_plan_own(u, ret);
+        return 0;
+    }
+    if (u->helpers_blocked[0]) {
+        snprintf(ret_warning, warning_size, "%s: mapping only your own ID into the container", u->helpers_blocked);
         idmap_plan_own(u, ret);
         return 0;
     }

@@ -36,6 +36,10 @@ struct idmap_user {
     const char *subuid_path, *subgid_path;
     struct subid_ranges subuid, subgid;
     char newuidmap[256], newgidmap[256]; /* "" when not installed */
+    /* Why the installed helpers cannot act ("" when they can): urun under no_new_privs, a helper
+     * on a nosuid mount, or neither setuid nor with file capabilities. */
+    char helpers_blocked[300];
+    uint32_t suggest_start; /* with no ranges: a start for an /etc/subuid line that overlaps none */
     /* urun itself runs in a user namespace another tool made (podman's rootless mode, `unshare -r`):
      * the IDs that exist there (/proc/self/uid_map's first column).  As root of such a namespace urun
      * writes maps directly, never through the helpers, and takes the spec's host IDs as IDs of it. */

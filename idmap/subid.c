@@ -112,3 +112,26 @@ int subid_read(const char *path, const char *name, uint32_t id, struct subid_ran
     subid_parse(text, path, name, id, ret);
     return 0;
 }
+
+uint32_t subid_free_start(const char *text, uint32_t start, uint32_t count)
+{
+    uint64_t end_max = 0;
+
+    for (const char *p = text; p && *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        const char *c1 = memchr(p, ':', len), *c2 = c1 ? memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - p)) : NULL;
+        uint32_t s0, n0;
+        size_t l2 = c2 ? len - (size_t)(c2 + 1 - p) : 0;
+        while (l2 && (c2[l2] == '\r' || c2[l2] == ' ' || c2[l2] == '\t'))
+            l2--;
+        if (c1 && c2 && parse_u32(c1 + 1, (size_t)(c2 - c1 - 1), &s0) && parse_u32(c2 + 1, l2, &n0) &&
+            (uint64_t)s0 + n0 > end_max)
+            end_max = (uint64_t)s0 + n0;
+        p = nl ? nl + 1 : NULL;
+    }
+    uint64_t s = start;
+    if (end_max > s)
+        s = (end_max + count - 1) / count * count;
+    return s + count - 1 <= UINT32_MAX ? (uint32_t)s : 0;
+}

@@ -30,3 +30,8 @@ void subid_parse(const char *text, const char *file, const char *name, uint32_t 
 
 /* Read and parse a file; a missing file gives no ranges and no error. */
 int subid_read(const char *path, const char *name, uint32_t id, struct subid_ranges *ret, struct urun_error *err);
+
+/* For an administrator's new line: the first multiple of count at or above start that lies past every
+ * range in text (one or more subuid(5)/subgid(5) files, concatenated), so it overlaps none; 0 when
+ * there is no room below 2^32.  Malformed lines are passed over. Pure. */
+uint32_t subid_free_start(const char *text, uint32_t start, uint32_t count);

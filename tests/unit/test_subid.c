@@ -73,9 +73,10 @@ static void test_plan(void)
     TAP_STREQ(buf, "0 1000 1\n1 100000 65536\n65537 300000 1000\n", "default: root -> you, then ranges in order");
 
     struct idmap_user none = user_with(1000, "", true);
+    none.suggest_start = 327680; /* idmap_user_load's pick past every existing range (subid_free_start) */
     TAP_OK(idmap_plan(NULL, &none, &m, warn, sizeof(warn), &err) == 0 && m.n_uid == 1 && m.uid[0].host_id == 1000,
            "no ranges: falls back to your own ID");
-    TAP_OK(strstr(warn, "no subordinate IDs for alice in /etc/subuid") && strstr(warn, "alice:100000:65536"),
+    TAP_OK(strstr(warn, "no subordinate IDs for alice in /etc/subuid") && strstr(warn, "alice:327680:65536"),
            "and says so, with what an administrator adds: %s", warn);
 
     struct idmap_user nohelp = user_with(1000, "alice:100000:65536\n", false);
@@ -159,8 +160,21 @@ static void test_nested(void)
               "(see /proc/self/gid_map)", "naming the field and where to look");
 }
 
+static void test_free_start(void)
+{
+    TAP_OK(subid_free_start(NULL, 100000, 65536) == 100000, "no file: 100000");
+    TAP_OK(subid_free_start("", 100000, 65536) == 100000, "empty file: 100000");
+    TAP_OK(subid_free_start("alice:100000:65536\n", 100000, 65536) == 196608, "after alice's range, aligned");
+    TAP_OK(subid_free_start("alice:100000:65536\nbob:200000:65536\n", 100000, 65536) == 327680,
+           "past every range, aligned: 327680");
+    TAP_OK(subid_free_start("# comment\nbad line\nx:1:2:3\nc:10:5 \r\n", 100000, 65536) == 100000,
+           "comments and malformed lines are passed over; small ranges below the start do not matter");
+    TAP_OK(subid_free_start("z:4294960000:1000\n", 100000, 65536) == 0, "no room below 2^32: 0");
+}
+
 int main(void)
 {
+    test_free_start();
     test_parse();
     test_plan();
     test_nested();
