@@ -468,3 +468,53 @@ int idmap_check_user(const struct spec_user *u, const struct idmap *m, struct ur
                               "denies setgroups; map subordinate GIDs (/etc/subgid) to use additional groups");
     return 0;
 }
+
+static long read_sysctl(const char *path)
+{
+    _cleanup_free_ char *text = NULL;
+    if (read_file_at(AT_FDCWD, path, 64, &text, NULL, NULL) < 0)
+        return -1;
+    return strtol(text, NULL, 10);
+}
+
+void idmap_userns_facts_read(struct idmap_userns_facts *ret)
+{
+    _cleanup_free_ char *mi = NULL;
+    ret->max_user_namespaces = read_sysctl("/proc/sys/user/max_user_namespaces");
+    ret->unprivileged_userns_clone = read_sysctl("/proc/sys/kernel/unprivileged_userns_clone");
+    ret->apparmor_restrict = read_sysctl("/proc/sys/kernel/apparmor_restrict_unprivileged_userns");
+    ret->chrooted = false;
+    /* mountinfo shows mount points relative to our root: in a chroot none of them is "/" */
+    if (read_file_at(AT_FDCWD, "/proc/self/mountinfo", 4u << 20, &mi, NULL, NULL) >= 0) {
+        bool root_seen = false;
+        for (const char *l = mi; l && *l && !root_seen;) {
+            const char *f = l;
+            for (int i = 0; i < 4 && f; i++) {
+                f = strchr(f, ' ');
+                f = f ? f + 1 : NULL;
+            }
+            root_seen = f && f[0] == '/' && f[1] == ' ';
+            l = strchr(l, '\n');
+            l = l ? l + 1 : NULL;
+        }
+        ret->chrooted = !root_seen;
+    }
+}
+
+void idmap_userns_advice(const struct idmap_userns_facts *f, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    if (f->max_user_namespaces == 0)
+        snprintf(buf, size, "user.max_user_namespaces is 0: an administrator raises it (sysctl -w "
+                 "user.max_user_namespaces=15000, and in /etc/sysctl.d to keep it)");
+    else if (f->unprivileged_userns_clone == 0)
+        snprintf(buf, size, "kernel.unprivileged_userns_clone is 0: an administrator sets it to 1 (sysctl -w "
+                 "kernel.unprivileged_userns_clone=1, and in /etc/sysctl.d to keep it)");
+    else if (f->apparmor_restrict == 1)
+        snprintf(buf, size, "AppArmor restricts unprivileged user namespaces "
+                 "(kernel.apparmor_restrict_unprivileged_userns is 1): an administrator gives urun an AppArmor "
+                 "profile that allows \"userns,\", or sets the sysctl to 0");
+    else if (f->chrooted)
+        snprintf(buf, size, "urun runs in a chroot, where the kernel allows no new user namespace: run it outside "
+                 "the chroot");
+}

@@ -80,3 +80,16 @@ bool idmap_is_initial(const struct idmap_range *r, size_t n);
 
 /* "0 1000 1\n..." for one map, into buf. Pure. */
 void idmap_format(const struct idmap_range *r, size_t n, char *buf, size_t size);
+
+/* Why the kernel may refuse an unprivileged user namespace, as far as urun can see: each -1 where the
+ * knob does not exist on this kernel. */
+struct idmap_userns_facts {
+    long max_user_namespaces;       /* user.max_user_namespaces */
+    long unprivileged_userns_clone; /* kernel.unprivileged_userns_clone (Debian, Ubuntu kernels) */
+    long apparmor_restrict;         /* kernel.apparmor_restrict_unprivileged_userns (Ubuntu 24.04) */
+    bool chrooted;                  /* no mount at "/" in our mount table: a chroot */
+};
+void idmap_userns_facts_read(struct idmap_userns_facts *ret);
+/* The first cause that applies, in that order, with what an administrator changes; "" when none
+ * does.  Pure. */
+void idmap_userns_advice(const struct idmap_userns_facts *f, char *buf, size_t size);

@@ -547,7 +547,17 @@ int container_create(const struct state_root *root, const struct container_creat
 
     pid = cgroup_clone(flags, cg.fd, &pidfd);
     if (pid < 0) {
+        int e = errno;
         r = urun_error_errno(err, "create namespaces (clone)");
+        if ((flags & CLONE_NEWUSER) && (e == EPERM || e == EACCES || e == ENOSPC || e == EUSERS)) {
+            struct idmap_userns_facts facts;
+            char why[400];
+            idmap_userns_facts_read(&facts);
+            idmap_userns_advice(&facts, why, sizeof(why));
+            if (why[0])
+                r = urun_error_set(err, e, "create namespaces (clone): the kernel refused a new user namespace; %s",
+                                   why);
+        }
         goto out;
     }
     if (pid == 0) {

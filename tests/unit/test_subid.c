@@ -172,8 +172,37 @@ static void test_free_start(void)
     TAP_OK(subid_free_start("z:4294960000:1000\n", 100000, 65536) == 0, "no room below 2^32: 0");
 }
 
+static void test_userns_advice(void)
+{
+    char buf[512];
+    struct idmap_userns_facts ok = {.max_user_namespaces = 15000, .unprivileged_userns_clone = -1,
+                                    .apparmor_restrict = -1, .chrooted = false};
+    struct idmap_userns_facts f = ok;
+
+    idmap_userns_advice(&f, buf, sizeof(buf));
+    TAP_STREQ(buf, "", "nothing to blame: no advice");
+    f.chrooted = true;
+    idmap_userns_advice(&f, buf, sizeof(buf));
+    TAP_OK(strstr(buf, "urun runs in a chroot") != NULL, "chroot: %s", buf);
+    f.apparmor_restrict = 1;
+    idmap_userns_advice(&f, buf, sizeof(buf));
+    TAP_OK(strstr(buf, "AppArmor restricts") && strstr(buf, "\"userns,\""), "AppArmor before chroot: %s", buf);
+    f.unprivileged_userns_clone = 0;
+    idmap_userns_advice(&f, buf, sizeof(buf));
+    TAP_OK(strstr(buf, "kernel.unprivileged_userns_clone is 0") != NULL, "Debian's knob before AppArmor: %s", buf);
+    f.max_user_namespaces = 0;
+    idmap_userns_advice(&f, buf, sizeof(buf));
+    TAP_OK(strstr(buf, "user.max_user_namespaces is 0") && strstr(buf, "sysctl -w"), "the limit first: %s", buf);
+    f = ok;
+    f.unprivileged_userns_clone = 1;
+    f.apparmor_restrict = 0;
+    idmap_userns_advice(&f, buf, sizeof(buf));
+    TAP_STREQ(buf, "", "knobs that allow it: no advice");
+}
+
 int main(void)
 {
+    test_userns_advice();
     test_free_start();
     test_parse();
     test_plan();
