@@ -46,6 +46,10 @@ static void unescape(char *s)
 
 int cgroup_parse_mountinfo(const char *text, char **ret_mount, char **ret_root)
 {
+    /* The first cgroup2 mount, unless one sits where urun looks for it (/sys/fs/cgroup, or
+     * /sys/fs/cgroup/unified on a hybrid host): a chroot's or a container's copy elsewhere in the
+     * table must not win over ours. */
+    char *first_mount = NULL, *first_root = NULL;
     for (const char *line = text; line && *line;) {
         const char *end = strchr(line, '\n');
         size_t len = end ? (size_t)(end - line) : strlen(line);
@@ -54,8 +58,11 @@ int cgroup_parse_mountinfo(const char *text, char **ret_mount, char **ret_root)
         int i = 0;
 
         line = end ? end + 1 : NULL;
-        if (!copy)
+        if (!copy) {
+            free(first_mount);
+            free(first_root);
             return -ENOMEM;
+        }
         sep = strstr(copy, " - ");
         if (!sep)
             continue;
@@ -68,11 +75,23 @@ int cgroup_parse_mountinfo(const char *text, char **ret_mount, char **ret_root)
             continue;
         unescape(f[3]);
         unescape(f[4]);
-        *ret_root = xstrdup(f[3]);
-        *ret_mount = xstrdup(f[4]);
-        return 0;
+        if (strcmp(f[4], "/sys/fs/cgroup") == 0 || strcmp(f[4], "/sys/fs/cgroup/unified") == 0) {
+            free(first_mount);
+            free(first_root);
+            *ret_root = xstrdup(f[3]);
+            *ret_mount = xstrdup(f[4]);
+            return 0;
+        }
+        if (!first_mount) {
+            first_root = xstrdup(f[3]);
+            first_mount = xstrdup(f[4]);
+        }
     }
-    return -ENOENT;
+    if (!first_mount)
+        return -ENOENT;
+    *ret_root = first_root;
+    *ret_mount = first_mount;
+    return 0;
 }
 
 int cgroup_parse_self(const char *text, char **ret_path)
@@ -274,6 +293,22 @@ static int limits_policy(const struct urun_spec *s, bool *strict, struct urun_er
     return 0;
 }
 
+/* One warning that names every limit the container will run without. */
+static void warn_each_limit(const struct cg_writes *w, const char *why)
+{
+    char names[2048];
+    size_t len = 0;
+    for (size_t i = 0; i < w->n + w->n_unsupported; i++) {
+        const char *name = i < w->n ? w->v[i].field : w->unsupported[i - w->n];
+        int n = snprintf(names + len, sizeof(names) - len, "%s%s", len ? ", " : "", name);
+        if (n < 0 || (size_t)n >= sizeof(names) - len)
+            break;
+        len += (size_t)n;
+    }
+    log_warning("%s %s not applied: the container runs without a cgroup: %s", names,
+                w->n + w->n_unsupported > 1 ? "are" : "is", why);
+}
+
 /* The usual places of the cgroup2 mount (unified host; hybrid host), checked with statfs: reading
  * /proc/self/mountinfo costs a tenth of a millisecond on every create, and start-up is a feature.
  * Taken only when urun's own cgroup is there too, i.e. the mount shows the whole tree. */
@@ -412,7 +447,7 @@ int cgroup_setup(const struct urun_spec *s, const char *id, bool disabled, struc
                 r = urun_error_set(err, 0, "linux.resources cannot be applied (%s=require): %s",
                                    CGROUP_LIMITS_ANNOTATION, why);
             else
-                log_warning("linux.resources is not applied: the container runs without a cgroup: %s", why);
+                warn_each_limit(&w, why);
         } else {
             log_info("container %s runs without a cgroup (pause, resume and update need one): %s", id, why);
         }

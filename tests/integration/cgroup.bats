@@ -318,7 +318,9 @@ count() { grep -c . "$SHARED/count" 2>/dev/null || echo 0; }
 	bundle_jq '.linux.cgroupsPath = "/urun-not-delegated"'
 	run_detached create --bundle "$BUNDLE" c1
 	[ "$status" -eq 0 ]
-	assert_contains "$output" "warning: linux.resources is not applied: the container runs without a cgroup"
+	# each limit by name, in one warning
+	assert_contains "$output" "warning: linux.resources.pids.limit, linux.resources.memory.swappiness"
+	assert_contains "$output" "are not applied: the container runs without a cgroup"
 	run urun delete --force c1
 	bundle_jq '.annotations["run.urun.cgroup-limits"] = "require"'
 	run --separate-stderr urun create --bundle "$BUNDLE" c2

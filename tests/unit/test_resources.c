@@ -175,6 +175,14 @@ static void test_paths(void)
     mount = root = NULL;
     TAP_OK(cgroup_parse_mountinfo("35 31 0:32 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n", &mount, &root) ==
                -ENOENT, "cgroup v1 only: no cgroup2 mount");
+    TAP_OK(cgroup_parse_mountinfo("90 80 0:38 / /srv/chroot/sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n"
+                                  "41 31 0:38 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n",
+                                  &mount, &root) == 0,
+           "a chroot's cgroup2 mount listed first");
+    TAP_STREQ(mount ? mount : "", "/sys/fs/cgroup/unified", "urun's own place wins over the chroot's");
+    free(mount);
+    free(root);
+    mount = root = NULL;
 
     TAP_OK(cgroup_parse_self("4:memory:/x\n0::/user.slice/app.scope\n", &p) == 0, "the 0:: line");
     TAP_STREQ(p, "/user.slice/app.scope", "own cgroup");
