@@ -6,9 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-/* Length of the valid UTF-8 sequence at s (1 to 4), or 0 when s[0] does not start one: overlongs,
- * UTF-16 surrogates and code points above U+10FFFF are not valid (RFC 3629). */
-static size_t utf8_len(const unsigned char *s, size_t n)
+size_t utf8_len(const unsigned char *s, size_t n)
 {
     unsigned char c = s[0], lo = 0x80, hi = 0xbf;
     size_t len;

@@ -5,6 +5,11 @@
 
 #include <stddef.h>
 
+/* Length of the valid UTF-8 sequence at s (1 to 4; n > 0 bytes there), or 0 when s[0] does not
+ * start one: overlongs, UTF-16 surrogates and code points above U+10FFFF are not valid (RFC 3629).
+ * The JSON writer checks strings with it too. */
+size_t utf8_len(const unsigned char *s, size_t n);
+
 /* Writes s[0..len) to buf as one NUL-terminated string of at most size bytes (size > 0), with every C0
  * control (0x00-0x1f), DEL (0x7f), C1 control (U+0080-U+009F as UTF-8, whose terminals read it as ESC
  * sequences) and every byte that is not part of valid UTF-8 (a lone 0x9b is CSI to an 8-bit terminal)

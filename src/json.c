@@ -4,6 +4,8 @@
  * return NULL.  Never does I/O. */
 #include "json.h"
 
+#include "escape.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,39 +123,6 @@ void json_end_object(struct json_writer *w) { end(w, '}'); }
 void json_begin_array(struct json_writer *w) { begin(w, '['); }
 void json_end_array(struct json_writer *w) { end(w, ']'); }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when the bytes there are not valid UTF-8
- * (stray continuation, overlong form, surrogate, above U+10FFFF, truncated). */
-static size_t utf8_valid_len(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-    size_t len;
-
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf)
-        len = 2;
-    else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        if (c == 0xe0)
-            lo = 0xa0; /* overlong */
-        else if (c == 0xed)
-            hi = 0x9f; /* UTF-16 surrogates */
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        if (c == 0xf0)
-            lo = 0x90; /* overlong */
-        else if (c == 0xf4)
-            hi = 0x8f; /* above U+10FFFF */
-    } else
-        return 0;
-    if (n < len || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < len; i++)
-        if (s[i] < 0x80 || s[i] > 0xbf)
-            return 0;
-    return len;
-}
-
 static void put_escape(struct json_writer *w, unsigned char c)
 {
     static const char hex[] = "0123456789abcdef";
@@ -176,7 +145,7 @@ static size_t verbatim_len(const unsigned char *p, size_t n)
 {
     if (*p < 0x20 || *p == 0x7f || *p == '"' || *p == '\\')
         return 0;
-    return utf8_valid_len(p, n);
+    return utf8_len(p, n);
 }
 
 static void put_quoted(struct json_writer *w, const char *s, size_t len)
@@ -193,7 +162,7 @@ static void put_quoted(struct json_writer *w, const char *s, size_t len)
         put(w, (const char *)run, (size_t)(p - run));
         if (p == e)
             break;
-        if (utf8_valid_len(p, (size_t)(e - p)) == 0)
+        if (utf8_len(p, (size_t)(e - p)) == 0)
             put(w, "\xef\xbf\xbd", 3); /* U+FFFD for each invalid byte */
         else
             put_escape(w, *p);
