@@ -53,7 +53,8 @@ make_bench_bundle() {
 		def maps($own; $sub): [{"containerID": 0, "hostID": $own, "size": 1}] +
 			(if $sub == "" then [] else [{"containerID": 1, "hostID": ($sub | split(":")[0] | tonumber),
 				"size": ($sub | split(":")[1] | tonumber)}] end);
-		.ociVersion = "1.0.2" | .linux.uidMappings = maps($u; $su) | .linux.gidMappings = maps($g; $sg)' \
+		.ociVersion = "1.0.2" | .linux.uidMappings = maps($u; $su) | .linux.gidMappings = maps($g; $sg) |
+		del(.annotations["run.urun.network"])' \
 		"$bundle/config.json" >"$bundle/config.json.tmp"
 	mv "$bundle/config.json.tmp" "$bundle/config.json"
 }
