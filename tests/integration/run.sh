@@ -97,6 +97,23 @@ for a in "$@"; do
 done
 # Options only (e.g. `-f kill`): run them on the whole suite (integration and attack tests).
 if [ "$have_path" -eq 0 ]; then args+=("$here" "$tests/security"); fi
+
+# slurm.bats: when the run includes it, a private one-node Slurm (tests/slurm/setup.sh) with a second
+# user, urun-test2, whose containerised step runs beside the test user's; stopped when the run ends.
+slurm_env=()
+for a in "${args[@]}"; do
+	[ "$a" = "$here" ] || [ "${a##*/}" = slurm.bats ] || continue
+	if URUN_TEST_USER=urun-test2 "$orig_tests/setup-test-user.sh" &&
+		slurm_conf=$(URUN_SLURM_SECOND_USER=urun-test2 URUN_SLURM_TEST_USER="$user" \
+			"$orig_tests/slurm/setup.sh" "$urun"); then
+		slurm_env=("$slurm_conf")
+	else
+		echo "run.sh: Slurm did not start; slurm.bats reports it" >&2
+	fi
+	# shellcheck disable=SC2016 # expanded when the trap runs
+	trap '"$orig_tests/slurm/stop.sh"; if [ -n "${stage:-}" ]; then rm -rf "$stage"; fi' EXIT
+	break
+done
 cd "$home"
 # Not exec: the EXIT trap removes the staged copy afterwards.
 rc=0
@@ -105,6 +122,7 @@ rc=0
 	PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin \
 	XDG_RUNTIME_DIR="/run/user/$uid" \
 	URUN="$urun" \
+	"${slurm_env[@]}" \
 	"${passthrough[@]}" \
 	bats --tap "${args[@]}" || rc=$?
 # The run's cgroups: empty now unless a test left a container behind (and then it failed already).
