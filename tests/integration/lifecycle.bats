@@ -300,12 +300,10 @@ teardown() { common_teardown; }
 	assert_urun_error "exec /bin/badscript: No such file or directory"
 	[ "$(state_field badexec .status)" = stopped ]
 	# run prints the same line and exits 127, as runc (126 for a file that is not executable)
-	run --separate-stderr urun run --bundle "$BUNDLE" badexec2
-	[ "$status" -eq 127 ]
+	run -127 --separate-stderr urun run --bundle "$BUNDLE" badexec2
 	assert_contains "$stderr" "exec /bin/badscript: No such file or directory"
 	printf '\177ELFgarbage' >"$BUNDLE/rootfs/bin/badscript"
-	run --separate-stderr urun run --bundle "$BUNDLE" badexec3
-	[ "$status" -eq 126 ]
+	run -126 --separate-stderr urun run --bundle "$BUNDLE" badexec3
 	assert_contains "$stderr" "exec /bin/badscript: Exec format error"
 }
 
@@ -314,14 +312,11 @@ teardown() { common_teardown; }
 	run --separate-stderr urun create --bundle "$BUNDLE" --pid-file "$PIDFILE" isdir
 	assert_urun_error 'exec: "/etc": permission denied'
 	assert_nothing_left isdir
-	run --separate-stderr urun run --bundle "$BUNDLE" isdir
-	[ "$status" -eq 126 ]
+	run -126 --separate-stderr urun run --bundle "$BUNDLE" isdir
 	bundle_args /no/such/file
-	run --separate-stderr urun run --bundle "$BUNDLE" missing
-	[ "$status" -eq 127 ]
+	run -127 --separate-stderr urun run --bundle "$BUNDLE" missing
 	assert_contains "$stderr" 'exec: "/no/such/file": no such file or directory'
 	bundle_args nosuchcmd
-	run --separate-stderr urun run --bundle "$BUNDLE" notfound
-	[ "$status" -eq 127 ]
+	run -127 --separate-stderr urun run --bundle "$BUNDLE" notfound
 	assert_contains "$stderr" 'exec: "nosuchcmd": executable file not found in $PATH'
 }
