@@ -49,21 +49,32 @@ job_id() {
 	timeout 10 squeue -h --name "$JOB_NAME" -o %i 2>/dev/null | head -n 1
 }
 
-# Waits until this test's job has its step 0 running, then sets JOB_ID and CTR_ID (the container
-# ID the oci.conf gives the step: %n.%u.%j.%s.%t).
+# Waits until this test's job has its step 0 running and the step's container is running (Slurm
+# lists the step before urun has created it), then sets JOB_ID and CTR_ID (the container ID the
+# oci.conf gives the step: %n.%u.%j.%s.%t).
 wait_step_running() {
 	local node
+	CTR_ID=
 	for _ in $(seq 300); do
 		JOB_ID=$(job_id)
-		if [ -n "$JOB_ID" ] && timeout 10 squeue -h -s -j "$JOB_ID" -o %i | grep -qx "$JOB_ID.0"; then
+		if [ -z "$CTR_ID" ] && [ -n "$JOB_ID" ] &&
+			timeout 10 squeue -h -s -j "$JOB_ID" -o %i | grep -qx "$JOB_ID.0"; then
 			node=$(timeout 10 squeue -h -j "$JOB_ID" -o %N)
 			CTR_ID=$node.$(id -un).$JOB_ID.0.0
+		fi
+		if [ -n "$CTR_ID" ] && [ "$(urun_state_of "$CTR_ID" 2>/dev/null)" = running ]; then
 			return 0
 		fi
 		sleep 0.1
 	done
-	echo "job $JOB_NAME has no running step after 30 s; squeue: $(squeue 2>&1); srun: $(cat "$SRUN_OUT")" >&2
+	echo "job $JOB_NAME has no running step with a running container ${CTR_ID:-} after 30 s;" \
+		"squeue: $(squeue 2>&1); srun: $(cat "$SRUN_OUT")" >&2
 	return 1
+}
+
+# The status of container ID in the oci.conf's state root, as its user sees it.
+urun_state_of() {
+	timeout 10 "$URUN" --root "$STATE_ROOT" state "$1" 3>&- | jq -r .status
 }
 
 wait_gone_pid() {
@@ -85,23 +96,27 @@ wait_job_gone() {
 	return 1
 }
 
-# After a step ended: its job leaves the queue, and nothing of its container is left: no process
-# of it (its sleep argument, its container ID on a command line) and no state directory.
+# After a step ended: its job leaves the queue, and nothing of its container is left: no state
+# directory, no process of it (its sleep argument or its container ID on a command line).
+container_gone() {
+	[ ! -e "$STATE_ROOT/$1" ] && [ -z "$(procs_with "$SLEEP_ARG"; procs_with "$1")" ]
+}
 assert_step_gone() {
-	local id=$1 pids
+	local id=$1 end=$((SECONDS + 30))
 	wait_job_gone 300
-	for _ in $(seq 300); do
-		pids=$(procs_with "$SLEEP_ARG"; procs_with "$id")
-		[ -z "$pids" ] && [ ! -e "$STATE_ROOT/$id" ] && return 0
-		sleep 0.1
+	until container_gone "$id"; do
+		if [ "$SECONDS" -ge "$end" ]; then
+			echo "left of container $id after 30 s: processes [$(procs_with "$SLEEP_ARG"; procs_with "$id")]" \
+				"$([ -e "$STATE_ROOT/$id" ] && echo "and its state directory $STATE_ROOT/$id")" >&2
+			return 1
+		fi
+		sleep 0.2
 	done
-	echo "left of container $id after 30 s: processes [$pids]" \
-		"$( [ -e "$STATE_ROOT/$id" ] && echo "and its state directory $STATE_ROOT/$id")" >&2
-	return 1
 }
 
 @test "slurm: srun --container runs a bundle root made with spec --rootless and prints its output" {
 	[ "$(stat -c %u "$BUNDLE/config.json")" = 0 ]
+	# shellcheck disable=SC2016 # expanded in the container
 	run timeout -k 5 "$URUN_TEST_TIMEOUT" srun --job-name "$JOB_NAME" --container "$BUNDLE" \
 		sh -c 'echo "hello from $(hostname)"; echo "uid $(id -u)"; head -n 1 /proc/self/uid_map
 		       echo "id $SLURM_JOB_NODELIST.$SLURM_JOB_USER.$SLURM_JOB_ID.$SLURM_STEP_ID.0"' 3>&-
@@ -136,11 +151,6 @@ assert_step_gone() {
 	timeout 10 scancel "$JOB_ID"
 	wait_gone_pid "$SRUN_PID" 300
 	assert_step_gone "$CTR_ID"
-}
-
-# The status of container ID in the oci.conf's state root, as its user sees it.
-urun_state_of() {
-	timeout 10 "$URUN" --root "$STATE_ROOT" state "$1" 3>&- | jq -r .status
 }
 
 @test "slurm: scancel stops a container whose init ignores SIGTERM and leaves nothing of it" {
@@ -184,9 +194,11 @@ urun_state_of() {
 	touch "$SLURM_DIR/shared/go"
 	for _ in $(seq 300); do grep -qx 'second: done' "$out" && break; sleep 0.1; done
 	grep -qx 'second: done' "$out" || { echo "second user's step: $(cat "$out")" >&2; return 1; }
-	for _ in $(seq 300); do
-		[ -z "$(timeout 10 squeue -h -j "$other_job" -o %i 2>/dev/null)" ] && [ -z "$(procs_with ".$other.$other_job.0.0")" ] && break
-		sleep 0.1
+	local end=$((SECONDS + 30))
+	while [ "$SECONDS" -lt "$end" ]; do
+		[ -z "$(timeout 10 squeue -h -j "$other_job" -o %i 2>/dev/null)" ] &&
+			[ -z "$(procs_with ".$other.$other_job.0.0")" ] && break
+		sleep 0.2
 	done
 	assert_equal "$(timeout 10 squeue -h -j "$other_job" -o %i 2>/dev/null)" ""
 	assert_equal "$(procs_with ".$other.$other_job.0.0")" ""
