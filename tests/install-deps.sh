@@ -17,6 +17,9 @@ packages=(
 	# it; its default network (slirp4netns), its rootless overlay storage (fuse-overlayfs) and `podman
 	# build` (buildah built in); bsdutils has `script`, for the -it tests; curl fetches from published ports
 	podman conmon catatonit slirp4netns fuse-overlayfs bsdutils curl
+	# a real Slurm 22.05 for tests/integration/slurm.bats (srun --container): slurmctld, slurmd and the
+	# client commands, and munge for their authentication
+	slurm-wlm munge
 	# rootless Docker (docker.bats: dockerd-rootless.sh, rootlesskit; iptables for dockerd's networks)
 	# and rootless containerd with ctr (containerd.bats)
 	docker.io rootlesskit iptables containerd
