@@ -8,8 +8,8 @@
 #   URUN  the urun binary slurmstepd runs (must be executable by the test users)
 #   DIR   where everything lives (default /run/urun-slurm); prints `SLURM_CONF=DIR/etc/slurm.conf`
 #   DIR/bundle is a bundle root made with `urun spec --rootless` (tests/make-bundle.sh), for every user.
-#   URUN_SLURM_SECOND_USER=NAME and URUN_SLURM_TEST_USER=NAME: NAME's job (tests/slurm/second-user.sh)
-#     runs a containerised step that waits until the test user creates DIR/shared/go.
+#   URUN_SLURM_SECOND_USER, URUN_SLURM_TEST_USER: when set, the second user submits a job whose
+#     containerised step waits until the test user creates DIR/shared/go (tests/slurm/second-user.sh).
 #   URUN_SLURM_PORT   slurmctld's port; slurmd gets the next one (default 46817)
 set -euo pipefail
 
