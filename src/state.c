@@ -164,6 +164,10 @@ static int root_open_checked(const char *path, bool created, bool may_serve, str
             return urun_error_set(err, 0, "state root %s: is a symlink, refusing to use it", path);
         if (e == ENOTDIR)
             return urun_error_set(err, 0, "state root %s: not a directory, refusing to use it", path);
+        if (e == EACCES && lstat(path, &st) == 0 && st.st_uid != geteuid())
+            return urun_error_set(err, 0, "state root %s: owned by %s, not you (uid %u), and closed to you; choose "
+                                  "another state directory with --root DIR", path, owner_label(st.st_uid),
+                                  (unsigned)geteuid());
         return urun_error_set(err, e, "state root %s: open", path);
     }
     if (fstat(fd, &st) < 0)
@@ -197,6 +201,17 @@ int state_root_open(const char *opt_root, bool may_serve, struct state_root *ret
     r = opt_root ? root_path_absolute(opt_root, &path, err) : root_path_default(&path, err);
     if (r < 0)
         return r;
+    /* The commands that only look at containers (state, kill, delete, list, ps) never make the root:
+     * made by root for another user (Slurm's query as root), it would lock that user out.  A root
+     * that is not there holds no containers. */
+    struct stat st;
+    if (may_serve && lstat(path, &st) < 0 && errno == ENOENT) {
+        ret->fd = -1;
+        ret->owner = geteuid();
+        ret->foreign = false;
+        ret->path = TAKE_PTR(path);
+        return 0;
+    }
     if (opt_root) {
         r = mkdir_parents(path, &created, err);
         if (r < 0)
@@ -335,7 +350,7 @@ int state_container_open(const struct state_root *r, const char *id, int lock, i
     if (k < 0)
         return k;
     hashed = dirname_for(id, name);
-    fd = openat(r->fd, name, DIR_OPEN_FLAGS);
+    fd = r->fd >= 0 ? openat(r->fd, name, DIR_OPEN_FLAGS) : (errno = ENOENT, -1); /* no root: none there */
     if (fd < 0) {
         if (errno == ENOENT || errno == ENOTDIR)
             {
@@ -649,11 +664,15 @@ static int strv_push(char ***v, size_t *n, size_t *cap, const char *s)
 
 int state_list_ids(const struct state_root *r, char ***ret_ids, struct urun_error *err)
 {
-    _cleanup_closedir_ DIR *d = opendir_at(r->fd);
+    _cleanup_closedir_ DIR *d = r->fd >= 0 ? opendir_at(r->fd) : NULL;
     _cleanup_strv_ char **ids = NULL;
     size_t n = 0, cap = 0;
     struct dirent *de;
 
+    if (!d && r->fd < 0) { /* a root that is not there (state_root_open): no containers */
+        *ret_ids = calloc(1, sizeof(char *));
+        return *ret_ids ? 0 : urun_error_set(err, ENOMEM, "list %s", r->path);
+    }
     if (!d)
         return urun_error_errno(err, "list %s", r->path);
     ids = calloc(1, sizeof(*ids));

@@ -148,3 +148,26 @@ create_default_root() {
 	assert_urun_error "$FALLBACK"
 	[ ! -e "$FALLBACK/$ID" ]
 }
+
+@test "state, kill, delete, list and ps never create a missing state root (Slurm's query as root would lock the user out)" {
+	local r=$BATS_TEST_TMPDIR/not-there
+	run --separate-stderr "$URUN" --root "$r" list
+	[ "$status" -eq 0 ]
+	run --separate-stderr "$URUN" --root "$r" list -f json
+	[ "$output" = "[]" ]
+	run --separate-stderr "$URUN" --root "$r" state x
+	assert_urun_error "container x does not exist"
+	run --separate-stderr "$URUN" --root "$r" delete --force x
+	[ "$status" -eq 0 ]
+	run --separate-stderr "$URUN" --root "$r" kill x
+	assert_urun_error "container x does not exist"
+	run --separate-stderr "$URUN" --root "$r" ps x
+	assert_urun_error "container x does not exist"
+	[ ! -e "$r" ]
+}
+
+@test "a state root someone else made names its owner and --root" {
+	# (the suite's user cannot make a root-owned directory: / stands in for someone else's)
+	run --separate-stderr "$URUN" --root / list
+	assert_urun_error "state root /: owned by uid 0 (root), not you" "--root DIR"
+}
