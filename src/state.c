@@ -182,8 +182,8 @@ static int root_open_checked(const char *path, bool created, bool may_serve, str
     if (created && (st.st_mode & 07777) != 0700 && fchmod(fd, 0700) == 0)
         st.st_mode = (st.st_mode & ~07777u) | 0700;
     if (st.st_mode & 022)
-        return urun_error_set(err, 0, "state root %s: mode %04o is group/world-writable; refusing to use it", path,
-                              (unsigned)(st.st_mode & 07777));
+        return urun_error_set(err, 0, "state root %s: mode %04o is group/world-writable; refusing to use it "
+                              "(choose another state directory with --root DIR)", path, (unsigned)(st.st_mode & 07777));
     ret->owner = st.st_uid;
     ret->foreign = st.st_uid != geteuid();
     ret->fd = TAKE_FD(fd);

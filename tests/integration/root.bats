@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
-# The state root: $XDG_RUNTIME_DIR/urun, the /tmp/urun-$UID fallback, --root, and hostile roots.
+# The state root: $XDG_RUNTIME_DIR/urun, the /run/user/$UID/urun and /tmp/urun-$UID fallbacks, --root,
+# and hostile roots.
 
 load helpers
 
@@ -8,7 +9,16 @@ setup() {
 	common_setup
 	# An ID no other test run uses, for the tests on the shared default roots.
 	ID=root-test-$$-$RANDOM
-	FALLBACK=/tmp/urun-$(id -u)
+	# Without a usable XDG_RUNTIME_DIR: /run/user/$UID/urun when that directory is ours (the suite's
+	# user has one, as pam_systemd makes it), else /tmp/urun-$UID.
+	RUN_USER=/run/user/$(id -u)
+	TMP_FALLBACK=/tmp/urun-$(id -u)
+	if [ -d "$RUN_USER" ] && [ "$(stat -c %u "$RUN_USER")" = "$(id -u)" ] &&
+		[ $((0$(stat -c %a "$RUN_USER") & 022)) -eq 0 ]; then
+		FALLBACK=$RUN_USER/urun
+	else
+		FALLBACK=$TMP_FALLBACK
+	fi
 }
 teardown() {
 	# Containers made under the default roots.
@@ -57,7 +67,7 @@ create_default_root() {
 	[ ! -e "$XDG/urun/$ID" ]
 }
 
-@test "with XDG_RUNTIME_DIR unset the root is /tmp/urun-\$UID" {
+@test "with XDG_RUNTIME_DIR unset the root is /run/user/\$UID/urun when that is ours, else /tmp/urun-\$UID" {
 	create_default_root "" --bundle "$BUNDLE" "$ID"
 	[ "$status" -eq 0 ]
 	[ -d "$FALLBACK/$ID" ]
@@ -70,7 +80,7 @@ create_default_root() {
 	[ ! -e "$FALLBACK/$ID" ]
 }
 
-@test "with XDG_RUNTIME_DIR pointing nowhere the root is /tmp/urun-\$UID" {
+@test "with XDG_RUNTIME_DIR pointing nowhere the root is the same fallback" {
 	create_default_root "$BATS_TEST_TMPDIR/no-such-dir" --bundle "$BUNDLE" "$ID"
 	[ "$status" -eq 0 ]
 	[ -d "$FALLBACK/$ID" ]
@@ -136,17 +146,23 @@ create_default_root() {
 
 @test "a hostile /tmp/urun-\$UID fallback is refused, not used" {
 	# Only testable when the fallback does not exist yet or is ours to loosen temporarily.
-	if [ -e "$FALLBACK" ] && [ "$(stat -c %u "$FALLBACK")" != "$(id -u)" ]; then
-		skip "$FALLBACK belongs to someone else"
+	if [ -e "$TMP_FALLBACK" ] && [ "$(stat -c %u "$TMP_FALLBACK")" != "$(id -u)" ]; then
+		skip "$TMP_FALLBACK belongs to someone else"
 	fi
-	[ -e "$FALLBACK" ] || mkdir -m 0700 "$FALLBACK"
-	local mode
-	mode=$(stat -c %a "$FALLBACK")
-	chmod 0777 "$FALLBACK"
+	[ -e "$TMP_FALLBACK" ] || mkdir -m 0700 "$TMP_FALLBACK"
+	local mode run_mode=
+	mode=$(stat -c %a "$TMP_FALLBACK")
+	# /run/user/$UID is taken first where it is ours: made group-writable for the moment, it is not
+	if [ "$FALLBACK" != "$TMP_FALLBACK" ]; then
+		run_mode=$(stat -c %a "$RUN_USER")
+		chmod g+w "$RUN_USER"
+	fi
+	chmod 0777 "$TMP_FALLBACK"
 	create_default_root "" --bundle "$BUNDLE" "$ID"
-	chmod "$mode" "$FALLBACK"
-	assert_urun_error "$FALLBACK"
-	[ ! -e "$FALLBACK/$ID" ]
+	chmod "$mode" "$TMP_FALLBACK"
+	[ -z "$run_mode" ] || chmod "$run_mode" "$RUN_USER"
+	assert_urun_error "$TMP_FALLBACK"
+	[ ! -e "$TMP_FALLBACK/$ID" ]
 }
 
 @test "state, kill, delete, list and ps never create a missing state root (Slurm's query as root would lock the user out)" {

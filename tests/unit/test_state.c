@@ -110,12 +110,12 @@ static void test_root_refusals(void)
 
     mkdir(tpath("wide"), 0700);
     chmod(tpath("wide"), 0777);
-    snprintf(want, sizeof(want), "state root %s: mode 0777 is group/world-writable; refusing to use it", tpath("wide"));
+    snprintf(want, sizeof(want), "state root %s: mode 0777 is group/world-writable; refusing to use it (choose another state directory with --root DIR)", tpath("wide"));
     expect_root_error(tpath("wide"), want, "0777 root");
 
     mkdir(tpath("gw"), 0700);
     chmod(tpath("gw"), 0770);
-    snprintf(want, sizeof(want), "state root %s: mode 0770 is group/world-writable; refusing to use it", tpath("gw"));
+    snprintf(want, sizeof(want), "state root %s: mode 0770 is group/world-writable; refusing to use it (choose another state directory with --root DIR)", tpath("gw"));
     expect_root_error(tpath("gw"), want, "group-writable root");
 
     fd = open(tpath("file"), O_CREAT | O_WRONLY, 0600);
