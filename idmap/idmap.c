@@ -1,6 +1,6 @@
 /* Implementation of idmap.h.  This module decides and writes maps; it never reads or changes the
  * container's filesystem, and it runs the helpers with an argv array, never through a shell. */
-#include "idmap.h"
+#include "idmap/idmap.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,8 +16,8 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "util.h"
+#include "base/cleanup.h"
+#include "base/util.h"
 
 void idmap_format(const struct idmap_range *r, size_t n, char *buf, size_t size)
 {

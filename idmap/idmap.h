@@ -9,9 +9,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "error.h"
-#include "spec.h"
-#include "subid.h"
+#include "base/error.h"
+#include "spec/spec.h"
+#include "idmap/subid.h"
 
 #define IDMAP_MAX_LINES 340 /* per map, since Linux 4.15 */
 

@@ -1,6 +1,6 @@
 /* Implementation of subid.h.  Format (subuid(5)): one "user:start:count" per line, where user is a
  * login name or a numeric UID.  Nothing here decides a mapping; idmap.c does. */
-#include "subid.h"
+#include "idmap/subid.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "util.h"
+#include "base/cleanup.h"
+#include "base/util.h"
 
 static void warn(struct subid_ranges *ret, const char *file, unsigned line, const char *what)
 {

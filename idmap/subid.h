@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "base/error.h"
 
 #define SUBID_MAX_RANGES 339 /* the kernel takes 340 map lines; one is the user's own ID */
 #define SUBID_MAX_WARNINGS 8

@@ -10,8 +10,8 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
-#include "error.h"
-#include "spec.h"
+#include "base/error.h"
+#include "spec/spec.h"
 
 /* Annotations (options on create/run override the first three). */
 #define NETNS_ANN_NETWORK "run.urun.network"                 /* slirp | none */

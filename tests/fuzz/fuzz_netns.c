@@ -1,4 +1,4 @@
-/* Network settings (netns/config.c): a config through spec_parse, then netns_config_from_spec from its
+/* Network settings (netns/core/config.c): a config through spec_parse, then netns_config_from_spec from its
  * run.urun.* annotations, once as they are and once with the options create takes overriding them.
  * Input that is no config is read as the host's resolv.conf instead (netns_resolv_conf).  Nothing is
  * bound: netns_check_ports and netns_start are never called. */
@@ -7,7 +7,7 @@
 #include <sys/socket.h>
 
 #include "fuzz.h"
-#include "netns.h"
+#include "netns/netns.h"
 
 static void check_config(const struct netns_config *c)
 {

@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "resources.h"
-#include "yamltree.h"
+#include "spec/resources.h"
+#include "spec/yamltree.h"
 
 static void check_writes(const struct cg_writes *w)
 {

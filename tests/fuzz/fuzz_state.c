@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "state.h"
+#include "runtime/state.h"
 
 static char dir_path[4096];
 static int dir_fd = -1;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # A created container (init waiting on the exec fifo, non-dumpable): exec, ps and kill --all reach it
-# through the namespaces its init hands over (src/nsshare.h).  The containers here have no cgroup
+# through the namespaces its init hands over (src/runtime/nsshare.h).  The containers here have no cgroup
 # (--cgroup-manager disabled, as on a cgroup v1 host), so ps and kill --all go through the pid
 # namespace too.
 

@@ -2,7 +2,7 @@
 # Attack class: terminal escape injection, where text a container controls reaches the caller's
 # terminal raw and retitles it, clears it or forges lines. Ancestor: CVE-2021-25743 (kubectl printed
 # escape sequences from container-controlled fields unneutralised). urun escapes C0, DEL, C1 and
-# invalid UTF-8 as \xHH (src/escape.c) wherever it prints such text: `ps` and hook output.
+# invalid UTF-8 as \xHH (src/base/escape.c) wherever it prints such text: `ps` and hook output.
 
 load ../integration/helpers
 

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmdline.h"
-#include "cmdtab.h"
+#include "cli/cmdline.h"
+#include "cli/cmdtab.h"
 #include "tap.h"
 
 static int parse(struct urun_cmdline *cl, struct urun_error *err, ...)

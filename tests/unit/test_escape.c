@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "escape.h"
+#include "base/escape.h"
 #include "tap.h"
 
 static void expect(const char *in, size_t len, const char *want, const char *what)

@@ -1,4 +1,4 @@
-/* Unit tests for src/hooks.c, with /bin/sh scripts written into a private temporary directory and
+/* Unit tests for src/runtime/hooks.c, with /bin/sh scripts written into a private temporary directory and
  * with this very binary as a hook (`test_hooks --dump FILE`, which records its argv, environment, fds,
  * signal state and stdin): order, stdin, args and env, exit status, signals, timeouts, a missing
  * program, bounded output capture, and that no fd of ours reaches a hook. */
@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hooks.h"
+#include "runtime/hooks.h"
 #include "tap.h"
 
 extern char **environ;

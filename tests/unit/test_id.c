@@ -1,9 +1,9 @@
-/* Unit tests for container ID validation (src/id.c): accepted alphabet, length limits, the
+/* Unit tests for container ID validation (src/base/id.c): accepted alphabet, length limits, the
  * reasons given for every kind of rejection and how the ID is shown in the message. */
 #include <stdbool.h>
 #include <stdlib.h>
 
-#include "id.h"
+#include "base/id.h"
 #include "tap.h"
 
 static void valid(const char *id, const char *what)

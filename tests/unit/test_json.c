@@ -1,10 +1,10 @@
-/* Unit tests for the JSON writer (src/json.c): escaping, UTF-8 handling, separators, pretty vs compact
+/* Unit tests for the JSON writer (src/base/json.c): escaping, UTF-8 handling, separators, pretty vs compact
  * layout, integer limits and the depth/balance failure flag. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "json.h"
+#include "base/json.h"
 #include "tap.h"
 
 /* Write one string value with a compact writer and return the document. */

@@ -11,11 +11,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "ackmerge.h"
-#include "frame.h"
-#include "netns.h"
-#include "proto.h"
-#include "spec.h"
+#include "netns/helper/ackmerge.h"
+#include "netns/helper/frame.h"
+#include "netns/netns.h"
+#include "netns/common/proto.h"
+#include "spec/spec.h"
 #include "tap.h"
 
 #define NS_NET "{\"type\":\"user\"},{\"type\":\"mount\"},{\"type\":\"network\"}"

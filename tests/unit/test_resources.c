@@ -1,15 +1,15 @@
-/* Unit tests for linux.resources to cgroup v2 files (src/resources.c) and the pure cgroup path helpers
- * (src/cgroup.c): runc's conversions, refused values with their field paths, what cgroup v2 cannot
+/* Unit tests for linux.resources to cgroup v2 files (src/spec/resources.c) and the pure cgroup path helpers
+ * (src/runtime/cgroup.c): runc's conversions, refused values with their field paths, what cgroup v2 cannot
  * do, mountinfo and /proc/self/cgroup parsing, where a container's cgroup goes. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cgroup.h"
-#include "resources.h"
+#include "runtime/cgroup.h"
+#include "spec/resources.h"
 #include "tap.h"
-#include "yamltree.h"
+#include "spec/yamltree.h"
 
 /* The writes for a document, as "file=value" lines joined by ';' (controller in brackets when it is not
  * the file's prefix). */

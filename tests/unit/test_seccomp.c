@@ -1,4 +1,4 @@
-/* Unit tests for src/seccomp.c: building filters from hand-made linux.seccomp structs (every kind of
+/* Unit tests for src/container/seccomp_filter.c: building filters from hand-made linux.seccomp structs (every kind of
  * mistake, with its exact message), then loading them in forked children (with no_new_privs, so no
  * privilege is needed) and watching what each action and argument operator does to real syscalls;
  * last, a SCMP_ACT_NOTIFY filter end to end through a listener socket. */
@@ -19,7 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "seccomp_filter.h"
+#include "container/seccomp_filter.h"
 #include "tap.h"
 
 #define NAMES(...) ((char *[]){__VA_ARGS__, NULL})

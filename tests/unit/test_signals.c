@@ -1,10 +1,10 @@
-/* Unit tests for signal name parsing and naming (src/signals.c): every kill -l name, SIG prefix,
+/* Unit tests for signal name parsing and naming (src/base/signals.c): every kill -l name, SIG prefix,
  * case, numbers, the real-time range and rejected input. */
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "signals.h"
+#include "base/signals.h"
 #include "tap.h"
 
 static const struct {

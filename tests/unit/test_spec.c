@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "spec.h"
+#include "base/cleanup.h"
+#include "spec/spec.h"
 #include "tap.h"
-#include "yamltree.h"
+#include "spec/yamltree.h"
 
 /* ---- helpers ---- */
 

@@ -1,4 +1,4 @@
-/* Unit tests for the state module (src/state.c), run against a private temporary directory: the
+/* Unit tests for the state module (src/runtime/state.c), run against a private temporary directory: the
  * state root's creation and refusals, container directories and their locks, the state.json
  * round trip, live status from /proc, listing, removal and the OCI state document. */
 #include <errno.h>
@@ -18,8 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "id.h"
-#include "state.h"
+#include "base/id.h"
+#include "runtime/state.h"
 #include "tap.h"
 
 static char tmp[64];

@@ -3,10 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "idmap.h"
-#include "subid.h"
+#include "idmap/idmap.h"
+#include "idmap/subid.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 static void test_parse(void)
 {

@@ -1,10 +1,10 @@
-/* Unit tests for the exec fifo's failure report (src/sync.c): what the init writes after the
+/* Unit tests for the exec fifo's failure report (src/runtime/sync.c): what the init writes after the
  * go-ahead when something fails after `start`, and how `start` turns it back into an error. */
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "sync.h"
+#include "runtime/sync.h"
 #include "tap.h"
 
 static void test_round_trip(void)

@@ -1,9 +1,0 @@
-/* Creating the container's tap device: only ever called in a forked child that exits afterwards. */
-#pragma once
-
-#include "error.h"
-#include "netns.h"
-
-/* Joins t's user and network namespaces, creates tap0 there, configures it (netlink.h) and returns its
- * fd in *ret_fd. */
-int tap_setup(const struct netns_target *t, unsigned mtu, int *ret_fd, struct urun_error *err);

@@ -1,0 +1,268 @@
+/* Implementation of util.h: plain file I/O helpers.  Nothing here knows about containers. */
+#include "base/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/cleanup.h"
+
+int write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Everything in fd, at most max bytes (more is an error naming path).  NUL-terminated. */
+static int read_fd_bounded(int fd, const char *path, size_t max, char **ret, size_t *ret_len, struct urun_error *err)
+{
+    _cleanup_free_ char *buf = NULL;
+    size_t len = 0, cap = 0;
+
+    for (;;) {
+        if (len == cap) {
+            /* at most max + 1 bytes: one past the limit tells "too large" from "exactly max" */
+            size_t ncap = cap ? cap * 2 : 8192;
+            if (ncap > max + 1)
+                ncap = max + 1;
+            char *nb = realloc(buf, ncap + 1);
+            if (!nb)
+                return urun_error_set(err, ENOMEM, "%s: cannot read", path);
+            buf = nb;
+            cap = ncap;
+        }
+        ssize_t n = read(fd, buf + len, cap - len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return urun_error_errno(err, "%s: cannot read", path);
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+        if (len > max)
+            return urun_error_set(err, 0, "%s: larger than %zu bytes", path, max);
+    }
+    buf[len] = '\0';
+    *ret = TAKE_PTR(buf);
+    if (ret_len)
+        *ret_len = len;
+    return 0;
+}
+
+int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len, struct urun_error *err)
+{
+    _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+    if (fd < 0)
+        return urun_error_errno(err, "open %s", path);
+    return read_fd_bounded(fd, path, max, ret, ret_len, err);
+}
+
+static const char *file_type_name(mode_t mode)
+{
+    switch (mode & S_IFMT) {
+    case S_IFDIR: return "a directory";
+    case S_IFLNK: return "a symlink";
+    case S_IFIFO: return "a fifo";
+    case S_IFSOCK: return "a socket";
+    case S_IFCHR: return "a character device";
+    case S_IFBLK: return "a block device";
+    }
+    return "not a regular file";
+}
+
+/* What open(2) refused, named: a symlink (O_NOFOLLOW gives ELOOP) or a socket (ENXIO) says what it is. */
+static int open_refused(int dirfd, const char *path, int e, struct urun_error *err)
+{
+    struct stat st;
+
+    if ((e == ELOOP || e == ENXIO) && fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode))
+        return urun_error_set(err, 0, "%s: is %s, not a regular file", path, file_type_name(st.st_mode));
+    return urun_error_set(err, e, "%s: cannot open", path);
+}
+
+int read_regular_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len,
+                         struct urun_error *err)
+{
+    /* O_NONBLOCK: opening a fifo must not wait for a writer (nor a device for its carrier); on a
+     * regular file it changes nothing.  O_NOFOLLOW: a symlink planted here is refused, not followed. */
+    _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+    struct stat st;
+
+    if (fd < 0)
+        return open_refused(dirfd, path, errno, err);
+    if (fstat(fd, &st) < 0)
+        return urun_error_errno(err, "%s: cannot stat", path);
+    if (!S_ISREG(st.st_mode))
+        return urun_error_set(err, 0, "%s: is %s, not a regular file", path, file_type_name(st.st_mode));
+    if (st.st_size < 0 || (uint64_t)st.st_size > max)
+        return urun_error_set(err, 0, "%s: larger than %zu bytes", path, max);
+    return read_fd_bounded(fd, path, max, ret, ret_len, err);
+}
+
+int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode, bool durable,
+                         struct urun_error *err)
+{
+    _cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+    _cleanup_close_ int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+    int r;
+
+    if (fd < 0)
+        return urun_error_errno(err, "create %s", tmp);
+    r = write_all(fd, data, len);
+    if (r == 0 && durable && fsync(fd) < 0)
+        r = -errno;
+    if (r == 0 && renameat(dirfd, tmp, dirfd, path) < 0)
+        r = -errno;
+    if (r < 0) {
+        unlinkat(dirfd, tmp, 0);
+        return urun_error_set(err, -r, "write %s", path);
+    }
+    return 0;
+}
+
+int write_file_str(const char *path, const char *s, struct urun_error *err)
+{
+    _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+    int r;
+
+    if (fd < 0)
+        return urun_error_errno(err, "open %s", path);
+    r = write_all(fd, s, strlen(s));
+    if (r < 0)
+        return urun_error_set(err, -r, "write %s", path);
+    return 0;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    char *s;
+    va_start(ap, fmt);
+    int n = vasprintf(&s, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        abort();
+    return s;
+}
+
+char *xstrdup(const char *s)
+{
+    char *d = s ? strdup(s) : NULL;
+    if (s && !d)
+        abort();
+    return d;
+}
+
+static bool passwd_file_name(uid_t uid, char *buf, size_t size)
+{
+    _cleanup_free_ char *text = NULL;
+    size_t len;
+
+    if (read_file_at(AT_FDCWD, "/etc/passwd", 1 << 24, &text, &len, NULL) < 0)
+        return false;
+    for (char *line = text, *next; line && *line; line = next) {
+        char *name = line, *f;
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        /* name:password:uid:... */
+        if (!(f = strchr(name, ':')) || !(f = strchr(f + 1, ':')))
+            continue;
+        char *end;
+        unsigned long v = strtoul(f + 1, &end, 10);
+        if (end == f + 1 || *end != ':' || v != (unsigned long)uid || name[0] == '+' || name[0] == '-')
+            continue;
+        size_t n = (size_t)(strchr(name, ':') - name);
+        if (n == 0 || n >= size)
+            continue;
+        memcpy(buf, name, n);
+        buf[n] = '\0';
+        return true;
+    }
+    return false;
+}
+
+bool user_name_of(uid_t uid, char *buf, size_t size)
+{
+    struct passwd pw, *res = NULL;
+    char pwbuf[4096];
+
+    if (passwd_file_name(uid, buf, size))
+        return true;
+    if (getpwuid_r(uid, &pw, pwbuf, sizeof(pwbuf), &res) == 0 && res && res->pw_name && res->pw_name[0]) {
+        snprintf(buf, size, "%s", res->pw_name);
+        return true;
+    }
+    return false;
+}
+
+static int64_t monotonic_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* unix_stream_connect() waits for room in the listener's backlog for the socket's send timeout, and
+ * fails with EAGAIN when it runs out (net/unix/af_unix.c), so SO_SNDTIMEO is the connect timeout.  A
+ * signal ends the wait with EINTR and leaves the socket unconnected: connect again for what is left. */
+int util_connect_unix(const char *path, int timeout_ms, int *ret_fd, struct urun_error *err)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    int64_t deadline = monotonic_ms() + timeout_ms;
+    _cleanup_close_ int fd = -1;
+
+    if (strlen(path) >= sizeof(sa.sun_path))
+        return urun_error_set(err, 0, "connect %s: path longer than %zu bytes", path, sizeof(sa.sun_path) - 1);
+    memcpy(sa.sun_path, path, strlen(path));
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return urun_error_errno(err, "connect %s: socket", path);
+    for (;;) {
+        int64_t left = deadline - monotonic_ms();
+        struct timeval tv = {.tv_sec = left > 0 ? left / 1000 : 0, .tv_usec = left > 0 ? left % 1000 * 1000 : 1};
+
+        if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
+            return urun_error_errno(err, "connect %s: set a timeout", path);
+        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+            break;
+        if (errno == EINTR && left > 0)
+            continue;
+        if ((errno == EAGAIN || errno == EINTR) && timeout_ms % 1000 == 0)
+            return urun_error_set(err, ETIMEDOUT, "connect %s: no connection accepted within %d s", path,
+                                  timeout_ms / 1000);
+        if (errno == EAGAIN || errno == EINTR)
+            return urun_error_set(err, ETIMEDOUT, "connect %s: no connection accepted within %d ms", path, timeout_ms);
+        return urun_error_errno(err, "connect %s", path);
+    }
+    struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = timeout_ms % 1000 * 1000};
+    if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
+        return urun_error_errno(err, "connect %s: set a timeout", path);
+    *ret_fd = TAKE_FD(fd);
+    return 0;
+}

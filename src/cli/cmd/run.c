@@ -1,0 +1,14 @@
+/* `urun run`: create + start + wait, see src/runtime/run.c. */
+#include "cli/commands.h"
+#include "runtime/run.h"
+
+
+int cmd_run(struct urun_context *ctx, struct urun_error *err)
+{
+    struct run_opts o = {.detach = ctx->cl->set[OPT_DETACH], .keep = ctx->cl->set[OPT_KEEP]};
+    int r = cmd_fill_create_opts(ctx, &o.create, err);
+    if (r < 0)
+        return r;
+    o.create.foreground = !o.detach;
+    return container_run(&ctx->root, &o, &urun_exit_status, err);
+}

@@ -1,8 +1,0 @@
-/* `urun start`: release a created container's process. */
-#include "commands.h"
-#include "container.h"
-
-int cmd_start(struct urun_context *ctx, struct urun_error *err)
-{
-    return container_start(&ctx->root, ctx->id, err);
-}

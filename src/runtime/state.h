@@ -1,0 +1,125 @@
+/* Where container state lives and how it is stored: the state root, one directory per container
+ * (named by its ID, flock-serialised), state.json written atomically, and the live status derived
+ * from the recorded pid plus its start time.  Never touches the container itself. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "base/error.h"
+#include "spec/spec.h"
+
+#define STATE_OCI_VERSION "1.2.0" /* the runtime-spec version urun implements */
+#define STATE_FILE "state.json"
+#define STATE_EXEC_FIFO "exec.fifo"
+#define STATE_MAX_BYTES (1u << 20) /* state.json */
+/* The processes create started, recorded apart from state.json in a tiny fixed format, so that
+ * `delete --force` can still stop them when state.json is unreadable:
+ *     init PID START\nhelper PID START\n[cgroup PATH\n]
+ * (START: /proc/PID/stat field 22; helper 0 0 when there is none). */
+#define STATE_PROCS_FILE "procs"
+#define STATE_PROCS_MAX_BYTES (128 + 4096)
+
+struct state_root {
+    int fd;     /* O_DIRECTORY, O_CLOEXEC */
+    char *path; /* absolute */
+    uid_t owner;  /* who the containers in it belong to */
+    bool foreign; /* uid 0 serving another user's root: trust nothing in it to name a process */
+};
+
+/* Resolve, create (0700, parents too) and check the state root.
+ * opt_root: --root, or NULL for $XDG_RUNTIME_DIR/urun, else /run/user/$UID/urun when that directory
+ * exists and is yours (a session without the variable: su, ssh, Slurm), else /tmp/urun-$UID.
+ * Refuses a root that is a symlink, not a directory, owned by another user, or group/world-writable;
+ * may_serve: uid 0 may open another user's (--root, never created), then marked foreign. */
+int state_root_open(const char *opt_root, bool may_serve, struct state_root *ret, struct urun_error *err);
+void state_root_close(struct state_root *r);
+
+/* What state.json records for one container. */
+struct urun_state {
+    char *id;
+    char *bundle; /* absolute */
+    char *rootfs; /* absolute */
+    pid_t pid;    /* container init, in urun's pid namespace */
+    uint64_t start_time; /* /proc/PID/stat field 22 of pid */
+    char *created;       /* RFC 3339, UTC */
+    uid_t owner;
+    struct spec_kv *annotations;
+    size_t n_annotations;
+    pid_t helper_pid; /* network helper, 0 when none */
+    uint64_t helper_start_time;
+    char *cgroup; /* absolute cgroup v2 directory, NULL when the container has none */
+};
+
+enum urun_status {
+    URUN_STATUS_CREATING,
+    URUN_STATUS_CREATED,
+    URUN_STATUS_RUNNING,
+    URUN_STATUS_STOPPED,
+    URUN_STATUS_PAUSED,
+    URUN_STATUS_UNKNOWN, /* state.json cannot be read: `list` shows it so; container_load fails instead */
+};
+const char *urun_status_name(enum urun_status s);
+
+/* The container directory's name under the root (IDs over 200 bytes get a bounded, hashed name). */
+void state_container_dirname(const char *id, char out[256]);
+
+/* Make the container directory (mode 0700) and return it open and flock()ed LOCK_EX.
+ * EEXIST becomes "container ID already exists". */
+int state_container_create(const struct state_root *r, const char *id, int *ret_dirfd, struct urun_error *err);
+
+/* Open an existing container directory, flock()ed with `lock` (LOCK_SH, LOCK_EX or 0 for none).
+ * A missing one, or one removed while we waited for the lock, is "container ID does not exist". */
+int state_container_open(const struct state_root *r, const char *id, int lock, int *ret_dirfd,
+                         struct urun_error *err);
+
+/* Remove the container directory and everything in it, whatever it is, through fds and without
+ * following symlinks, to a bounded depth; directories of ours that lack u+rwx get it first. */
+int state_container_remove(const struct state_root *r, const char *id, int dirfd, struct urun_error *err);
+
+/* state.json: write to a temporary file, fsync, rename into place; STATE_PROCS_FILE before it. */
+int state_write(int dirfd, const struct urun_state *st, struct urun_error *err);
+/* -ENOENT (with err set) when there is no state.json yet: the container is still being created.
+ * Any other failure (not a regular file, too large, corrupt) is an error naming the file's path. */
+int state_read(int dirfd, struct urun_state **ret, struct urun_error *err);
+void state_free(struct urun_state *st);
+static inline void state_freep(struct urun_state **s)
+{
+    state_free(*s);
+}
+
+/* What STATE_PROCS_FILE records. */
+struct state_procs {
+    pid_t pid;
+    uint64_t start_time;
+    pid_t helper_pid; /* 0 when none */
+    uint64_t helper_start_time;
+    char cgroup[4096]; /* "" when none */
+};
+/* Read STATE_PROCS_FILE (a regular file, bounded, strictly parsed). */
+int state_procs_read(int dirfd, struct state_procs *ret, struct urun_error *err);
+/* Pure parser of that format, exported for tests: -EINVAL on anything else. */
+int state_procs_parse(const char *buf, size_t len, struct state_procs *ret);
+/* pid runs, is no zombie and has the given start time: it is the process that was recorded. */
+bool state_proc_alive(pid_t pid, uint64_t start_time);
+
+/* Sorted list of container IDs under the root (NULL-terminated). Entries that are not valid IDs are skipped. */
+int state_list_ids(const struct state_root *r, char ***ret_ids, struct urun_error *err);
+
+/* Live status: stopped unless pid is alive, not a zombie and has the recorded start time;
+ * paused while its cgroup is frozen; created while exec.fifo exists; running otherwise. */
+enum urun_status state_status(int dirfd, const struct urun_state *st);
+
+/* The OCI state document (ociVersion, id, status, pid, bundle, annotations; plus rootfs, created, owner
+ * as runc prints them).  pid is 0 once stopped.  Returns a malloc'd string, NULL on OOM. */
+char *state_to_json(const struct urun_state *st, enum urun_status status, bool pretty);
+/* The document for a container whose state cannot be read: id, pid (the recorded init while it still
+ * runs, else 0), "status": "unknown" and "error": the reason. */
+char *state_unknown_to_json(const char *id, pid_t pid, const char *reason, bool pretty);
+
+/* Pure helpers, exported for tests. */
+/* Parse a /proc/PID/stat line: state letter (field 3) and starttime (field 22). */
+int proc_stat_parse(const char *line, char *ret_state, uint64_t *ret_start_time);
+/* Read and parse /proc/PID/stat. -ESRCH when the process is gone. */
+int proc_stat_read(pid_t pid, char *ret_state, uint64_t *ret_start_time);
