@@ -193,7 +193,7 @@ static bool only_own(const struct idmap_range *r, size_t n, uint32_t own)
 }
 
 /* Each host range must be the caller's own ID or lie inside one delegated range. */
-static int check_delegated(const struct spec_id_mapping *m, size_t n, uint32_t own, const struct subid_ranges *s,
+static int check_delegated(const struct idmap_range *m, size_t n, uint32_t own, const struct subid_ranges *s,
                            const char *field, const char *user, const char *file, struct urun_error *err)
 {
     for (size_t i = 0; i < n; i++) {
@@ -209,7 +209,7 @@ static int check_delegated(const struct spec_id_mapping *m, size_t n, uint32_t o
 }
 
 /* As root of a nested user namespace: each host range must exist in it (be inside its own map). */
-static int check_in_namespace(const struct spec_id_mapping *m, size_t n, const struct idmap_range *ns, size_t n_ns,
+static int check_in_namespace(const struct idmap_range *m, size_t n, const struct idmap_range *ns, size_t n_ns,
                               const char *field, struct urun_error *err)
 {
     for (size_t i = 0; i < n; i++) {
@@ -239,13 +239,7 @@ static void plan_identity(const struct idmap_range *ns, size_t n, struct idmap_r
     *ret_n = n;
 }
 
-static void copy_spec(const struct spec_id_mapping *in, size_t n, struct idmap_range *out)
-{
-    for (size_t i = 0; i < n; i++)
-        out[i] = (struct idmap_range){in[i].container_id, in[i].host_id, in[i].size};
-}
-
-static int plan_explicit(const struct spec_linux *lx, const struct idmap_user *u, struct idmap *ret,
+static int plan_explicit(const struct idmap_request *lx, const struct idmap_user *u, struct idmap *ret,
                          struct urun_error *err)
 {
     int r;
@@ -256,8 +250,8 @@ static int plan_explicit(const struct spec_linux *lx, const struct idmap_user *u
                               lx->n_uid_mappings ? "uidMappings" : "gidMappings");
     if (lx->n_uid_mappings > IDMAP_MAX_LINES || lx->n_gid_mappings > IDMAP_MAX_LINES)
         return urun_error_set(err, 0, "linux.uidMappings/gidMappings: at most %d ranges each", IDMAP_MAX_LINES);
-    copy_spec(lx->uid_mappings, lx->n_uid_mappings, ret->uid);
-    copy_spec(lx->gid_mappings, lx->n_gid_mappings, ret->gid);
+    memcpy(ret->uid, lx->uid_mappings, lx->n_uid_mappings * sizeof(ret->uid[0]));
+    memcpy(ret->gid, lx->gid_mappings, lx->n_gid_mappings * sizeof(ret->gid[0]));
     ret->n_uid = lx->n_uid_mappings;
     ret->n_gid = lx->n_gid_mappings;
     if (u->uid == 0 && u->nested) {
@@ -285,7 +279,7 @@ static int plan_explicit(const struct spec_linux *lx, const struct idmap_user *u
     return 0;
 }
 
-int idmap_plan(const struct spec_linux *lx, const struct idmap_user *u, struct idmap *ret, char *ret_warning,
+int idmap_plan(const struct idmap_request *lx, const struct idmap_user *u, struct idmap *ret, char *ret_warning,
                size_t warning_size, struct urun_error *err)
 {
     memset(ret, 0, sizeof(*ret));
@@ -451,7 +445,7 @@ int idmap_write(pid_t pid, const struct idmap *m, const struct idmap_user *u, st
     return 0;
 }
 
-int idmap_check_user(const struct spec_user *u, const struct idmap *m, struct urun_error *err)
+int idmap_check_user(const struct idmap_ids *u, const struct idmap *m, struct urun_error *err)
 {
     if (!idmap_maps(m->uid, m->n_uid, u->uid))
         return urun_error_set(err, 0, "process.user.uid: %u is not mapped in the container's user namespace "

@@ -10,7 +10,6 @@
 #include <sys/types.h>
 
 #include "base/error.h"
-#include "spec/spec.h"
 #include "idmap/subid.h"
 
 #define IDMAP_MAX_LINES 340 /* per map, since Linux 4.15 */
@@ -26,6 +25,21 @@ struct idmap {
     size_t n_uid;
     struct idmap_range gid[IDMAP_MAX_LINES];
     size_t n_gid;
+};
+
+/* The maps a spec asks for (linux.uidMappings and linux.gidMappings), in the spec's order. */
+struct idmap_request {
+    const struct idmap_range *uid_mappings;
+    size_t n_uid_mappings;
+    const struct idmap_range *gid_mappings;
+    size_t n_gid_mappings;
+};
+
+/* Who a process runs as (process.user): errors name its fields. */
+struct idmap_ids {
+    uint32_t uid, gid;
+    const uint32_t *additional_gids;
+    size_t n_additional_gids;
 };
 
 /* Who is asking, and what they were delegated. */
@@ -53,12 +67,12 @@ struct idmap_user {
 int idmap_user_load(struct idmap_user *u, struct urun_error *err);
 
 /* The maps for a new user namespace, pure:
- * - the spec's own maps (lx->uidMappings/gidMappings), each host range checked to be the caller's
+ * - the spec's own maps (req: linux.uidMappings/gidMappings), each host range checked to be the caller's
  *   own ID or inside one of the caller's subordinate ranges;
  * - or, with no maps in the spec, the default: container 0 -> the caller, 1..N -> the subordinate
  *   ranges in file order.  Without ranges or helpers the default falls back to the caller's own ID
  *   and *ret_warning explains why (empty string otherwise). */
-int idmap_plan(const struct spec_linux *lx, const struct idmap_user *u, struct idmap *ret, char *ret_warning,
+int idmap_plan(const struct idmap_request *req, const struct idmap_user *u, struct idmap *ret, char *ret_warning,
                size_t warning_size, struct urun_error *err);
 /* Only container root -> the caller: for a user namespace urun adds on its own. */
 void idmap_plan_own(const struct idmap_user *u, struct idmap *ret);
@@ -71,7 +85,7 @@ bool idmap_maps(const struct idmap_range *r, size_t n, uint32_t id);
 
 /* process.user (uid, gid, additionalGids) must be inside the maps, or the process could not become
  * it: create checks the planned maps, exec the container's (IDs outside 0..2^32-2 are never mapped). */
-int idmap_check_user(const struct spec_user *u, const struct idmap *m, struct urun_error *err);
+int idmap_check_user(const struct idmap_ids *u, const struct idmap *m, struct urun_error *err);
 
 /* Parse /proc/PID/uid_map text ("inside outside count" lines).  -EINVAL on a malformed line. Pure. */
 int idmap_parse_proc(const char *text, struct idmap_range *out, size_t max, size_t *ret_n);

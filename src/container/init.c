@@ -30,44 +30,9 @@
 #include "runtime/nsshare.h"
 #include "container/process.h"
 #include "container/seccomp_filter.h"
-#include "container/launch.h"
+#include "container/spawn.h"
 #include "runtime/state.h"
 #include "runtime/sync.h"
-
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-/* Find args[0] the way execvp would, but with the container's PATH, inside the container.  Doing
- * it before READY makes "executable file not found" a create-time error, as runc reports it. */
-int init_find_executable(const struct spec_process *p, char *out, size_t size, struct urun_error *err)
-{
-    const char *arg0 = p->args[0], *path = DEFAULT_PATH;
-    struct stat st;
-
-    /* runc's wording, lower case: engines map "no such file or directory" and "executable file not
-     * found" to 127, "permission denied" to 126 (docker's CLI matches these strings). */
-    if (strchr(arg0, '/')) {
-        if (stat(arg0, &st) < 0 && (errno == ENOENT || errno == ENOTDIR))
-            return urun_error_set(err, 0, "exec: \"%s\": no such file or directory", arg0);
-        if (stat(arg0, &st) < 0)
-            return urun_error_errno(err, "exec: \"%s\"", arg0);
-        if (!S_ISREG(st.st_mode) || access(arg0, X_OK) < 0)
-            return urun_error_set(err, 0, "exec: \"%s\": permission denied", arg0);
-        snprintf(out, size, "%s", arg0);
-        return 0;
-    }
-    for (char **e = p->env; e && *e; e++)
-        if (strncmp(*e, "PATH=", 5) == 0)
-            path = *e + 5;
-    for (const char *dir = path; dir;) {
-        const char *colon = strchr(dir, ':');
-        size_t len = colon ? (size_t)(colon - dir) : strlen(dir);
-        snprintf(out, size, "%.*s%s%s", (int)len, dir, len ? "/" : "", arg0);
-        if (stat(out, &st) == 0 && S_ISREG(st.st_mode) && access(out, X_OK) == 0)
-            return 0;
-        dir = colon ? colon + 1 : NULL;
-    }
-    return urun_error_set(err, 0, "exec: \"%s\": executable file not found in $PATH", arg0);
-}
 
 /* A fresh session keyring, so the container cannot read the caller's keys (keyrings(7)), as runc
  * does.  Kernels without keyrings, or with the key quota exhausted, simply leave the caller's. */
@@ -75,65 +40,6 @@ static void join_new_keyring(void)
 {
     if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, 0, 0, 0, 0) < 0)
         log_debug("no new session keyring: %m");
-}
-
-/* The container's terminal: a pty from the container's own devpts (so the process sees a /dev/pts/N
- * of its own), bound onto /dev/console as runc does.  Runs after pivot_root. */
-int init_setup_terminal(const struct spec_process *p, bool bind_console, int *ret_master, int *ret_slave,
-                        struct urun_error *err)
-{
-    char name[64];
-    int master, slave, fd;
-
-    master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (master < 0)
-        return urun_error_errno(err, "process.terminal: open /dev/ptmx (is devpts mounted at /dev/pts?)");
-    if (unlockpt(master) < 0 || ptsname_r(master, name, sizeof(name)) != 0) {
-        close(master);
-        return urun_error_errno(err, "process.terminal: set up pty");
-    }
-    slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (slave < 0) {
-        close(master);
-        return urun_error_errno(err, "process.terminal: open %s", name);
-    }
-    if (p->has_console_size) {
-        struct winsize ws = {.ws_row = (unsigned short)p->console_height, .ws_col = (unsigned short)p->console_width};
-        ioctl(slave, TIOCSWINSZ, &ws);
-    }
-    if (!bind_console)
-        goto done;
-    fd = open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd >= 0)
-        close(fd);
-    if (fd < 0 || mount(name, "/dev/console", NULL, MS_BIND, NULL) < 0) {
-        close(master);
-        close(slave);
-        return urun_error_errno(err, "process.terminal: bind %s onto /dev/console", name);
-    }
-done:
-    *ret_master = master;
-    *ret_slave = slave;
-    return 0;
-}
-
-/* Make the pty slave the process's controlling terminal and its stdio. */
-int init_attach_terminal(int slave, struct urun_error *err)
-{
-    if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
-        return urun_error_errno(err, "process.terminal: make the pty the controlling terminal");
-    for (int fd = 0; fd <= 2; fd++)
-        if (dup2(slave, fd) < 0)
-            return urun_error_errno(err, "process.terminal: attach stdio");
-    if (slave > 2)
-        close(slave);
-    return 0;
-}
-
-bool init_has_create_hooks(const struct urun_spec *s)
-{
-    return s->hooks[SPEC_HOOK_PRESTART].n || s->hooks[SPEC_HOOK_CREATE_RUNTIME].n ||
-           s->hooks[SPEC_HOOK_CREATE_CONTAINER].n;
 }
 
 /* The OCI state document hooks and seccomp listeners get, as the host sees the container. */
@@ -201,16 +107,23 @@ static int open_container_proc(int fifo_fd, int *ret_fd, struct urun_error *err)
     return 0;
 }
 
-static int setup(const struct init_args *a, pid_t host_pid, char *exe, size_t exe_size, int *ret_master,
-                 int *ret_slave, int *ret_listener, int *ret_procfd, struct urun_error *err)
-{
-    const struct urun_spec *s = a->spec;
-    struct mounts_config mc = {
-        .spec = s, .rootfs = a->rootfs, .bundle = a->bundle, .no_pivot = a->no_pivot, .new_netns = a->new_netns,
-    };
-    int r;
+/* The init's state between its steps. */
+struct init_run {
+    const struct init_args *a;
+    struct spawn_child c;
+    pid_t host_pid;     /* ours, as the host sees it */
+    char exe[PATH_MAX]; /* args[0], found */
+    int master, slave;  /* the pty, with process.terminal */
+    int listener;       /* the seccomp listener socket, or -1 */
+    int procfd;         /* the container's /proc, until the fifo is open */
+    int fifo;           /* the exec fifo's write end once `start` opened it */
+};
 
-    r = apply_sysctl(a, err);
+/* Up to the mounts: the last steps that need the host's /proc. */
+static int setup_mounts(struct init_run *in, const struct mounts_config *mc, struct urun_error *err)
+{
+    const struct init_args *a = in->a;
+    int r = apply_sysctl(a, err);
     if (r >= 0)
         r = nsshare_serve(a->ns_listen_fd, a->proc_fd, err);
     if (r < 0)
@@ -220,125 +133,90 @@ static int setup(const struct init_args *a, pid_t host_pid, char *exe, size_t ex
      * fifo (not a directory: nothing resolves through it) and the sync socket. */
     close(a->proc_fd);
     urun_log_close();
-    r = mounts_setup(&mc, err);
+    r = mounts_setup(mc, err);
     if (r < 0)
         return r;
-    if (init_has_create_hooks(s)) {
-        /* prestart/createRuntime run in urun, in the runtime's namespaces; then createContainer
-         * here, in the container's, before pivot_root (runtime-spec config.md, "POSIX-platform Hooks"). */
-        if (sync_send(a->sync_fd, SYNC_HOOKS, NULL) < 0 || sync_expect(a->sync_fd, SYNC_HOOKS_DONE, err) < 0)
-            _exit(1); /* the parent reports the failed hook and cleans up */
-        r = run_hooks(a, SPEC_HOOK_CREATE_CONTAINER, host_pid, URUN_STATUS_CREATING, err);
-        if (r < 0)
-            return r;
-    }
-    if (a->seccomp && urun_seccomp_needs_listener(a->seccomp) &&
-        (r = urun_seccomp_listener_connect(s->linux_->seccomp->listener_path, ret_listener, err)) < 0)
-        return urun_error_wrap(err, r, "linux.seccomp.listenerPath");
-    if (s->hostname && a->new_utsns && sethostname(s->hostname, strlen(s->hostname)) < 0)
-        return urun_error_errno(err, "hostname: set \"%s\"", s->hostname);
-    if (s->hostname && !a->new_utsns)
-        return urun_error_set(err, 0, "hostname: needs a new uts namespace");
-    if (s->domainname && a->new_utsns && setdomainname(s->domainname, strlen(s->domainname)) < 0)
-        return urun_error_errno(err, "domainname: set \"%s\"", s->domainname);
-    if (a->new_netns && (r = loopback_up(err)) < 0)
-        return r;
-    if (!a->no_new_keyring)
-        join_new_keyring();
-    r = mounts_switch_root(&mc, err);
-    if (r >= 0)
-        r = open_container_proc(a->fifo_fd, ret_procfd, err);
-    if (r < 0)
-        return r;
-    if (a->terminal && (r = init_setup_terminal(s->process, /* bind_console= */ true, ret_master, ret_slave, err)) < 0)
-        return r;
-    r = launch_chdir(s->process->cwd, "process.cwd", err);
-    if (r >= 0)
-        r = process_prepare(s->process, err);
-    if (r < 0)
-        return r;
-    return init_find_executable(s->process, exe, exe_size, err);
+    /* prestart/createRuntime run in urun, in the runtime's namespaces; then createContainer here, in
+     * the container's, before pivot_root (runtime-spec config.md, "POSIX-platform Hooks"). */
+    if (sync_step(&in->c.sync, SYNC_SIDE_INIT, SYNC_PHASE_HOOKS, NULL, err) < 0 ||
+        sync_step(&in->c.sync, SYNC_SIDE_INIT, SYNC_PHASE_HOOKS_DONE, NULL, err) < 0)
+        _exit(1); /* the parent reports the failed hook and cleans up */
+    if (in->c.sync.phases & SYNC_PHASE_HOOKS)
+        r = run_hooks(a, SPEC_HOOK_CREATE_CONTAINER, in->host_pid, URUN_STATUS_CREATING, err);
+    return r;
 }
 
-/* The exec fifo's write end once `start` has opened it (wait_for_start): failures after that are
- * reported there. */
-static int exec_fifo_fd = -1;
+/* Names and the network, in the container's namespaces, before pivot_root. */
+static int setup_identity(struct init_run *in, struct urun_error *err)
+{
+    const struct init_args *a = in->a;
+    const struct urun_spec *s = a->spec;
+    bool uts = a->plan->made_flags & CLONE_NEWUTS;
+    int r;
 
-/* Block until `start` opens the fifo for reading, then tell it we are going ahead.  procfd is the
- * container's /proc (open_container_proc). */
-static int wait_for_start(const struct init_args *a, int procfd, struct urun_error *err)
+    if (a->plan->seccomp && urun_seccomp_needs_listener(a->plan->seccomp) &&
+        (r = urun_seccomp_listener_connect(s->linux_->seccomp->listener_path, &in->listener, err)) < 0)
+        return urun_error_wrap(err, r, "linux.seccomp.listenerPath");
+    if (s->hostname && uts && sethostname(s->hostname, strlen(s->hostname)) < 0)
+        return urun_error_errno(err, "hostname: set \"%s\"", s->hostname);
+    if (s->domainname && uts && setdomainname(s->domainname, strlen(s->domainname)) < 0)
+        return urun_error_errno(err, "domainname: set \"%s\"", s->domainname);
+    if ((a->plan->made_flags & CLONE_NEWNET) && (r = loopback_up(err)) < 0)
+        return r;
+    if (!a->plan->no_new_keyring)
+        join_new_keyring();
+    return 0;
+}
+
+static int setup(struct init_run *in, struct urun_error *err)
+{
+    const struct init_args *a = in->a;
+    const struct spec_process *p = a->spec->process;
+    struct mounts_config mc = {
+        .spec = a->spec, .rootfs = a->rootfs, .bundle = a->bundle, .no_pivot = a->plan->no_pivot,
+        .new_netns = a->plan->made_flags & CLONE_NEWNET,
+    };
+    int r = setup_mounts(in, &mc, err);
+    if (r >= 0)
+        r = setup_identity(in, err);
+    if (r >= 0)
+        r = mounts_switch_root(&mc, err);
+    if (r >= 0)
+        r = open_container_proc(a->fifo_fd, &in->procfd, err);
+    if (r >= 0 && a->plan->terminal)
+        r = spawn_terminal_open(p, /* bind_console= */ true, &in->master, &in->slave, err);
+    if (r >= 0)
+        r = spawn_prepare(p, "process.cwd", in->exe, sizeof(in->exe), err);
+    return r;
+}
+
+/* Block until `start` opens the fifo for reading, then tell it we are going ahead.  From then on
+ * failures are reported on the fifo. */
+static int wait_for_start(struct init_run *in, struct urun_error *err)
 {
     struct stat want, got;
     char path[64];
     int fd;
 
-    snprintf(path, sizeof(path), "self/fd/%d", a->fifo_fd);
+    snprintf(path, sizeof(path), "self/fd/%d", in->a->fifo_fd);
     nsshare_answer(); /* exec, ps and kill --all may reach our namespaces while we wait */
     do
-        fd = openat(procfd, path, O_WRONLY | O_CLOEXEC);
+        fd = openat(in->procfd, path, O_WRONLY | O_CLOEXEC);
     while (fd < 0 && errno == EINTR);
     if (fd < 0)
         return urun_error_errno(err, "open exec fifo");
-    if (fstat(fd, &got) < 0 || fstat(a->fifo_fd, &want) < 0 || got.st_dev != want.st_dev || got.st_ino != want.st_ino)
+    if (fstat(fd, &got) < 0 || fstat(in->a->fifo_fd, &want) < 0 || got.st_dev != want.st_dev ||
+        got.st_ino != want.st_ino) {
+        close(fd);
         return urun_error_set(err, 0, "open exec fifo: /proc/self/fd showed another file");
+    }
     /* The fd stays open, close-on-exec: `start` sees EOF exactly when the exec has happened. */
+    in->c.report_fd = fd;
     if (write(fd, (char[]){SYNC_FIFO_GO}, 1) != 1)
         return urun_error_errno(err, "write exec fifo");
-    exec_fifo_fd = fd;
-    close(a->fifo_fd);
-    close(procfd);
+    close(in->a->fifo_fd);
+    closep(&in->procfd);
     return 0;
-}
-
-/* process.env, plus LISTEN_FDS/LISTEN_PID=1 when socket-activation fds are passed on (runc's way:
- * the process is pid 1 of its namespace, or at least the one the fds are for). */
-char **init_process_env(const struct spec_process *p, int n_listen_fds)
-{
-    static char listen_fds[32], listen_pid[] = "LISTEN_PID=1", *empty[] = {NULL};
-    char **env = p->env;
-    size_t n = 0;
-
-    while (env && env[n])
-        n++;
-    if (!n_listen_fds)
-        return env ? env : empty;
-    char **out = calloc(n + 3, sizeof(char *));
-    if (!out)
-        return env ? env : empty;
-    for (size_t i = 0; i < n; i++)
-        out[i] = env[i];
-    snprintf(listen_fds, sizeof(listen_fds), "LISTEN_FDS=%d", n_listen_fds);
-    out[n] = listen_fds;
-    out[n + 1] = listen_pid;
-    return out;
-}
-
-/* Become root of the (new or joined) user namespace and drop the caller's supplementary groups.  An
- * unprivileged caller already is root there when its own ID is mapped to 0, but a caller whose ID is
- * not in the map (real root running a userns spec, or a map whose root is a subordinate ID) would
- * otherwise create files with an unmapped fsuid (EOVERFLOW, user_namespaces(7)) and keep host groups
- * that decide access through group bits.  setgroups EPERM: denied in a single-ID map, where the
- * groups are the caller's own anyway. */
-int init_become_root(struct urun_error *err)
-{
-    if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
-        return urun_error_errno(err, "become root in the user namespace (is container ID 0 mapped?)");
-    if (setgroups(0, NULL) < 0 && errno != EPERM)
-        return urun_error_errno(err, "drop supplementary groups");
-    return 0;
-}
-
-_Noreturn static void fail(const struct init_args *a, struct urun_error *err, bool can_report)
-{
-    char msg[URUN_ERROR_MSG_MAX + 128];
-    if (can_report && sync_send(a->sync_fd, SYNC_ERROR, err) == 0)
-        _exit(1);
-    /* After the go-ahead nobody listens on the sync socket any more: `start` reads the report from
-     * the exec fifo; only when that is gone too is stderr all there is. */
-    if (exec_fifo_fd >= 0 && sync_fifo_report(exec_fifo_fd, err) == 0)
-        _exit(127);
-    fprintf(stderr, "urun: container init: %s\n", urun_error_format(err, msg, sizeof(msg)));
-    _exit(127);
 }
 
 /* linux.timeOffsets can only be written while no process is in the new time namespace: unshare it
@@ -350,7 +228,7 @@ static int set_time_offsets(const struct init_args *a, struct urun_error *err)
     char buf[128];
     int n = 0;
 
-    if (!(a->unshare_flags & CLONE_NEWTIME) && unshare(CLONE_NEWTIME) < 0)
+    if (!(a->plan->unshare_flags & CLONE_NEWTIME) && unshare(CLONE_NEWTIME) < 0)
         return urun_error_errno(err, "linux.timeOffsets: create the time namespace");
     if (lx->time_monotonic.present)
         n += snprintf(buf + n, sizeof(buf) - (size_t)n, "monotonic %lld %u\n", (long long)lx->time_monotonic.secs,
@@ -364,106 +242,90 @@ static int set_time_offsets(const struct init_args *a, struct urun_error *err)
     return 0;
 }
 
-/* A joined (or post-setns) pid namespace only takes our children: fork the real init, as a child of
- * urun itself (CLONE_PARENT) so that `run` can wait for it; report its pid and go. */
-static void respawn(const struct init_args *a)
-{
-    struct urun_error err;
-    if (sync_respawn(a->sync_fd, "fork into the joined pid namespace", &err) < 0)
-        fail(a, &err, true);
-}
-
 /* From its first instruction the init holds only what it passes on (stdio, preserved fds) and what
- * it needs itself: every other fd the caller or urun left open goes (launch.h). */
-static void close_inherited_fds(const struct init_args *a)
+ * it needs itself: every other fd the caller or urun left open goes. */
+static void seal_fds(const struct init_run *in)
 {
+    const struct init_args *a = in->a;
     int keep[5 + SPEC_NS__MAX];
     size_t n = 0;
 
-    keep[n++] = a->sync_fd;
+    keep[n++] = a->sync.fd;
     keep[n++] = a->fifo_fd;
     keep[n++] = a->proc_fd;
     keep[n++] = a->ns_listen_fd;
     keep[n++] = urun_log_fd();
-    for (int t = 0; a->join && t < SPEC_NS__MAX; t++)
-        keep[n++] = a->join->fd[t];
-    launch_close_fds(&(struct launch_fds){.n_pass = a->preserve_fds, .keep = keep, .n_keep = n});
+    for (int t = 0; t < SPEC_NS__MAX; t++)
+        keep[n++] = a->plan->join.fd[t];
+    spawn_seal_fds(&in->c, keep, n);
 }
 
-_Noreturn void init_main(const struct init_args *a)
+/* Into the namespaces, with the maps written; ending non-dumpable, and forked again if planned. */
+static void enter(struct init_run *in)
 {
+    const struct init_args *a = in->a;
+    const struct create_plan *p = a->plan;
     struct urun_error err = {0};
-    char exe[PATH_MAX], self[32] = "";
-    int master = -1, slave = -1, listener = -1, procfd = -1;
-    pid_t host_pid;
-    sigset_t none;
 
-    close_inherited_fds(a);
     /* The costly namespaces (network above all) are made here, in the new user namespace that owns
      * them, while urun is still running newuidmap/newgidmap for us. */
-    if (a->early_unshare) {
-        if (unshare((int)a->early_unshare) < 0) {
-            urun_error_errno(&err, "create the container's namespaces");
-            fail(a, &err, true);
-        }
-        if (sync_send(a->sync_fd, SYNC_UNSHARED, NULL) < 0)
-            _exit(1);
+    if (p->early_unshare && unshare((int)p->early_unshare) < 0) {
+        urun_error_errno(&err, "create the container's namespaces");
+        spawn_fail(&in->c, &err);
     }
-    if (a->wait_maps && sync_expect(a->sync_fd, SYNC_MAPS_DONE, &err) < 0)
+    if (sync_step(&in->c.sync, SYNC_SIDE_INIT, SYNC_PHASE_UNSHARED, NULL, &err) < 0 ||
+        sync_step(&in->c.sync, SYNC_SIDE_INIT, SYNC_PHASE_MAPS, NULL, &err) < 0)
         _exit(1); /* the parent is gone or failed: it cleans up and reports */
-    if (((a->join && a->join->any) || a->unshare_flags) && nsjoin_enter(a->join, a->unshare_flags, &err) < 0)
-        fail(a, &err, true);
-    nsjoin_release(a->join);
-    if ((a->wait_maps || (a->join && a->join->fd[SPEC_NS_USER] >= 0)) && init_become_root(&err) < 0)
-        fail(a, &err, true);
-    if (a->time_offsets && set_time_offsets(a, &err) < 0)
-        fail(a, &err, true);
-    if (process_apply_oom_score_adj(a->spec->process, &err) < 0)
-        fail(a, &err, true);
+    if (spawn_enter(&in->c, &p->join, p->unshare_flags, p->become_root, false, NULL, &err) < 0 ||
+        (p->time_offsets && set_time_offsets(a, &err) < 0) ||
+        process_apply_oom_score_adj(a->spec->process, &err) < 0)
+        spawn_fail(&in->c, &err);
     /* CVE-2019-5736: until it execs, this process is urun, and /proc/PID/exe would hand the urun
      * binary to any process that can see it (one joining our pid namespace).  Non-dumpable makes the
      * kernel refuse that (proc(5), ptrace access mode); execve of the user's binary restores it.
      * Only now: it also hands our /proc/PID files (uid_map, timens_offsets) to host root, and they
      * have been written.  Until here no container process can see this one; the respawned child
-     * inherits the setting. */
+     * inherits the setting.  A joined (or post-setns) pid namespace only takes our children: fork the
+     * real init, as a child of urun itself (CLONE_PARENT) so that `run` can wait for it. */
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-    if (a->respawn)
-        respawn(a);
+    if (p->respawn && sync_step_respawn(&in->c.sync, "fork into the joined pid namespace", &err) < 0)
+        spawn_fail(&in->c, &err);
+}
 
+_Noreturn void init_main(const struct init_args *a)
+{
+    struct init_run in = {
+        .a = a, .master = -1, .slave = -1, .listener = -1, .procfd = -1,
+        .c = {.sync = a->sync, .report_fd = -1, .who = "container init", .preserve_fds = a->plan->preserve_fds,
+              .listen_fds = a->plan->listen_fds},
+    };
+    struct urun_error err = {0};
+    char self[32] = "";
+
+    seal_fds(&in);
+    enter(&in);
     /* Our pid as the host sees it, through the host's /proc (ours is pid 1 of a new namespace). */
     if (readlinkat(a->proc_fd, "self", self, sizeof(self) - 1) < 0)
         self[0] = '\0';
-    host_pid = (pid_t)atoi(self);
-
-    if (setup(a, host_pid, exe, sizeof(exe), &master, &slave, &listener, &procfd, &err) < 0)
-        fail(a, &err, true);
-    if (sync_send_fd(a->sync_fd, SYNC_READY, master) < 0)
-        _exit(1);
-    if (master >= 0)
-        close(master);
-    if (sync_expect(a->sync_fd, SYNC_GO, &err) < 0)
+    in.host_pid = (pid_t)atoi(self);
+    if (setup(&in, &err) < 0)
+        spawn_fail(&in.c, &err);
+    if (spawn_ready(&in.c, in.master, &err) < 0 || sync_step(&in.c.sync, SYNC_SIDE_INIT, SYNC_PHASE_GO, NULL, &err) < 0)
         _exit(1); /* EOF: urun died or gave up before recording state */
-    close(a->sync_fd);
+    closep(&in.c.sync.fd);
     /* The pty becomes our stdio before we wait: create's own stdout and stderr (a pipe that
      * containerd's shim reads to its end) must not stay open for as long as nobody starts us. */
-    if (slave >= 0 && init_attach_terminal(slave, &err) < 0)
-        fail(a, &err, false);
-
-    if (wait_for_start(a, procfd, &err) < 0)
-        fail(a, &err, false);
+    if (in.slave >= 0 && spawn_terminal_attach(in.slave, &err) < 0)
+        spawn_fail(&in.c, &err);
+    if (wait_for_start(&in, &err) < 0)
+        spawn_fail(&in.c, &err);
     nsshare_stop();
-    if (run_hooks(a, SPEC_HOOK_START_CONTAINER, host_pid, URUN_STATUS_RUNNING, &err) < 0)
-        fail(a, &err, false);
-    _cleanup_free_ char *listener_state = listener >= 0 ? state_json(a, host_pid, URUN_STATUS_RUNNING) : NULL;
+    if (run_hooks(a, SPEC_HOOK_START_CONTAINER, in.host_pid, URUN_STATUS_RUNNING, &err) < 0)
+        spawn_fail(&in.c, &err);
+    _cleanup_free_ char *listener_state = in.listener >= 0 ? state_json(a, in.host_pid, URUN_STATUS_RUNNING) : NULL;
     struct process_seccomp sc = {
-        .filter = a->seccomp, .listener_fd = listener, .host_pid = host_pid, .state_json = listener_state,
-        .metadata = a->seccomp ? a->spec->linux_->seccomp->listener_metadata : NULL,
+        .filter = a->plan->seccomp, .listener_fd = in.listener, .host_pid = in.host_pid,
+        .state_json = listener_state, .metadata = a->plan->seccomp ? a->spec->linux_->seccomp->listener_metadata : NULL,
     };
-    if (process_finalize(a->spec->process, a->preserve_fds, &sc, &err) < 0)
-        fail(a, &err, false);
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    execve(exe, a->spec->process->args, init_process_env(a->spec->process, a->listen_fds));
-    urun_error_errno(&err, "exec %s", exe);
-    fail(a, &err, false);
+    spawn_exec(&in.c, a->spec->process, in.exe, &sc);
 }

@@ -395,27 +395,39 @@ static bool is_systemd_path(const char *cp)
     return a && cp[0] != '/' && strchr(a + 1, ':');
 }
 
-int cgroup_setup(const struct urun_spec *s, const char *id, bool disabled, struct cgroup *ret, struct urun_error *err)
+int cgroup_plan_limits(const struct urun_spec *s, struct cgroup_limits *ret, struct urun_error *err)
 {
-    _cleanup_free_ char *mount = NULL, *own = NULL, *target = NULL, *anc = NULL, *abs = NULL;
     _cleanup_(ytree_freep) struct ynode *res = NULL;
-    struct cg_writes w = {0};
-    const char *cp = s->linux_ ? s->linux_->cgroups_path : NULL, *why;
-    char leaf[256], reason[4600], path[4400];
-    bool strict, made = false;
     int r;
 
-    *ret = CGROUP_NONE;
-    r = limits_policy(s, &strict, err);
+    *ret = (struct cgroup_limits){0};
+    r = limits_policy(s, &ret->strict, err);
     if (r >= 0 && s->linux_ && s->linux_->resources_json) {
         r = ytree_parse(s->linux_->resources_json, strlen(s->linux_->resources_json), &res, err);
         if (r >= 0)
-            r = resources_to_writes(res, "linux.resources", &w, err);
+            r = resources_to_writes(res, "linux.resources", &ret->w, err);
     }
-    if (r < 0) {
-        cg_writes_clear(&w);
-        return r;
-    }
+    if (r < 0)
+        cgroup_limits_clear(ret);
+    return r;
+}
+
+void cgroup_limits_clear(struct cgroup_limits *l)
+{
+    cg_writes_clear(&l->w);
+}
+
+int cgroup_setup(const struct urun_spec *s, const struct cgroup_limits *lim, const char *id, bool disabled,
+                 struct cgroup *ret, struct urun_error *err)
+{
+    _cleanup_free_ char *mount = NULL, *own = NULL, *target = NULL, *anc = NULL, *abs = NULL;
+    const struct cg_writes *w = &lim->w;
+    const char *cp = s->linux_ ? s->linux_->cgroups_path : NULL, *why;
+    char leaf[256], reason[4600], path[4400];
+    bool strict = lim->strict, made = false;
+    int r = 0;
+
+    *ret = CGROUP_NONE;
     if (is_systemd_path(cp)) {
         log_info("linux.cgroupsPath \"%s\" is a systemd slice:prefix:name; urun does not ask systemd for "
                  "cgroups and places the container as if cgroupsPath were unset", cp);
@@ -425,10 +437,8 @@ int cgroup_setup(const struct urun_spec *s, const char *id, bool disabled, struc
     if (!why) {
         state_container_dirname(id, leaf);
         target = cgroup_target(own, cp, leaf, err);
-        if (!target) {
-            cg_writes_clear(&w);
+        if (!target)
             return -EINVAL;
-        }
         abs = xasprintf("%s%s", mount, target);
         anc = cgroup_common_ancestor(own, target);
         snprintf(path, sizeof(path), "%s%s/cgroup.procs", mount, strcmp(anc, "/") == 0 ? "" : anc);
@@ -442,16 +452,15 @@ int cgroup_setup(const struct urun_spec *s, const char *id, bool disabled, struc
     }
     if (why) {
         r = 0;
-        if (w.n || w.n_unsupported) {
+        if (w->n || w->n_unsupported) {
             if (strict)
                 r = urun_error_set(err, 0, "linux.resources cannot be applied (%s=require): %s",
                                    CGROUP_LIMITS_ANNOTATION, why);
             else
-                warn_each_limit(&w, why);
+                warn_each_limit(w, why);
         } else {
             log_info("container %s runs without a cgroup (pause, resume and update need one): %s", id, why);
         }
-        cg_writes_clear(&w);
         return r;
     }
 
@@ -466,8 +475,7 @@ int cgroup_setup(const struct urun_spec *s, const char *id, bool disabled, struc
                                cg.path);
     }
     if (r >= 0)
-        r = cgroup_apply(cg.path, &w, strict, err);
-    cg_writes_clear(&w);
+        r = cgroup_apply(cg.path, w, strict, err);
     if (r < 0) {
         cgroup_release(&cg, cg.made);
         return r;

@@ -26,10 +26,22 @@ struct cgroup {
 #define CGROUP_NONE ((struct cgroup){.path = NULL, .fd = -1, .made = false})
 
 struct urun_spec;
-/* Make (or reuse an empty) cgroup for container `id` of spec `s` and apply its limits.  With no usable
- * delegation *ret is CGROUP_NONE and the call still succeeds (unless the policy is "require" and limits
- * were asked for).  disabled (--cgroup-manager disabled) makes no cgroup at all.  Errors: a malformed cgroupsPath or resources, a cgroup that already has processes. */
-int cgroup_setup(const struct urun_spec *s, const char *id, bool disabled, struct cgroup *ret, struct urun_error *err);
+/* What the container's cgroup must get: linux.resources converted to cgroup v2 writes, and the
+ * policy for limits that cannot be applied (annotation CGROUP_LIMITS_ANNOTATION).  Pure: the create
+ * plan calls it, so that a malformed linux.resources is refused before anything exists. */
+struct cgroup_limits {
+    struct cg_writes w;
+    bool strict; /* "require": a limit without a cgroup is an error, not a warning */
+};
+int cgroup_plan_limits(const struct urun_spec *s, struct cgroup_limits *ret, struct urun_error *err);
+void cgroup_limits_clear(struct cgroup_limits *l);
+
+/* Make (or reuse an empty) cgroup for container `id` of spec `s` and apply the planned limits.  With
+ * no usable delegation *ret is CGROUP_NONE and the call still succeeds (unless the policy is
+ * "require" and limits were asked for).  disabled (--cgroup-manager disabled) makes no cgroup at
+ * all.  Errors: a malformed cgroupsPath, a cgroup that already has processes. */
+int cgroup_setup(const struct urun_spec *s, const struct cgroup_limits *lim, const char *id, bool disabled,
+                 struct cgroup *ret, struct urun_error *err);
 /* Close the fd; with remove, also cgroup_destroy the directory (create failed). */
 void cgroup_release(struct cgroup *cg, bool remove);
 /* Nothing of the container may outlive it: kill what is still in the cgroup at path (thawing it if it

@@ -23,15 +23,16 @@
 #include "base/cleanup.h"
 #include "runtime/lifecycle.h"
 #include "idmap/idmap.h"
-#include "container/init.h"
 #include "base/log.h"
 #include "runtime/nsjoin.h"
 #include "runtime/nsshare.h"
 #include "base/pidfd.h"
 #include "container/process.h"
+#include "runtime/plan.h"
 #include "runtime/run.h"
+#include "runtime/spawn.h"
+#include "container/spawn.h"
 #include "container/seccomp_filter.h"
-#include "container/launch.h"
 #include "runtime/sync.h"
 #include "base/util.h"
 
@@ -159,7 +160,7 @@ static int check_user(pid_t pid, const struct spec_user *u, struct urun_error *e
         if (r < 0)
             return urun_error_set(err, -r, "%s: malformed", path);
     }
-    return idmap_check_user(u, m, err);
+    return idmap_check_user(&(struct idmap_ids)PLAN_IDS(u), m, err);
 }
 
 static int apply_overrides(struct spec_process *p, const struct exec_opts *o, struct urun_error *err)
@@ -222,207 +223,176 @@ static int apply_overrides(struct spec_process *p, const struct exec_opts *o, st
     return 0;
 }
 
+/* What the process gets: settings, namespaces, filter. */
 struct exec_child {
     const struct spec_process *p;
     const struct nsjoin *join;
     struct urun_seccomp *filter;
-    int sync_fd;
     int preserve_fds;
     bool respawn;
 };
 
-_Noreturn static void child_fail(const struct exec_child *c, struct urun_error *err, bool can_report)
+_Noreturn static void child_main(const struct exec_child *x, struct sync_chan sync)
 {
-    char msg[URUN_ERROR_MSG_MAX + 64];
-    if (can_report && sync_send(c->sync_fd, SYNC_ERROR, err) == 0)
-        _exit(1);
-    fprintf(stderr, "urun: exec: %s\n", urun_error_format(err, msg, sizeof(msg)));
-    _exit(127);
-}
-
-_Noreturn static void child_main(const struct exec_child *c)
-{
+    struct spawn_child c = {.sync = sync, .report_fd = -1, .who = "exec", .preserve_fds = x->preserve_fds};
     struct urun_error err = {0};
     char exe[PATH_MAX];
-    int master = -1, slave = -1;
-    sigset_t none;
+    int master = -1, slave = -1, keep[2 + SPEC_NS__MAX];
+    size_t n_keep = 0;
 
     /* CVE-2019-5736: this is urun's code inside the container's pid namespace until execve. */
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     /* CVE-2024-21626: nothing of the host (the caller's fds, urun's state directory, pidfd, console
      * socket) may be open while the container's paths are resolved. */
-    int keep[2 + SPEC_NS__MAX];
-    size_t n_keep = 0;
-    keep[n_keep++] = c->sync_fd;
+    keep[n_keep++] = c.sync.fd;
     keep[n_keep++] = urun_log_fd();
     for (int t = 0; t < SPEC_NS__MAX; t++)
-        keep[n_keep++] = c->join->fd[t];
-    launch_close_fds(&(struct launch_fds){.n_pass = c->preserve_fds, .keep = keep, .n_keep = n_keep});
-    if (nsjoin_enter(c->join, 0, &err) < 0)
-        child_fail(c, &err, true);
-    nsjoin_release(c->join);
+        keep[n_keep++] = x->join->fd[t];
+    spawn_seal_fds(&c, keep, n_keep);
+    if (spawn_enter(&c, x->join, 0, x->join->fd[SPEC_NS_USER] >= 0, x->respawn,
+                    "fork into the container's pid namespace", &err) < 0)
+        spawn_fail(&c, &err);
     urun_log_close();
-    if (c->join->fd[SPEC_NS_USER] >= 0 && init_become_root(&err) < 0)
-        child_fail(c, &err, true);
-    if (c->respawn) {
-        if (sync_respawn(c->sync_fd, "fork into the container's pid namespace", &err) < 0)
-            child_fail(c, &err, true);
-    }
-    if (launch_chdir(c->p->cwd, "cwd", &err) < 0)
-        child_fail(c, &err, true);
-    if (process_prepare(c->p, &err) < 0 || init_find_executable(c->p, exe, sizeof(exe), &err) < 0)
-        child_fail(c, &err, true);
-    if (c->p->terminal && init_setup_terminal(c->p, /* bind_console= */ false, &master, &slave, &err) < 0)
-        child_fail(c, &err, true);
-    if (sync_send_fd(c->sync_fd, SYNC_READY, master) < 0)
+    if (spawn_prepare(x->p, "cwd", exe, sizeof(exe), &err) < 0 ||
+        (x->p->terminal && spawn_terminal_open(x->p, /* bind_console= */ false, &master, &slave, &err) < 0))
+        spawn_fail(&c, &err);
+    if (spawn_ready(&c, master, &err) < 0)
         _exit(1);
-    if (master >= 0)
-        close(master);
-    close(c->sync_fd);
-    if (slave >= 0 && init_attach_terminal(slave, &err) < 0)
-        child_fail(c, &err, false);
-    struct process_seccomp sc = {.filter = c->filter, .listener_fd = -1};
-    if (process_finalize(c->p, c->preserve_fds, &sc, &err) < 0)
-        child_fail(c, &err, false);
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    execve(exe, c->p->args, init_process_env(c->p, 0));
-    urun_error_errno(&err, "exec %s", exe);
-    child_fail(c, &err, false);
+    closep(&c.sync.fd);
+    if (slave >= 0 && spawn_terminal_attach(slave, &err) < 0)
+        spawn_fail(&c, &err);
+    spawn_exec(&c, x->p, exe, &(struct process_seccomp){.filter = x->filter, .listener_fd = -1});
 }
 
-/* urun's side: wait for the (re)spawned process's READY, hand on its terminal, write the pid file. */
-static int parent_side(const struct exec_opts *o, const struct exec_child *c, pid_t *pid, int sync_fd,
-                       int console_fd, int *ret_master, struct urun_error *err)
+/* The settings of the new process, from the container's config and the options, checked. */
+static int plan_exec(pid_t init_pid, int dirfd, const struct exec_opts *o, struct urun_spec **s,
+                     struct urun_seccomp **filter, struct urun_error *err)
 {
-    int master = -1, r;
-
-    if (c->respawn) {
-        pid_t child;
-        r = sync_expect_pid(sync_fd, &child, err);
-        while (waitpid(*pid, NULL, 0) < 0 && errno == EINTR)
-            ;
-        if (r < 0)
-            return r;
-        *pid = child;
-    }
-    r = sync_expect_fd(sync_fd, SYNC_READY, &master, err);
+    int r = load_process(dirfd, o, s, err);
+    if (r >= 0)
+        r = apply_overrides((*s)->process, o, err);
+    if (r >= 0)
+        r = check_user(init_pid, &(*s)->process->user, err);
     if (r < 0)
         return r;
-    if (master >= 0 && console_fd >= 0) {
-        r = send_fd_named(console_fd, master, "/dev/ptmx");
-        close(master);
-        if (r < 0)
-            return urun_error_set(err, -r, "--console-socket: send the terminal");
-        master = -1;
-    }
-    *ret_master = master;
-    if (o->pid_file) {
-        char data[32];
-        int n = snprintf(data, sizeof(data), "%d", (int)*pid);
-        r = write_file_atomic_at(AT_FDCWD, o->pid_file, data, (size_t)n, 0644, /* durable= */ true, err);
-        if (r < 0)
-            return urun_error_wrap(err, r, "--pid-file");
-    }
+    process_drop_unraisable_ambient((*s)->process->capabilities, "exec");
+    if ((*s)->process->terminal && !o->console_socket && o->detach)
+        return urun_error_set(err, 0, "exec: a detached terminal process needs --console-socket");
+    if (!(*s)->process->terminal && o->console_socket)
+        return urun_error_set(err, 0, "--console-socket is only used with --tty");
+    const struct spec_linux *lx = (*s)->linux_;
+    if (lx && lx->seccomp && (r = urun_seccomp_build(lx->seccomp, filter, err)) >= 0 &&
+        urun_seccomp_needs_listener(*filter))
+        r = urun_error_set(err, 0, "exec: seccomp SCMP_ACT_NOTIFY (listenerPath) is not supported for exec");
+    return r;
+}
+
+/* The container exec may enter: state, cgroup and namespaces of its recorded init. */
+struct exec_target {
+    int dirfd, cgfd;
+    struct urun_state *st;
+    enum urun_status status;
+    struct nsjoin join;
+};
+
+static int open_target(const struct state_root *root, const struct exec_opts *o, struct exec_target *t,
+                       struct urun_error *err)
+{
+    int r = container_load(root, o->id, LOCK_SH, &t->dirfd, &t->st, &t->status, err);
+    if (r < 0)
+        return r;
+    /* runc's messages */
+    if (t->status == URUN_STATUS_PAUSED && !o->ignore_paused)
+        return urun_error_set(err, 0, "cannot exec in a paused container (use --ignore-paused to override)");
+    if (t->status != URUN_STATUS_RUNNING && t->status != URUN_STATUS_CREATED && t->status != URUN_STATUS_PAUSED)
+        return urun_error_set(err, 0, "cannot exec in a %s container", urun_status_name(t->status));
+    if (t->st->cgroup && (t->cgfd = open(t->st->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        return urun_error_errno(err, "open the container's cgroup %s", t->st->cgroup);
     return 0;
+}
+
+/* The namespaces must be the recorded init's, not a recycled pid's: checked once they are open. */
+static int open_target_namespaces(const struct exec_opts *o, struct exec_target *t, struct urun_error *err)
+{
+    uint64_t start;
+    char letter;
+    int r = open_namespaces(t->st->pid, t->dirfd, t->status, &t->join, err);
+    if (r < 0)
+        return r;
+    if (proc_stat_read(t->st->pid, &letter, &start) < 0 || start != t->st->start_time)
+        return urun_error_set(err, 0, "container %s is not running (stopped)", o->id);
+    return 0;
+}
+
+static void close_target(struct exec_target *t)
+{
+    closep(&t->dirfd);
+    closep(&t->cgfd);
+    state_free(t->st);
+    t->st = NULL;
+    nsjoin_close(&t->join);
+}
+
+/* Start the process (born in the container's cgroup) and see it to READY. */
+static int spawn_process(const struct state_root *root, const struct exec_opts *o, struct exec_target *t,
+                         const struct exec_child *x, int console_fd, struct spawn *sp, int *ret_master,
+                         struct urun_error *err)
+{
+    const struct spawn_req rq = {
+        .cgroup_fd = t->cgfd, .phases = (x->respawn ? SYNC_PHASE_PID : 0) | SYNC_PHASE_READY,
+    };
+    int r = spawn_start(&rq, sp, err);
+    if (r == 0) {
+        close(t->dirfd);
+        close(root->fd);
+        child_main(x, sp->sync);
+    }
+    nsjoin_close(&t->join);
+    if (r > 0)
+        r = spawn_await_pid(sp, err);
+    if (r >= 0)
+        r = spawn_await_ready(sp, console_fd, ret_master, err);
+    if (r >= 0 && o->pid_file)
+        r = spawn_pid_file(o->pid_file, sp->pid, err);
+    return r;
 }
 
 int container_exec(const struct state_root *root, const struct exec_opts *o, int *ret_exit, struct urun_error *err)
 {
-    _cleanup_(state_freep) struct urun_state *st = NULL;
     _cleanup_(spec_freep) struct urun_spec *s = NULL;
     _cleanup_(urun_seccomp_freep) struct urun_seccomp *filter = NULL;
-    _cleanup_close_ int dirfd = -1, initfd = -1, console_fd = -1, pidfd = -1, cgfd = -1;
-    struct nsjoin join = {.fd = {-1, -1, -1, -1, -1, -1, -1, -1}};
-    enum urun_status status;
-    int sv[2] = {-1, -1}, master = -1, r;
+    _cleanup_close_ int console_fd = -1;
+    struct exec_target t = {.dirfd = -1, .cgfd = -1, .join = NSJOIN_NONE};
+    struct spawn sp = SPAWN_NONE;
+    int master = -1, r;
     sigset_t set, old;
-    pid_t pid = -1;
 
-    r = container_load(root, o->id, LOCK_SH, &dirfd, &st, &status, err);
-    if (r < 0)
-        return r;
-    /* runc's messages */
-    if (status == URUN_STATUS_PAUSED && !o->ignore_paused)
-        return urun_error_set(err, 0, "cannot exec in a paused container (use --ignore-paused to override)");
-    if (status != URUN_STATUS_RUNNING && status != URUN_STATUS_CREATED && status != URUN_STATUS_PAUSED)
-        return urun_error_set(err, 0, "cannot exec in a %s container", urun_status_name(status));
-    if (st->cgroup && (cgfd = open(st->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-        return urun_error_errno(err, "open the container's cgroup %s", st->cgroup);
-    initfd = pidfd_open_fd(st->pid);
-    r = load_process(dirfd, o, &s, err);
+    r = open_target(root, o, &t, err);
     if (r >= 0)
-        r = apply_overrides(s->process, o, err);
+        r = plan_exec(t.st->pid, t.dirfd, o, &s, &filter, err);
+    if (r >= 0 && o->console_socket)
+        r = spawn_connect_console(o->console_socket, &console_fd, err);
     if (r >= 0)
-        r = check_user(st->pid, &s->process->user, err);
-    if (r >= 0)
-        process_drop_unraisable_ambient(s->process->capabilities, "exec");
-    if (r >= 0 && s->process->terminal && !o->console_socket && o->detach)
-        r = urun_error_set(err, 0, "exec: a detached terminal process needs --console-socket");
-    if (r >= 0 && !s->process->terminal && o->console_socket)
-        r = urun_error_set(err, 0, "--console-socket is only used with --tty");
-    if (r >= 0 && s->linux_ && s->linux_->seccomp && (r = urun_seccomp_build(s->linux_->seccomp, &filter, err)) >= 0 &&
-        urun_seccomp_needs_listener(filter))
-        r = urun_error_set(err, 0, "exec: seccomp SCMP_ACT_NOTIFY (listenerPath) is not supported for exec");
-    if (r >= 0 && o->console_socket && (r = util_connect_unix(o->console_socket, UTIL_SOCKET_TIMEOUT_MS, &console_fd,
-                                                              err)) < 0)
-        r = urun_error_wrap(err, r, "--console-socket");
-    if (r >= 0)
-        r = open_namespaces(st->pid, dirfd, status, &join, err);
-    if (r < 0)
-        return r;
-    /* the namespaces must be the recorded init's, not a recycled pid's */
-    uint64_t start;
-    char letter;
-    if (proc_stat_read(st->pid, &letter, &start) < 0 || start != st->start_time) {
-        nsjoin_close(&join);
-        return urun_error_set(err, 0, "container %s is not running (stopped)", o->id);
-    }
-
-    struct exec_child c = {
-        .p = s->process, .join = &join, .filter = filter, .preserve_fds = o->preserve_fds,
-        .respawn = join.fd[SPEC_NS_PID] >= 0 || join.fd[SPEC_NS_TIME] >= 0,
-    };
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-        nsjoin_close(&join);
-        return urun_error_errno(err, "socketpair");
-    }
-    run_block_signals(&set, &old);
-    /* born in the container's cgroup, so its limits, freezer and kill reach the new process too */
-    pid = cgroup_clone(0, cgfd, NULL);
-    if (pid == 0) {
-        close(sv[0]);
-        close(dirfd);
-        if (cgfd >= 0)
-            close(cgfd);
-        close(root->fd);
-        c.sync_fd = sv[1];
-        child_main(&c);
-    }
-    close(sv[1]);
-    nsjoin_close(&join);
-    if (pid < 0) {
-        r = urun_error_errno(err, "fork");
-        goto out;
-    }
-    r = parent_side(o, &c, &pid, sv[0], console_fd, &master, err);
+        r = open_target_namespaces(o, &t, err);
     if (r < 0) {
-        kill(pid, SIGKILL);
-        waitpid(pid, NULL, 0);
-        goto out;
+        close_target(&t);
+        return r;
     }
-    if (o->detach) {
-        *ret_exit = 0;
-        goto out;
-    }
-    pidfd = pidfd_open_fd(pid);
-    r = run_wait_forwarding(pid, pidfd, &set, master, ret_exit);
+    struct exec_child x = {
+        .p = s->process, .join = &t.join, .filter = filter, .preserve_fds = o->preserve_fds,
+        .respawn = t.join.fd[SPEC_NS_PID] >= 0 || t.join.fd[SPEC_NS_TIME] >= 0,
+    };
+    run_block_signals(&set, &old);
+    r = spawn_process(root, o, &t, &x, console_fd, &sp, &master, err);
+    close_target(&t);
     if (r < 0)
+        spawn_abort(&sp);
+    else if (o->detach)
+        *ret_exit = 0;
+    else if (sp.pidfd = pidfd_open_fd(sp.pid), (r = run_wait_forwarding(sp.pid, sp.pidfd, &set, master, ret_exit)) < 0)
         r = urun_error_set(err, -r, "wait for the exec'd process");
-out:
-    if (master >= 0)
-        close(master);
-    close(sv[0]);
+    closep(&master);
+    spawn_release(&sp);
     sigprocmask(SIG_SETMASK, &old, NULL);
     return r;
 }

@@ -399,3 +399,9 @@ void hooks_run_all(const struct spec_hook_list *l, const char *kind_name, const 
     struct urun_error err;
     run_list(l, kind_name, state_json, /* keep_going= */ true, &err);
 }
+
+bool hooks_has_create(const struct urun_spec *s)
+{
+    return s->hooks[SPEC_HOOK_PRESTART].n || s->hooks[SPEC_HOOK_CREATE_RUNTIME].n ||
+           s->hooks[SPEC_HOOK_CREATE_CONTAINER].n;
+}

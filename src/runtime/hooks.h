@@ -6,6 +6,9 @@
 #include "base/error.h"
 #include "spec/spec.h"
 
+/* Whether create pauses after the mounts for prestart/createRuntime/createContainer hooks. */
+bool hooks_has_create(const struct urun_spec *s);
+
 /* Run each hook of l in order: fork, chdir, then execve(path, args or [path], env or an empty
  * environment) with the state JSON on stdin (a pipe, written whole, then closed; a hook that does not
  * read it is fine).  A hook starts in the bundle directory that state_json's "bundle" names, as with

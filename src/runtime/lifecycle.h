@@ -42,13 +42,6 @@ struct cg_writes;
 /* Apply new limits to the container's cgroup; anything that cannot be applied is an error. */
 int container_update(const struct state_root *root, const char *id, const struct cg_writes *w, struct urun_error *err);
 
-struct idmap_user;
-struct idmap;
-struct spec_linux;
-/* The caller's ID delegation (idmap_user_load) and the maps for lx (NULL: the default maps),
- * with every warning on the way (skipped subuid lines, an own-ID fallback) written to the log. */
-int container_plan_maps(const struct spec_linux *lx, struct idmap_user *u, struct idmap *m, struct urun_error *err);
-
 /* The pids (as urun sees them) of every process of the container: its cgroup's when it has one, else
  * every process in its pid namespace. */
 int container_pids(int dirfd, const struct urun_state *st, pid_t **ret, size_t *ret_n, struct urun_error *err);

@@ -12,6 +12,8 @@ struct nsjoin {
     int fd[SPEC_NS__MAX]; /* -1 where the spec joins nothing */
     bool any;
 };
+_Static_assert(SPEC_NS__MAX == 8, "NSJOIN_NONE lists one -1 for each namespace type");
+#define NSJOIN_NONE ((struct nsjoin){.fd = {-1, -1, -1, -1, -1, -1, -1, -1}, .any = false})
 
 /* Open every path, O_CLOEXEC, and check it is a namespace of the listed type (NS_GET_NSTYPE). */
 int nsjoin_open(const struct spec_linux *lx, struct nsjoin *ret, struct urun_error *err);

@@ -208,3 +208,85 @@ int sync_fifo_parse_report(const char *buf, size_t len, struct urun_error *err)
     i++;
     return urun_error_set(err, errnum, "%.*s", (int)(len - i), buf + i);
 }
+
+/* The table of sync.h, in its order. */
+static const struct {
+    enum sync_phase phase;
+    enum sync_side from;
+    enum sync_type type;
+    const char *name;
+} phases[] = {
+    {SYNC_PHASE_UNSHARED, SYNC_SIDE_INIT, SYNC_UNSHARED, "unshared"},
+    {SYNC_PHASE_MAPS, SYNC_SIDE_PARENT, SYNC_MAPS_DONE, "maps"},
+    {SYNC_PHASE_PID, SYNC_SIDE_INIT, SYNC_PID, "pid"},
+    {SYNC_PHASE_HOOKS, SYNC_SIDE_INIT, SYNC_HOOKS, "hooks"},
+    {SYNC_PHASE_HOOKS_DONE, SYNC_SIDE_PARENT, SYNC_HOOKS_DONE, "hooks done"},
+    {SYNC_PHASE_READY, SYNC_SIDE_INIT, SYNC_READY, "ready"},
+    {SYNC_PHASE_GO, SYNC_SIDE_PARENT, SYNC_GO, "go"},
+};
+
+const char *sync_phase_name(enum sync_phase p)
+{
+    for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++)
+        if (phases[i].phase == p)
+            return phases[i].name;
+    return "?";
+}
+
+/* The table's entry for p, once every enabled phase before it is done and p itself is not. */
+static int phase_enter(const struct sync_chan *c, enum sync_phase p, struct urun_error *err)
+{
+    for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++) {
+        if (phases[i].phase == p)
+            return (c->done & p) ? urun_error_set(err, EPROTO, "sync: phase %s taken twice", phases[i].name)
+                                 : (int)i;
+        if ((c->phases & phases[i].phase) && !(c->done & phases[i].phase))
+            return urun_error_set(err, EPROTO, "sync: phase %s before phase %s", sync_phase_name(p), phases[i].name);
+    }
+    return urun_error_set(err, EPROTO, "sync: no phase %#x", (unsigned)p);
+}
+
+int sync_step(struct sync_chan *c, enum sync_side side, enum sync_phase p, int *arg, struct urun_error *err)
+{
+    int i, r;
+
+    if (!(c->phases & p))
+        return 0;
+    i = phase_enter(c, p, err);
+    if (i < 0)
+        return i;
+    if (phases[i].from == side) {
+        if (p == SYNC_PHASE_PID)
+            r = sync_send_pid(c->fd, arg ? *arg : -1);
+        else
+            r = sync_send_fd(c->fd, phases[i].type, p == SYNC_PHASE_READY && arg ? *arg : -1);
+        if (r < 0)
+            return urun_error_set(err, -r, "sync: send %s", phases[i].name);
+    } else if (p == SYNC_PHASE_PID) {
+        pid_t pid = -1;
+        r = sync_expect_pid(c->fd, &pid, err);
+        if (arg)
+            *arg = pid;
+    } else {
+        int fd = -1;
+        r = sync_expect_fd(c->fd, phases[i].type, &fd, err);
+        if (arg)
+            *arg = fd;
+        else if (fd >= 0)
+            close(fd);
+    }
+    if (r >= 0)
+        c->done |= p;
+    return r < 0 ? r : 0;
+}
+
+int sync_step_respawn(struct sync_chan *c, const char *what, struct urun_error *err)
+{
+    int i = phase_enter(c, SYNC_PHASE_PID, err);
+    if (i < 0)
+        return i;
+    int r = sync_respawn(c->fd, what, err);
+    if (r >= 0)
+        c->done |= SYNC_PHASE_PID;
+    return r;
+}

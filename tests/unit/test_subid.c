@@ -84,24 +84,24 @@ static void test_plan(void)
                strstr(warn, "newuidmap/newgidmap are not installed"),
            "no helpers: own ID with a warning");
 
-    struct spec_id_mapping uids[] = {{0, 1000, 1}, {1, 100000, 65536}};
-    struct spec_id_mapping gids[] = {{0, 1000, 1}, {1, 100000, 100}};
-    struct spec_linux lx = {.uid_mappings = uids, .n_uid_mappings = 2, .gid_mappings = gids, .n_gid_mappings = 2};
+    struct idmap_range uids[] = {{0, 1000, 1}, {1, 100000, 65536}};
+    struct idmap_range gids[] = {{0, 1000, 1}, {1, 100000, 100}};
+    struct idmap_request lx = {.uid_mappings = uids, .n_uid_mappings = 2, .gid_mappings = gids, .n_gid_mappings = 2};
     TAP_OK(idmap_plan(&lx, &u, &m, warn, sizeof(warn), &err) == 0 && m.n_uid == 2 && m.n_gid == 2,
            "explicit maps inside the delegated ranges are accepted");
 
-    struct spec_id_mapping bad[] = {{0, 1000, 1}, {1, 200000, 65536}};
+    struct idmap_range bad[] = {{0, 1000, 1}, {1, 200000, 65536}};
     lx.uid_mappings = bad;
     TAP_OK(idmap_plan(&lx, &u, &m, warn, sizeof(warn), &err) < 0, "a range outside is refused");
     TAP_STREQ(err.msg, "linux.uidMappings[1]: host IDs 200000-265535 are not delegated to alice in /etc/subuid",
               "the error names the range and the file");
 
-    struct spec_id_mapping straddle[] = {{0, 100000, 65537}};
+    struct idmap_range straddle[] = {{0, 100000, 65537}};
     lx.uid_mappings = straddle;
     lx.n_uid_mappings = 1;
     TAP_OK(idmap_plan(&lx, &u, &m, warn, sizeof(warn), &err) < 0, "a range running past the end is refused");
 
-    struct spec_id_mapping other[] = {{0, 0, 1}};
+    struct idmap_range other[] = {{0, 0, 1}};
     lx.uid_mappings = other;
     TAP_OK(idmap_plan(&lx, &u, &m, warn, sizeof(warn), &err) < 0 && strstr(err.msg, "host IDs 0-0"),
            "mapping host root is refused");
@@ -149,11 +149,11 @@ static void test_nested(void)
     idmap_format(m.uid, m.n_uid, buf, sizeof(buf));
     TAP_STREQ(buf, "0 0 1\n1 1 65536\n", "nested default: every ID of the namespace, to itself");
 
-    struct spec_id_mapping uids[] = {{0, 1, 1000}, {1000, 0, 1}};
-    struct spec_id_mapping gids[] = {{0, 0, 65537}};
-    struct spec_linux lx = {.uid_mappings = uids, .n_uid_mappings = 2, .gid_mappings = gids, .n_gid_mappings = 1};
+    struct idmap_range uids[] = {{0, 1, 1000}, {1000, 0, 1}};
+    struct idmap_range gids[] = {{0, 0, 65537}};
+    struct idmap_request lx = {.uid_mappings = uids, .n_uid_mappings = 2, .gid_mappings = gids, .n_gid_mappings = 1};
     TAP_OK(idmap_plan(&lx, &u, &m, warn, sizeof(warn), &err) == 0, "nested explicit maps inside the namespace (keep-id)");
-    struct spec_id_mapping past[] = {{0, 0, 65538}};
+    struct idmap_range past[] = {{0, 0, 65538}};
     lx.gid_mappings = past;
     TAP_OK(idmap_plan(&lx, &u, &m, warn, sizeof(warn), &err) < 0, "nested: a range past the namespace is refused");
     TAP_STREQ(err.msg, "linux.gidMappings[0]: host IDs 0-65537 do not exist in the user namespace urun runs in "

@@ -1,7 +1,9 @@
 /* Unit tests for the exec fifo's failure report (src/runtime/sync.c): what the init writes after the
  * go-ahead when something fails after `start`, and how `start` turns it back into an error. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "runtime/sync.h"
@@ -54,8 +56,49 @@ static void test_malformed(void)
            "errno 0: an error without errno");
 }
 
+/* The phase table: both sides step through the planned phases in its order, skip the others, and a
+ * phase out of order or taken twice is refused without a byte sent. */
+static void test_phases(void)
+{
+    unsigned phases = SYNC_PHASE_MAPS | SYNC_PHASE_READY | SYNC_PHASE_GO;
+    struct urun_error err = {0};
+    int sv[2], fd = -1, got = -1, p[2];
+
+    TAP_OK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0 && pipe(p) == 0, "socketpair");
+    struct sync_chan parent = {.fd = sv[0], .phases = phases}, init = {.fd = sv[1], .phases = phases};
+
+    TAP_OK(sync_step(&parent, SYNC_SIDE_PARENT, SYNC_PHASE_READY, &got, &err) == -EPROTO &&
+               strstr(err.msg, "phase ready before phase maps"),
+           "a phase before an earlier planned one is refused: %s", err.msg);
+    TAP_OK(sync_step(&parent, SYNC_SIDE_PARENT, SYNC_PHASE_UNSHARED, NULL, &err) == 0 && parent.done == 0,
+           "a phase that is not planned is skipped");
+    TAP_OK(sync_step(&parent, SYNC_SIDE_PARENT, SYNC_PHASE_MAPS, NULL, &err) == 0, "parent sends maps");
+    TAP_OK(sync_step(&init, SYNC_SIDE_INIT, SYNC_PHASE_MAPS, NULL, &err) == 0, "init receives maps");
+    TAP_OK(sync_step(&parent, SYNC_SIDE_PARENT, SYNC_PHASE_MAPS, NULL, &err) == -EPROTO, "a phase twice is refused");
+    fd = p[0];
+    TAP_OK(sync_step(&init, SYNC_SIDE_INIT, SYNC_PHASE_READY, &fd, &err) == 0, "init sends ready with an fd");
+    TAP_OK(sync_step(&parent, SYNC_SIDE_PARENT, SYNC_PHASE_READY, &got, &err) == 0 && got >= 0 && got != p[0],
+           "parent receives ready and the fd");
+    TAP_OK(sync_step(&parent, SYNC_SIDE_PARENT, SYNC_PHASE_GO, NULL, &err) == 0 &&
+               sync_step(&init, SYNC_SIDE_INIT, SYNC_PHASE_GO, NULL, &err) == 0,
+           "go");
+    TAP_OK(parent.done == phases && init.done == phases, "both sides went through every planned phase");
+    close(got);
+    struct urun_error e = {.errnum = EACCES};
+    snprintf(e.msg, sizeof(e.msg), "mount /proc");
+    struct sync_chan c2p = {.fd = sv[0], .phases = SYNC_PHASE_READY};
+    TAP_OK(sync_send(sv[1], SYNC_ERROR, &e) == 0 && sync_step(&c2p, SYNC_SIDE_PARENT, SYNC_PHASE_READY, &got, &err) < 0 &&
+               err.errnum == EACCES && strstr(err.msg, "mount /proc"),
+           "an error in place of a phase's message is the init's error");
+    close(p[0]);
+    close(p[1]);
+    close(sv[0]);
+    close(sv[1]);
+}
+
 int main(void)
 {
+    test_phases();
     test_round_trip();
     test_long_message();
     test_malformed();
