@@ -1,5 +1,5 @@
-/* The command table (see cmdtab.h) and everything generated from it: usage text and the
- * bash/zsh/fish completion scripts.  Adding a command or an option is one entry here. */
+/* The command table (see cmdtab.h) and the bash/zsh/fish completion scripts generated from it (the
+ * help text and the man page are usage.c's).  Adding a command or an option is one entry here. */
 #include "cli/cmdtab.h"
 
 #include <stdio.h>
@@ -20,14 +20,15 @@ static const char *const cgroup_managers[] = {"cgroupfs", "systemd", "disabled",
 int urun_exit_status;
 
 const struct urun_option urun_global_options[] = {
-    {"root", 0, OPT_ROOT, "DIR", NULL, 0, "state directory (default $XDG_RUNTIME_DIR/urun, else /tmp/urun-$UID)"},
+    {"root", 0, OPT_ROOT, "DIR", NULL, 0,
+     "state directory (default: $XDG_RUNTIME_DIR/urun, else /run/user/$UID/urun, else /tmp/urun-$UID)"},
     {"log", 0, OPT_LOG, "FILE", NULL, 0, "write the runtime log to FILE instead of stderr"},
     {"log-format", 0, OPT_LOG_FORMAT, "FORMAT", log_formats, 0, "log format: text or json"},
     {"debug", 0, OPT_DEBUG, NULL, NULL, 0, "log debug messages"},
     {"rootless", 0, OPT_ROOTLESS, "VALUE", rootless_values, 0,
      "true, false or auto (default): whether to add a user namespace when the spec has none"},
     {"systemd-cgroup", 0, OPT_SYSTEMD_CGROUP, NULL, NULL, URUN_OPT_IGNORED,
-     "accepted for compatibility; ignored (urun does not talk to systemd)"},
+     "accepted for compatibility (urun does not talk to systemd)"},
     {"cgroup-manager", 0, OPT_CGROUP_MANAGER, "MANAGER", cgroup_managers, 0,
      "cgroupfs (default): a cgroup where one is delegated; disabled: never make one (podman "
      "--cgroups=disabled); systemd: taken as cgroupfs (urun does not talk to systemd)"},
@@ -90,15 +91,17 @@ static const struct urun_option exec_options[] = {
     {"tty", 't', OPT_TTY, NULL, NULL, 0, "give the process a terminal"},
     {"console-socket", 0, OPT_CONSOLE_SOCKET, "SOCKET", NULL, 0, "AF_UNIX socket that receives the pty master"},
     {"detach", 'd', OPT_DETACH, NULL, NULL, 0, "return once the process has started"},
-    OPT_PID_FILE_ENTRY,
+    {"pid-file", 0, OPT_PID_FILE, "FILE", NULL, 0, "write the new process's pid to FILE"},
     {"env", 'e', OPT_ENV, "KEY=VALUE", NULL, URUN_OPT_REPEAT, "set an environment variable (repeatable)"},
     {"cwd", 0, OPT_CWD, "DIR", NULL, 0, "working directory inside the container"},
     {"user", 'u', OPT_USER, "UID[:GID]", NULL, 0, "run as this user"},
     {"cap", 'c', OPT_CAP, "CAP", NULL, URUN_OPT_REPEAT, "add a capability to every set (repeatable)"},
     {"no-new-privs", 0, OPT_NO_NEW_PRIVS, NULL, NULL, 0, "set no_new_privs"},
     {"preserve-fds", 0, OPT_PRESERVE_FDS, "N", NULL, 0, "pass N extra fds (3 .. 3+N-1)"},
-    {"apparmor", 0, OPT_APPARMOR, "PROFILE", NULL, URUN_OPT_IGNORED, "accepted for compatibility; ignored"},
-    {"process-label", 0, OPT_PROCESS_LABEL, "LABEL", NULL, URUN_OPT_IGNORED, "accepted for compatibility; ignored"},
+    {"apparmor", 0, OPT_APPARMOR, "PROFILE", NULL, URUN_OPT_IGNORED,
+     "accepted for compatibility (urun sets no LSM labels)"},
+    {"process-label", 0, OPT_PROCESS_LABEL, "LABEL", NULL, URUN_OPT_IGNORED,
+     "accepted for compatibility (urun sets no LSM labels)"},
     {"ignore-paused", 0, OPT_IGNORE_PAUSED, NULL, NULL, 0, "exec even into a paused container (the process starts frozen)"},
     OPT_HELP_ENTRY,
     OPT_END,
@@ -124,6 +127,13 @@ static const struct urun_option update_options[] = {
     {"cpuset-cpus", 0, OPT_CPUSET_CPUS, "LIST", NULL, 0, "CPUs to run on (cpuset.cpus)"},
     {"cpuset-mems", 0, OPT_CPUSET_MEMS, "LIST", NULL, 0, "memory nodes to use (cpuset.mems)"},
     {"blkio-weight", 0, OPT_BLKIO_WEIGHT, "10-1000", NULL, 0, "block IO weight, converted to io.weight"},
+    OPT_HELP_ENTRY,
+    OPT_END,
+};
+
+static const struct urun_option help_options[] = {
+    {"man", 0, OPT_MAN, NULL, NULL, 0,
+     "print the commands and global options as man(7) roff: the generated part of urun(1)"},
     OPT_HELP_ENTRY,
     OPT_END,
 };
@@ -165,8 +175,10 @@ const struct urun_command urun_commands[] = {
     {"unshare", "[--] <command> [args...]",
      "run a command on the host in a user namespace with your default ID mapping (to remove or fix files "
      "owned by subordinate IDs)", plain_options, 1, -1, CMD_ARGV_TAIL, cmd_unshare},
-    {"completion", "<bash|zsh|fish>", "print a shell completion script", plain_options, 1, 1, CMD_HIDDEN,
-     cmd_completion},
+    {"completion", "<bash|zsh|fish>", "print a shell completion script", plain_options, 1, 1, 0, cmd_completion,
+     shells},
+    {"help", "[command]", "print the usage, or a command's (as urun COMMAND --help)", help_options, 0, 1,
+     CMD_ARG_COMMAND, cmd_help},
     {NULL, NULL, NULL, NULL, 0, 0, 0, NULL},
 };
 
@@ -189,37 +201,6 @@ const struct urun_option *urun_option_find(const struct urun_option *opts, const
     return NULL;
 }
 
-static void print_options(const struct urun_option *opts)
-{
-    for (const struct urun_option *o = opts; o->name; o++) {
-        char left[64];
-        if (o->short_name)
-            snprintf(left, sizeof(left), "-%c, --%s%s%s", o->short_name, o->name, o->arg ? " " : "",
-                     o->arg ? o->arg : "");
-        else
-            snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
-        printf("  %-28s %s%s\n", left, o->flags & URUN_OPT_IGNORED ? "[ignored] " : "", o->help);
-    }
-}
-
-void urun_print_usage(const struct urun_command *cmd)
-{
-    if (cmd) {
-        printf("Usage: urun [global options] %s [options] %s\n\n%s\n\nOptions:\n", cmd->name, cmd->args_usage,
-               cmd->summary);
-        print_options(cmd->options);
-        return;
-    }
-    printf("Usage: urun [global options] <command> [options] [arguments]\n\n"
-           "A rootless OCI container runtime with runc's command line.\n\nCommands:\n");
-    for (const struct urun_command *c = urun_commands; c->name; c++)
-        if (!(c->flags & CMD_HIDDEN))
-            printf("  %-10s %s\n", c->name, c->summary);
-    printf("\nGlobal options:\n");
-    print_options(urun_global_options);
-    printf("\nRun 'urun <command> --help' for a command's options.\n");
-}
-
 /* --- completions ------------------------------------------------------------------------------ */
 
 static void print_words(const struct urun_option *opts, bool with_short)
@@ -229,6 +210,17 @@ static void print_words(const struct urun_option *opts, bool with_short)
         if (with_short && o->short_name)
             printf(" -%c", o->short_name);
     }
+}
+
+/* The values a command's positional argument takes, when the table knows them: command names after
+ * help, shells after completion.  Space-separated, each followed by a space. */
+static void print_arg_choices(const struct urun_command *cmd)
+{
+    if (cmd->flags & CMD_ARG_COMMAND)
+        for (const struct urun_command *c = urun_commands; c->name; c++)
+            printf("%s ", c->name);
+    for (const char *const *a = cmd->arg_choices; a && *a; a++)
+        printf("%s ", *a);
 }
 
 static void completion_bash(void)
@@ -249,29 +241,35 @@ static void completion_bash(void)
         }
     printf("  esac\n  case $cmd in\n    '') COMPREPLY=($(compgen -W \"");
     for (const struct urun_command *c = urun_commands; c->name; c++)
-        if (!(c->flags & CMD_HIDDEN))
-            printf("%s ", c->name);
+        printf("%s ", c->name);
     print_words(urun_global_options, false);
     printf("\" -- \"$cur\"));;\n");
     for (const struct urun_command *c = urun_commands; c->name; c++) {
-        if (c->flags & CMD_HIDDEN)
-            continue;
         printf("    %s) COMPREPLY=($(compgen -W \"", c->name);
+        print_arg_choices(c);
         print_words(c->options, true);
         printf("%s\" -- \"$cur\"));;\n", c->flags & CMD_TAKES_ID ? " $(_urun_ids)" : "");
     }
     printf("  esac\n}\ncomplete -F _urun urun\n");
 }
 
-/* Help text inside a zsh _arguments spec ('--opt[help]') or a fish -d '...': brackets, colons and
- * quotes would end the spec or the string early. */
-static void print_help_escaped(const char *h, bool zsh)
+enum quoting {
+    ZSH_QUOTED, /* inside '...' */
+    ZSH_SPEC,   /* inside an _arguments spec '--opt[help]', itself inside '...' */
+    FISH_QUOTED,
+};
+
+/* Help text inside a zsh '...' (and maybe an _arguments spec) or a fish -d '...': brackets, colons
+ * and quotes would end the spec or the string early. */
+static void print_help_escaped(const char *h, enum quoting q)
 {
     for (; *h; h++) {
-        if (zsh && (*h == '[' || *h == ']' || *h == ':' || *h == '\\'))
+        if (q == ZSH_SPEC && (*h == '[' || *h == ']' || *h == ':' || *h == '\\'))
             putchar('\\');
         if (*h == '\'')
-            fputs(zsh ? "'\\''" : "\\'", stdout);
+            fputs(q == FISH_QUOTED ? "\\'" : "'\\''", stdout);
+        else if (*h == '\\' && q == FISH_QUOTED)
+            fputs("\\\\", stdout);
         else
             putchar(*h);
     }
@@ -281,22 +279,27 @@ static void completion_zsh(void)
 {
     printf("#compdef urun\n# zsh completion for urun, generated from its command table\n"
            "_urun() {\n  local -a cmds\n  cmds=(\n");
-    for (const struct urun_command *c = urun_commands; c->name; c++)
-        if (!(c->flags & CMD_HIDDEN))
-            printf("    '%s:%s'\n", c->name, c->summary);
+    for (const struct urun_command *c = urun_commands; c->name; c++) {
+        printf("    '%s:", c->name);
+        print_help_escaped(c->summary, ZSH_QUOTED);
+        printf("'\n");
+    }
     printf("  )\n  if (( CURRENT == 2 )); then _describe command cmds; return; fi\n"
            "  case $words[2] in\n");
     for (const struct urun_command *c = urun_commands; c->name; c++) {
-        if (c->flags & CMD_HIDDEN)
-            continue;
         printf("    %s) _arguments", c->name);
         for (const struct urun_option *o = c->options; o->name; o++) {
             printf(" '--%s[", o->name);
-            print_help_escaped(o->help, true);
+            print_help_escaped(o->help, ZSH_SPEC);
             printf("]%s'", o->arg ? ":arg:_files" : "");
         }
         if (c->flags & CMD_TAKES_ID)
             printf(" '1:container:($(urun list -q 2>/dev/null))'");
+        if ((c->flags & CMD_ARG_COMMAND) || c->arg_choices) {
+            printf(" '1:%s:(", c->flags & CMD_ARG_COMMAND ? "command" : "value");
+            print_arg_choices(c);
+            printf(")'");
+        }
         printf(";;\n");
     }
     printf("  esac\n}\n_urun \"$@\"\n");
@@ -308,24 +311,29 @@ static void completion_fish(void)
            "complete -c urun -f\n");
     for (const struct urun_option *o = urun_global_options; o->name; o++) {
         printf("complete -c urun -n '__fish_use_subcommand' -l %s -d '", o->name);
-        print_help_escaped(o->help, false);
+        print_help_escaped(o->help, FISH_QUOTED);
         printf("'%s\n", o->arg ? " -r" : "");
     }
     for (const struct urun_command *c = urun_commands; c->name; c++) {
-        if (c->flags & CMD_HIDDEN)
-            continue;
-        printf("complete -c urun -n '__fish_use_subcommand' -a %s -d '%s'\n", c->name, c->summary);
+        printf("complete -c urun -n '__fish_use_subcommand' -a %s -d '", c->name);
+        print_help_escaped(c->summary, FISH_QUOTED);
+        printf("'\n");
         for (const struct urun_option *o = c->options; o->name; o++) {
             printf("complete -c urun -n '__fish_seen_subcommand_from %s' -l %s", c->name, o->name);
             if (o->short_name)
                 printf(" -s %c", o->short_name);
             printf(" -d '");
-            print_help_escaped(o->help, false);
+            print_help_escaped(o->help, FISH_QUOTED);
             printf("'%s\n", o->arg ? " -r" : "");
         }
         if (c->flags & CMD_TAKES_ID)
             printf("complete -c urun -n '__fish_seen_subcommand_from %s' -a '(urun list -q 2>/dev/null)'\n",
                    c->name);
+        if ((c->flags & CMD_ARG_COMMAND) || c->arg_choices) {
+            printf("complete -c urun -n '__fish_seen_subcommand_from %s' -a '", c->name);
+            print_arg_choices(c);
+            printf("'\n");
+        }
     }
 }
 

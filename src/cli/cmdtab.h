@@ -1,5 +1,5 @@
 /* The one command table: every command with its options, arguments and preconditions.
- * Dispatch, --help, the man-style usage text and the shell completions are all generated from it,
+ * Dispatch, --help, the man page (usage.c) and the shell completions are all generated from it,
  * so none of them can drift.  No behaviour lives here, only data and lookups. */
 #pragma once
 
@@ -58,6 +58,7 @@ enum urun_opt_key {
     OPT_CPUSET_CPUS,
     OPT_CPUSET_MEMS,
     OPT_BLKIO_WEIGHT,
+    OPT_MAN,
     OPT__MAX,
 };
 
@@ -81,9 +82,9 @@ struct urun_context;
 enum urun_cmd_flags {
     CMD_TAKES_ID = 1 << 0,    /* first positional argument is a container ID, validated before run */
     CMD_NEEDS_ROOT = 1 << 1,  /* opens the state root before run */
-    CMD_ROOT_SERVES = 1 << 4, /* uid 0 may run it on another user's state root (--root): Slurm, admins */
-    CMD_HIDDEN = 1 << 2,      /* not listed in --help */
+    CMD_ARG_COMMAND = 1 << 2, /* the positional argument is a command name (help): completed as one */
     CMD_ARGV_TAIL = 1 << 3,   /* from the first positional argument on, everything is positional (a command line) */
+    CMD_ROOT_SERVES = 1 << 4, /* uid 0 may run it on another user's state root (--root): Slurm, admins */
 };
 
 struct urun_command {
@@ -94,6 +95,7 @@ struct urun_command {
     int min_args, max_args;            /* positional arguments; max -1 = unbounded */
     unsigned flags;
     int (*run)(struct urun_context *ctx, struct urun_error *err);
+    const char *const *arg_choices; /* NULL-terminated values of the positional argument (completed), or NULL */
 };
 
 extern const struct urun_option urun_global_options[];
@@ -102,6 +104,5 @@ extern const struct urun_command urun_commands[]; /* terminated by name == NULL 
 const struct urun_command *urun_command_find(const char *name);
 const struct urun_option *urun_option_find(const struct urun_option *opts, const char *long_name, char short_name);
 
-/* Generated text, written to stdout. */
-void urun_print_usage(const struct urun_command *cmd); /* NULL: the global usage */
+/* A completion script, generated from the table, written to stdout. */
 int urun_print_completion(const char *shell, struct urun_error *err);

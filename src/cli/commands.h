@@ -28,6 +28,7 @@ int cmd_resume(struct urun_context *ctx, struct urun_error *err);
 int cmd_update(struct urun_context *ctx, struct urun_error *err);
 int cmd_unshare(struct urun_context *ctx, struct urun_error *err);
 int cmd_completion(struct urun_context *ctx, struct urun_error *err);
+int cmd_help(struct urun_context *ctx, struct urun_error *err);
 
 struct container_create_opts;
 /* create and run share their options (cmd/create.c). */

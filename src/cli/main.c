@@ -14,6 +14,7 @@
 #include "base/cleanup.h"
 #include "cli/cmdline.h"
 #include "cli/commands.h"
+#include "cli/usage.h"
 #include "config.h"
 #include "base/id.h"
 #include "base/log.h"

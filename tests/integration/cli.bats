@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The command line itself: --help, --version, global options and their spellings, usage errors.
+# The command line itself: --help and help, --version, global options and their spellings, usage errors.
 
 load helpers
 
@@ -7,11 +7,33 @@ setup_file() { common_setup_file; }
 setup() { common_setup; }
 teardown() { common_teardown; }
 
-COMMANDS=(create start run state kill delete list spec)
+COMMANDS=(create start run state kill delete exec ps pause resume update list features spec unshare completion help)
 
-@test "--help lists every command and exits 0" {
+# Every line of the help text in $output is at most 80 columns wide.
+assert_fits_80() {
+	local l
+	while IFS= read -r l; do
+		if [ "${#l}" -gt 80 ]; then
+			echo "$1: a line of ${#l} columns: $l" >&2
+			return 1
+		fi
+	done <<<"$output"
+}
+
+@test "--help and help list every command, completion and help included, and exit 0" {
+	local c
+	for help in --help help; do
+		run --separate-stderr "$URUN" "$help"
+		[ "$status" -eq 0 ]
+		[ -z "$stderr" ]
+		for c in "${COMMANDS[@]}"; do
+			if ! grep -q "^  $c  " <<<"$output"; then
+				echo "urun $help does not list $c: $output" >&2
+				return 1
+			fi
+		done
+	done
 	run --separate-stderr "$URUN" --help
-	[ "$status" -eq 0 ]
 	for c in "${COMMANDS[@]}"; do
 		assert_contains "$output" "$c"
 	done
@@ -36,6 +58,49 @@ COMMANDS=(create start run state kill delete list spec)
 		[ "$status" -eq 0 ]
 		[ -n "$output" ]
 	done
+}
+
+@test "help COMMAND prints exactly what COMMAND --help does, for every command" {
+	local c want
+	for c in "${COMMANDS[@]}"; do
+		want=$("$URUN" "$c" --help)
+		run --separate-stderr "$URUN" help "$c"
+		[ "$status" -eq 0 ]
+		if [ "$output" != "$want" ] || [ -n "$stderr" ]; then
+			echo "urun help $c differs from urun $c --help: $output" >&2
+			return 1
+		fi
+	done
+}
+
+@test "no line of --help is wider than 80 columns, for urun and for every command" {
+	local c
+	run --separate-stderr "$URUN" --help
+	assert_fits_80 "urun --help"
+	for c in "${COMMANDS[@]}"; do
+		run --separate-stderr "$URUN" "$c" --help
+		[ "$status" -eq 0 ]
+		assert_fits_80 "urun $c --help"
+	done
+	# and a long description wraps under the description column
+	run --separate-stderr "$URUN" update --help
+	assert_contains "$output" "      --memory-reservation BYTES
+                               memory soft limit"
+}
+
+@test "help with an unknown command is one clear error and status 1" {
+	run --separate-stderr urun help frobnicate
+	assert_urun_error 'help: unknown command "frobnicate"'
+	[ -z "$output" ]
+	run --separate-stderr urun help --man exec
+	assert_urun_error "--man"
+}
+
+@test "exec --help says --pid-file writes the new process's pid" {
+	run --separate-stderr "$URUN" exec --help
+	[ "$status" -eq 0 ]
+	assert_contains "$output" "--pid-file FILE"
+	assert_contains "$output" "new process's pid"
 }
 
 @test "--version prints the name and a version and exits 0" {

@@ -7,7 +7,60 @@
 
 #include "cli/cmdline.h"
 #include "cli/cmdtab.h"
+#include "cli/usage.h"
 #include "tap.h"
+
+/* What fn(cmd) writes to stdout, as a string to free.  Not inlined: gcc 12 then takes pointers into
+ * the result for pointers to the local buf (-Wdangling-pointer). */
+__attribute__((noinline)) static char *capture_usage(void (*fn)(const struct urun_command *),
+                                                    const struct urun_command *cmd)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    FILE *saved = stdout;
+
+    stdout = mem;
+    fn(cmd);
+    stdout = saved;
+    fclose(mem);
+    return buf;
+}
+
+static void print_man(const struct urun_command *unused)
+{
+    (void)unused;
+    urun_print_man();
+}
+
+/* The line after l, or NULL after the last. */
+static const char *next_line(const char *l)
+{
+    const char *nl = strchr(l, '\n');
+    return nl ? nl + 1 : NULL;
+}
+
+/* The first line of text wider than URUN_USAGE_WIDTH, or NULL. */
+static const char *wide_line(const char *text)
+{
+    for (const char *l = text; *l;) {
+        size_t len = strcspn(l, "\n");
+        if (len > URUN_USAGE_WIDTH)
+            return l;
+        l += len + (l[len] == '\n');
+    }
+    return NULL;
+}
+
+/* Whether text has a line that starts with prefix followed by a space. */
+static bool has_line(const char *text, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    for (const char *l = text; l; l = next_line(l))
+        if (strncmp(l, prefix, n) == 0 && (l[n] == ' ' || l[n] == '\n'))
+            return true;
+    return false;
+}
 
 static int parse(struct urun_cmdline *cl, struct urun_error *err, ...)
 {
@@ -120,17 +173,130 @@ static void test_completions(void)
         fclose(mem);
         bool ok = r == 0;
         for (const struct urun_command *c = urun_commands; ok && c->name; c++) {
-            if (c->flags & CMD_HIDDEN)
-                continue;
             ok = strstr(buf, c->name) != NULL;
             for (const struct urun_option *opt = c->options; ok && opt->name; opt++)
                 ok = strstr(buf, opt->name) != NULL;
         }
         TAP_OK(ok, "%s completion covers every command and option", shells[s]);
+        /* after help, every command name; after completion, the shells (on the line for it) */
+        const char *marks[3][2] = {
+            {"    help) ", "    completion) "},
+            {"    help) _arguments", "    completion) _arguments"},
+            {"__fish_seen_subcommand_from help' -a '", "__fish_seen_subcommand_from completion' -a '"},
+        };
+        const char *help = strstr(buf, marks[s][0]), *compl = strstr(buf, marks[s][1]);
+        char *help_line = help ? strndup(help, strcspn(help, "\n")) : NULL;
+        char *compl_line = compl ? strndup(compl, strcspn(compl, "\n")) : NULL;
+        bool args = help_line && compl_line && strstr(compl_line, "bash zsh fish");
+        for (const struct urun_command *c = urun_commands; args && c->name; c++) {
+            char word[64];
+            snprintf(word, sizeof(word), "%s ", c->name);
+            args = strstr(help_line, word) != NULL;
+        }
+        TAP_OK(args, "%s completion completes command names after help and shells after completion", shells[s]);
+        free(help_line);
+        free(compl_line);
         free(buf);
     }
     struct urun_error err;
     TAP_OK(urun_print_completion("tcsh", &err) < 0, "unknown shell is an error");
+}
+
+/* --help: no line wider than 80 columns (long descriptions wrap under their column), and the overall
+ * usage lists every command of the table. */
+static void test_usage(void)
+{
+    char *all = capture_usage(urun_print_usage, NULL);
+    const char *w = wide_line(all);
+    bool listed = true;
+
+    TAP_OK(!w, "urun --help: no line over %d columns%s%.100s", URUN_USAGE_WIDTH, w ? ": " : "", w ? w : "");
+    for (const struct urun_command *c = urun_commands; c->name; c++) {
+        char prefix[64];
+        snprintf(prefix, sizeof(prefix), "  %s", c->name);
+        if (!has_line(all, prefix)) {
+            printf("# urun --help does not list %s\n", c->name);
+            listed = false;
+        }
+    }
+    TAP_OK(listed, "urun --help lists every command of the table, completion and help included");
+    free(all);
+    for (const struct urun_command *c = urun_commands; c->name; c++) {
+        char *text = capture_usage(urun_print_usage, c);
+        w = wide_line(text);
+        TAP_OK(!w, "urun %s --help: no line over %d columns%s%.100s", c->name, URUN_USAGE_WIDTH, w ? ": " : "",
+               w ? w : "");
+        free(text);
+    }
+    char *exec = capture_usage(urun_print_usage, urun_command_find("exec"));
+    TAP_OK(strstr(exec, "new process's pid"), "exec --pid-file says it writes the new process's pid");
+    free(exec);
+    bool aligned = true;
+    for (const struct urun_command *c = urun_commands; c->name; c++) {
+        char *text = capture_usage(urun_print_usage, c);
+        const char *opts = strstr(text, "\nOptions:\n");
+        /* below Options:, a line is an option ("  -x, --name" or "      --name") or a continuation
+         * that starts exactly at the description column (31) */
+        for (const char *l = opts ? opts + 10 : NULL; l && *l; l = next_line(l)) {
+            size_t sp = strspn(l, " ");
+            if (!(sp == 2 && l[2] == '-') && !(sp == 6 && l[6] == '-') && sp != 31) {
+                printf("# urun %s --help: misaligned line: %.60s\n", c->name, l);
+                aligned = false;
+            }
+        }
+        aligned = aligned && opts;
+        free(text);
+    }
+    TAP_OK(aligned, "--help: long descriptions wrap under the description column");
+    char *update = capture_usage(urun_print_usage, urun_command_find("update"));
+    TAP_OK(strstr(update, "      --memory-reservation BYTES\n                               memory soft limit"),
+           "an option too wide for its column gets its description on the next line, under the others");
+    free(update);
+}
+
+/* help parses as a command taking one optional command name; --man is its option. */
+static void test_help_command(void)
+{
+    struct urun_cmdline cl;
+    struct urun_error err;
+
+    TAP_OK(parse(&cl, &err, "help", NULL) == 0 && cl.cmd == urun_command_find("help") && cl.n_args == 0,
+           "urun help");
+    TAP_OK(parse(&cl, &err, "help", "exec", NULL) == 0 && cl.n_args == 1 && strcmp(cl.args[0], "exec") == 0,
+           "urun help exec");
+    TAP_OK(parse(&cl, &err, "help", "--man", NULL) == 0 && cl.set[OPT_MAN], "urun help --man");
+    TAP_OK(parse(&cl, &err, "help", "a", "b", NULL) < 0, "urun help a b is refused");
+}
+
+/* The man page's generated part: every command has its subsection, every option of it is there,
+ * and nothing from the table can start a roff request. */
+static void test_man(void)
+{
+    char *man = capture_usage(print_man, NULL);
+    bool ok = true;
+
+    for (const struct urun_command *c = urun_commands; c->name; c++) {
+        char ss[64];
+        snprintf(ss, sizeof(ss), ".SS %s", c->name);
+        if (!has_line(man, ss)) {
+            printf("# no %s\n", ss);
+            ok = false;
+        }
+    }
+    TAP_OK(ok, "urun help --man has a subsection for every command");
+    TAP_OK(strstr(man, ".SH \"GLOBAL OPTIONS\"") && strstr(man, "\\fB\\-\\-root\\fR \\fIDIR\\fR"),
+           "urun help --man has the global options, with \\- for each minus");
+    bool escaped = true;
+    for (const char *l = man; l && *l; l = next_line(l)) {
+        size_t len = strcspn(l, "\n");
+        if (strncmp(l, ".\\\"", 3) != 0 && memmem(l, len, "--", 2)) {
+            printf("# unescaped --: %.*s\n", (int)len, l);
+            escaped = false;
+        }
+    }
+    TAP_OK(strstr(man, "\\fB\\-\\-memory\\-reservation\\fR") && escaped,
+           "every minus of an option name is escaped, and no -- is left outside comments");
+    free(man);
 }
 
 int main(void)
@@ -138,5 +304,8 @@ int main(void)
     test_table();
     test_parse();
     test_completions();
+    test_usage();
+    test_help_command();
+    test_man();
     return tap_done();
 }
