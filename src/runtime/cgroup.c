@@ -401,6 +401,13 @@ int cgroup_plan_limits(const struct urun_spec *s, struct cgroup_limits *ret, str
     int r;
 
     *ret = (struct cgroup_limits){0};
+    const char *cp = s->linux_ ? s->linux_->cgroups_path : NULL;
+    if (cp && !is_systemd_path(cp)) {
+        /* the path's syntax, checked before anything exists; where it lands is decided at setup */
+        _cleanup_free_ char *target = cgroup_target("/", cp, "leaf", err);
+        if (!target)
+            return -EINVAL;
+    }
     r = limits_policy(s, &ret->strict, err);
     if (r >= 0 && s->linux_ && s->linux_->resources_json) {
         r = ytree_parse(s->linux_->resources_json, strlen(s->linux_->resources_json), &res, err);

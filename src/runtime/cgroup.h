@@ -27,8 +27,9 @@ struct cgroup {
 
 struct urun_spec;
 /* What the container's cgroup must get: linux.resources converted to cgroup v2 writes, and the
- * policy for limits that cannot be applied (annotation CGROUP_LIMITS_ANNOTATION).  Pure: the create
- * plan calls it, so that a malformed linux.resources is refused before anything exists. */
+ * policy for limits that cannot be applied (annotation CGROUP_LIMITS_ANNOTATION); linux.cgroupsPath's
+ * syntax is checked too.  Pure: the create plan calls it, so that a malformed linux.resources or
+ * cgroupsPath is refused before anything exists. */
 struct cgroup_limits {
     struct cg_writes w;
     bool strict; /* "require": a limit without a cgroup is an error, not a warning */

@@ -357,3 +357,14 @@ count() { grep -c . "$SHARED/count" 2>/dev/null || echo 0; }
 	assert_urun_error "linux.resources.unified.../x" "not a cgroup v2 interface file name"
 	assert_nothing_left c1
 }
+
+@test "a malformed linux.cgroupsPath is refused by the plan, with or without a cgroup to use" {
+	bundle_jq 'del(.linux.resources) | .linux.cgroupsPath = "/a/../b"'
+	run --separate-stderr urun create --bundle "$BUNDLE" c1
+	assert_urun_error 'linux.cgroupsPath: "/a/../b" has a "." or ".." component'
+	assert_nothing_left c1
+	# --cgroup-manager disabled makes no cgroup, but the config is still wrong
+	run --separate-stderr urun --cgroup-manager disabled create --bundle "$BUNDLE" c1
+	assert_urun_error 'linux.cgroupsPath: "/a/../b" has a "." or ".." component'
+	assert_nothing_left c1
+}

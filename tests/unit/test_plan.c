@@ -178,6 +178,8 @@ static void test_refusals(void)
                    "stdin is not a terminal");
     expect_refused(NS_ALL, "\"resources\": {\"memory\": {\"limit\": -5}}", "", &detached, &user,
                    "linux.resources.memory.limit");
+    expect_refused(NS_ALL, "\"cgroupsPath\": \"/a/../b\"", "", &detached, &user,
+                   "linux.cgroupsPath: \"/a/../b\" has a \".\" or \"..\" component");
     expect_refused(NS_ALL, "", "\"annotations\": {\"run.urun.network\": \"bogus\"}", &detached, &user,
                    "run.urun.network");
 }
