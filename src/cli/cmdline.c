@@ -3,7 +3,9 @@
 #include "cli/cmdline.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Store one option occurrence, checking its argument against the allowed choices. */
 static int store(struct urun_cmdline *cl, const struct urun_option *o, const char *value, struct urun_error *err)
@@ -153,5 +155,30 @@ int urun_cmdline_parse(int argc, char **argv, struct urun_cmdline *ret, struct u
                                   cl.cmd->args_usage, cl.cmd->name);
     }
     *ret = cl;
+    return 0;
+}
+
+/* A count from 0 to 4096, all digits. */
+static int parse_count(const char *s, int *ret)
+{
+    char *end;
+    long n = strtol(s, &end, 10);
+    if (!*s || *end || n < 0 || n > 4096)
+        return -EINVAL;
+    *ret = (int)n;
+    return 0;
+}
+
+int urun_cmdline_passed_fds(const struct urun_cmdline *cl, struct urun_passed_fds *ret, struct urun_error *err)
+{
+    const char *lfds = getenv("LISTEN_FDS"), *lpid = getenv("LISTEN_PID");
+    bool creates = cl->cmd && (strcmp(cl->cmd->name, "create") == 0 || strcmp(cl->cmd->name, "run") == 0);
+
+    *ret = (struct urun_passed_fds){0};
+    if (creates && lfds && lpid && strtol(lpid, NULL, 10) == (long)getpid() && parse_count(lfds, &ret->listen) < 0)
+        return urun_error_set(err, 0, "LISTEN_FDS: expected a number from 0 to 4096, got \"%s\"", lfds);
+    if (cl->set[OPT_PRESERVE_FDS] && parse_count(cl->values[OPT_PRESERVE_FDS], &ret->preserve) < 0)
+        return urun_error_set(err, 0, "--preserve-fds: expected a number from 0 to 4096, got \"%s\"",
+                              cl->values[OPT_PRESERVE_FDS]);
     return 0;
 }

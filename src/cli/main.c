@@ -42,28 +42,19 @@ static int refuse_privileged_install(struct urun_error *err)
 
 /* --preserve-fds N (and socket activation's LISTEN_FDS, for create and run) name fds from 3 on that
  * the caller must have left open.  Checked first, before urun opens anything of its own that would
- * take a closed one's number and be passed on in its place.  Malformed values are the commands'
- * to refuse. */
+ * take a closed one's number and be passed on in its place. */
 static int check_passed_fds(const struct urun_cmdline *cl, struct urun_error *err)
 {
-    const char *lfds = getenv("LISTEN_FDS"), *lpid = getenv("LISTEN_PID");
-    bool creates = strcmp(cl->cmd->name, "create") == 0 || strcmp(cl->cmd->name, "run") == 0;
-    long listen = 0, preserve = 0;
-
-    if (creates && lfds && lpid && strtol(lpid, NULL, 10) == (long)getpid())
-        listen = strtol(lfds, NULL, 10);
-    if (cl->set[OPT_PRESERVE_FDS])
-        preserve = strtol(cl->values[OPT_PRESERVE_FDS], NULL, 10);
-    if (listen < 0 || listen > 4096)
-        listen = 0;
-    if (preserve < 0 || preserve > 4096)
-        preserve = 0;
-    for (long fd = 3; fd < 3 + listen + preserve; fd++) {
-        if (fcntl((int)fd, F_GETFD) >= 0)
+    struct urun_passed_fds p;
+    int r = urun_cmdline_passed_fds(cl, &p, err);
+    if (r < 0)
+        return r;
+    for (int fd = 3; fd < 3 + p.listen + p.preserve; fd++) {
+        if (fcntl(fd, F_GETFD) >= 0)
             continue;
-        if (fd < 3 + listen)
-            return urun_error_set(err, 0, "LISTEN_FDS=%ld: fd %ld is not open", listen, fd);
-        return urun_error_set(err, 0, "--preserve-fds %ld: fd %ld is not open", preserve, fd);
+        if (fd < 3 + p.listen)
+            return urun_error_set(err, 0, "LISTEN_FDS=%d: fd %d is not open", p.listen, fd);
+        return urun_error_set(err, 0, "--preserve-fds %d: fd %d is not open", p.preserve, fd);
     }
     return 0;
 }

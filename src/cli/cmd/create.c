@@ -17,7 +17,6 @@ static int rootless_mode(const struct urun_cmdline *cl)
 int cmd_fill_create_opts(const struct urun_context *ctx, struct container_create_opts *o, struct urun_error *err)
 {
     const struct urun_cmdline *cl = ctx->cl;
-    char *end;
 
     *o = (struct container_create_opts){
         .id = ctx->id,
@@ -30,25 +29,17 @@ int cmd_fill_create_opts(const struct urun_context *ctx, struct container_create
         .no_cgroup = cl->set[OPT_CGROUP_MANAGER] && strcmp(cl->values[OPT_CGROUP_MANAGER], "disabled") == 0,
     };
     /* Socket activation, as runc: fds meant for urun itself (LISTEN_PID is us) go on to the container. */
-    const char *lfds = getenv("LISTEN_FDS"), *lpid = getenv("LISTEN_PID");
-    if (lfds && lpid && strtol(lpid, NULL, 10) == (long)getpid()) {
-        long n = strtol(lfds, &end, 10);
-        if (*end || n < 0 || n > 4096)
-            return urun_error_set(err, 0, "LISTEN_FDS: expected a number from 0 to 4096, got \"%s\"", lfds);
-        o->listen_fds = (int)n;
-    }
+    struct urun_passed_fds fds;
+    int r = urun_cmdline_passed_fds(cl, &fds, err);
+    if (r < 0)
+        return r;
+    o->listen_fds = fds.listen;
+    o->preserve_fds = fds.preserve;
     static const char *publish[URUN_CMDLINE_MAX_REPEAT];
     if (urun_cmdline_all(cl, OPT_PUBLISH, publish, URUN_CMDLINE_MAX_REPEAT) > 0)
         o->publish = (char *const *)publish;
     o->network = cl->set[OPT_NETWORK] ? cl->values[OPT_NETWORK] : NULL;
     o->allow_host_loopback = cl->set[OPT_ALLOW_HOST_LOOPBACK];
-    if (cl->set[OPT_PRESERVE_FDS]) {
-        long n = strtol(cl->values[OPT_PRESERVE_FDS], &end, 10);
-        if (!*cl->values[OPT_PRESERVE_FDS] || *end || n < 0 || n > 4096)
-            return urun_error_set(err, 0, "--preserve-fds: expected a number from 0 to 4096, got \"%s\"",
-                                  cl->values[OPT_PRESERVE_FDS]);
-        o->preserve_fds = (int)n;
-    }
     return 0;
 }
 

@@ -27,17 +27,14 @@ int cmd_exec(struct urun_context *ctx, struct urun_error *err)
         .no_new_privs = cl->set[OPT_NO_NEW_PRIVS],
         .ignore_paused = cl->set[OPT_IGNORE_PAUSED],
     };
-    char *end;
 
     urun_cmdline_all(cl, OPT_ENV, env, URUN_CMDLINE_MAX_REPEAT);
     urun_cmdline_all(cl, OPT_CAP, caps, URUN_CMDLINE_MAX_REPEAT);
-    if (cl->set[OPT_PRESERVE_FDS]) {
-        long n = strtol(cl->values[OPT_PRESERVE_FDS], &end, 10);
-        if (!*cl->values[OPT_PRESERVE_FDS] || *end || n < 0 || n > 4096)
-            return urun_error_set(err, 0, "--preserve-fds: expected a number from 0 to 4096, got \"%s\"",
-                                  cl->values[OPT_PRESERVE_FDS]);
-        o.preserve_fds = (int)n;
-    }
+    struct urun_passed_fds fds;
+    int r = urun_cmdline_passed_fds(cl, &fds, err);
+    if (r < 0)
+        return r;
+    o.preserve_fds = fds.preserve;
     if (cl->set[OPT_APPARMOR] || cl->set[OPT_PROCESS_LABEL])
         log_info("exec: --apparmor and --process-label are ignored: urun sets no LSM labels");
     if (o.process_file && o.argv)
