@@ -2,6 +2,8 @@
  * terminal's control ranges, nothing else; must never print or allocate beyond escape_text_dup. */
 #include "base/escape.h"
 
+#include "base/alloc.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -80,10 +82,11 @@ size_t escape_text(const char *s, size_t len, char *buf, size_t size)
 
 char *escape_text_dup(const char *s, size_t len)
 {
+    if (len > (SIZE_MAX - 1) / 4)
+        abort(); /* base/alloc.h */
     size_t size = 4 * len + 1;
-    char *buf = len <= (SIZE_MAX - 1) / 4 ? malloc(size) : NULL;
+    char *buf = xmalloc(size);
 
-    if (buf)
-        escape_text(s, len, buf, size);
+    escape_text(s, len, buf, size);
     return buf;
 }

@@ -1,9 +1,10 @@
 /* The JSON writer declared in json.h: separators, indentation and RFC 8259 string escaping into a
  * growable buffer.  Output is always valid JSON (invalid UTF-8 becomes U+FFFD) or nothing at all:
- * any failure (allocation, nesting deeper than JSON_MAX_DEPTH, unbalanced end) makes json_steal
- * return NULL.  Never does I/O. */
+ * a broken document (nesting deeper than JSON_MAX_DEPTH, unbalanced end, a misplaced key) makes
+ * json_steal return NULL.  Out of memory ends urun (base/alloc.h).  Never does I/O. */
 #include "base/json.h"
 
+#include "base/alloc.h"
 #include "base/escape.h"
 
 #include <inttypes.h>
@@ -30,23 +31,17 @@ static bool reserve(struct json_writer *w, size_t n)
     size_t need, cap;
     char *p;
 
-    if (w->oom)
+    if (w->broken)
         return false;
-    if (n > SIZE_MAX - w->len - 1) {
-        w->oom = true;
-        return false;
-    }
+    if (n > SIZE_MAX / 2 - w->len - 1)
+        abort(); /* no document urun writes comes near: base/alloc.h */
     need = w->len + n + 1;
     if (need <= w->cap)
         return true;
     cap = w->cap ? w->cap : 256;
     while (cap < need)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-    p = realloc(w->buf, cap);
-    if (!p) {
-        w->oom = true;
-        return false;
-    }
+    p = xreallocarray(w->buf, cap, 1);
     w->buf = p;
     w->cap = cap;
     return true;
@@ -98,7 +93,7 @@ static void begin(struct json_writer *w, char open)
 {
     before_item(w);
     if (w->depth >= JSON_MAX_DEPTH) {
-        w->oom = true;
+        w->broken = true;
         return;
     }
     put_char(w, open);
@@ -109,7 +104,7 @@ static void begin(struct json_writer *w, char open)
 static void end(struct json_writer *w, char close)
 {
     if (w->depth == 0 || w->after_key) {
-        w->oom = true; /* unbalanced, or a key without its value: the document is broken */
+        w->broken = true; /* unbalanced, or a key without its value: the document is broken */
         return;
     }
     w->depth--;
@@ -153,7 +148,7 @@ static void put_quoted(struct json_writer *w, const char *s, size_t len)
     const unsigned char *p = (const unsigned char *)s, *e = p + len;
 
     put_char(w, '"');
-    while (p < e && !w->oom) {
+    while (p < e && !w->broken) {
         const unsigned char *run = p;
         size_t n;
 
@@ -174,7 +169,7 @@ static void put_quoted(struct json_writer *w, const char *s, size_t len)
 void json_key(struct json_writer *w, const char *key)
 {
     if (w->after_key || w->depth == 0) {
-        w->oom = true; /* a key must sit directly inside an object */
+        w->broken = true; /* a key must sit directly inside an object */
         return;
     }
     before_item(w);
@@ -254,9 +249,9 @@ char *json_steal(struct json_writer *w, size_t *ret_len)
 {
     char *s;
 
-    if (!w->oom && !w->buf)
+    if (!w->broken && !w->buf)
         reserve(w, 0); /* nothing written: still hand back "" */
-    if (w->oom) {
+    if (w->broken) {
         json_free(w);
         return NULL;
     }

@@ -15,7 +15,7 @@ struct json_writer {
     int depth;
     bool first[JSON_MAX_DEPTH]; /* no member written yet at this depth */
     bool after_key;      /* a key was written, the value comes next */
-    bool oom;            /* an allocation failed: every later call is a no-op */
+    bool broken;         /* misused (unbalanced, too deep, a misplaced key): every later call is a no-op */
 };
 
 void json_init(struct json_writer *w, bool pretty);
@@ -41,5 +41,5 @@ void json_kv_bool(struct json_writer *w, const char *key, bool v);
 /* key: ["a", "b", ...] from a NULL-terminated list */
 void json_kv_string_array(struct json_writer *w, const char *key, const char *const *v);
 
-/* NUL-terminated result, or NULL after an allocation failure.  Ownership passes to the caller. */
+/* NUL-terminated result, or NULL for a broken document.  Ownership passes to the caller. */
 char *json_steal(struct json_writer *w, size_t *ret_len);

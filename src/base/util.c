@@ -47,10 +47,7 @@ static int read_fd_bounded(int fd, const char *path, size_t max, char **ret, siz
             size_t ncap = cap ? cap * 2 : 8192;
             if (ncap > max + 1)
                 ncap = max + 1;
-            char *nb = realloc(buf, ncap + 1);
-            if (!nb)
-                return urun_error_set(err, ENOMEM, "%s: cannot read", path);
-            buf = nb;
+            buf = xreallocarray(buf, ncap + 1, 1);
             cap = ncap;
         }
         ssize_t n = read(fd, buf + len, cap - len);
@@ -155,26 +152,6 @@ int write_file_str(const char *path, const char *s, struct urun_error *err)
     if (r < 0)
         return urun_error_set(err, -r, "write %s", path);
     return 0;
-}
-
-char *xasprintf(const char *fmt, ...)
-{
-    va_list ap;
-    char *s;
-    va_start(ap, fmt);
-    int n = vasprintf(&s, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        abort();
-    return s;
-}
-
-char *xstrdup(const char *s)
-{
-    char *d = s ? strdup(s) : NULL;
-    if (s && !d)
-        abort();
-    return d;
 }
 
 static bool passwd_file_name(uid_t uid, char *buf, size_t size)

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "base/alloc.h"
 #include "base/error.h"
 
 /* Read a whole file (at most max bytes; more is an error) relative to dirfd. NUL-terminated. */
@@ -22,9 +23,6 @@ int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t l
 int write_all(int fd, const void *data, size_t len);
 /* Write a short string to a file that must already exist (procfs/sysfs style). */
 int write_file_str(const char *path, const char *s, struct urun_error *err);
-/* Format to a malloc'd string; aborts on OOM (tiny, fixed-size uses only). */
-char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-char *xstrdup(const char *s);
 /* The login name of uid: /etc/passwd read directly (NSS would dlopen its modules first, a tenth of
  * a millisecond of every create), then NSS for users that file does not have (LDAP, sssd).  False
  * when neither knows the uid. */

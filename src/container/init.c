@@ -59,7 +59,7 @@ static int run_hooks(const struct init_args *a, enum spec_hook_kind k, pid_t hos
         return 0;
     _cleanup_free_ char *json = state_json(a, host_pid, status);
     if (!json)
-        return urun_error_set(err, ENOMEM, "hooks.%s", spec_hook_name(k));
+        return urun_error_set(err, EINVAL, "hooks.%s: build the state document", spec_hook_name(k));
     return hooks_run(&a->spec->hooks[k], spec_hook_name(k), json, err);
 }
 

@@ -3,6 +3,8 @@
  * at the rootfs, which is what RESOLVE_IN_ROOT does in the kernel (openat2(2)). */
 #include "container/pathres.h"
 
+#include "base/alloc.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -30,20 +32,16 @@ static int openat2_in_root(int rootfd, const char *path)
 /* Fallback: resolve path below rootfd by hand.  `budget` bounds symlink expansions. */
 static int walk_in_root(int rootfd, const char *path, int *budget)
 {
-    _cleanup_free_ char *work = strdup(path);
+    _cleanup_free_ char *work = xstrdup(path);
     _cleanup_close_ int cur = -1;
     char *save = NULL, *comp;
 
-    if (!work)
-        return -ENOMEM;
     cur = openat(rootfd, ".", O_PATH | O_CLOEXEC | O_DIRECTORY);
     if (cur < 0)
         return -errno;
     /* A stack of directory fds would be needed for ".." beyond one level; instead ".." restarts the
      * walk from the root with the path so far minus its last component, kept in `done`. */
-    _cleanup_free_ char *done = calloc(1, strlen(path) + 2);
-    if (!done)
-        return -ENOMEM;
+    _cleanup_free_ char *done = xcalloc(1, strlen(path) + 2);
     for (comp = strtok_r(work, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
         if (strcmp(comp, ".") == 0)
             continue;
@@ -76,16 +74,12 @@ static int walk_in_root(int rootfd, const char *path, int *budget)
                 return -ELOOP;
             /* Resolve the link relative to where we are (or to the root when absolute), then go on
              * with the rest of the path. */
-            _cleanup_free_ char *rest = save && *save ? strdup(save) : strdup("");
+            _cleanup_free_ char *rest = xstrdup(save && *save ? save : "");
             _cleanup_free_ char *joined = NULL;
-            if (!rest)
-                return -ENOMEM;
             if (target[0] == '/')
-                joined = malloc(strlen(target) + strlen(rest) + 2);
+                joined = xmalloc(strlen(target) + strlen(rest) + 2);
             else
-                joined = malloc(strlen(done) + strlen(target) + strlen(rest) + 3);
-            if (!joined)
-                return -ENOMEM;
+                joined = xmalloc(strlen(done) + strlen(target) + strlen(rest) + 3);
             if (target[0] == '/')
                 sprintf(joined, "%s/%s", target, rest);
             else
@@ -119,12 +113,10 @@ static int resolve(int rootfd, const char *path)
 /* Create the last component of path in its (resolved) parent. */
 static int create_last(int rootfd, const char *path, enum pathres_create create)
 {
-    _cleanup_free_ char *parent = strdup(path);
+    _cleanup_free_ char *parent = xstrdup(path);
     _cleanup_close_ int pfd = -1;
     char *slash, *name;
 
-    if (!parent)
-        return -ENOMEM;
     while ((slash = strrchr(parent, '/')) && slash[1] == '\0' && slash != parent)
         *slash = '\0';
     slash = strrchr(parent, '/');

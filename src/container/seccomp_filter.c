@@ -125,16 +125,10 @@ static int parse_action(const struct action_in *in, uint32_t *ret_action, enum a
     return 0;
 }
 
-static int add_warning(struct urun_seccomp *f, char *msg)
+static void add_warning(struct urun_seccomp *f, char *msg)
 {
-    char **nw = realloc(f->warnings, (f->n_warnings + 1) * sizeof(*nw));
-    if (!nw) {
-        free(msg);
-        return -ENOMEM;
-    }
-    f->warnings = nw;
+    f->warnings = xreallocarray(f->warnings, f->n_warnings + 1, sizeof(*f->warnings));
     f->warnings[f->n_warnings++] = msg;
-    return 0;
 }
 
 static int set_options(struct urun_seccomp *f, const struct spec_seccomp *s, struct urun_error *err)
@@ -234,8 +228,8 @@ static int add_rule(struct urun_seccomp *f, const struct spec_seccomp *s, size_t
         return r;
     if (kind == ACT_NOTIFY && !s->listener_path)
         return urun_error_set(err, 0, "%s: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath", field);
-    if (sc->n_args && !(args = calloc(sc->n_args, sizeof(*args))))
-        return urun_error_set(err, ENOMEM, "linux.seccomp.syscalls[%zu]", ri);
+    if (sc->n_args)
+        args = xcalloc(sc->n_args, sizeof(*args));
     if ((r = parse_args(sc, ri, args, &split, err)) < 0)
         return r;
     for (size_t j = 0; sc->names && sc->names[j]; j++) {
@@ -248,9 +242,9 @@ static int add_rule(struct urun_seccomp *f, const struct spec_seccomp *s, size_t
         r = add_one(f, ri, sc->names[j], action, args, sc->n_args, split, err);
         if (r < 0)
             return r;
-        if (r > 0 && add_warning(f, xasprintf("linux.seccomp.syscalls[%zu].names[%zu]: unknown syscall \"%s\" on "
-                                              "this architecture, skipped", ri, j, sc->names[j])) < 0)
-            return urun_error_set(err, ENOMEM, "linux.seccomp");
+        if (r > 0)
+            add_warning(f, xasprintf("linux.seccomp.syscalls[%zu].names[%zu]: unknown syscall \"%s\" on this "
+                                     "architecture, skipped", ri, j, sc->names[j]));
         if (r == 0 && kind == ACT_NOTIFY)
             f->needs_listener = true;
     }
@@ -270,8 +264,7 @@ int urun_seccomp_build(const struct spec_seccomp *s, struct urun_seccomp **ret, 
         return r;
     if (kind == ACT_NOTIFY)
         return urun_error_set(err, 0, "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action");
-    if (!(f = calloc(1, sizeof(*f))))
-        return urun_error_set(err, ENOMEM, "linux.seccomp");
+    f = xcalloc(1, sizeof(*f));
     if (!(f->ctx = seccomp_init(def)))
         return urun_error_set(err, EINVAL, "linux.seccomp.defaultAction: libseccomp refused %s", s->default_action);
     if ((r = set_options(f, s, err)) < 0)
@@ -365,10 +358,7 @@ static char *process_state_json(pid_t pid, const char *metadata, const char *sta
     if (!head || len < 1 || head[len - 1] != '}')
         return NULL;
     head[len - 1] = '\0';
-    char *doc = NULL;
-    if (asprintf(&doc, "%s,\"state\":%s}", head, state_json ? state_json : "null") < 0)
-        return NULL;
-    return doc;
+    return xasprintf("%s,\"state\":%s}", head, state_json ? state_json : "null");
 }
 
 int urun_seccomp_listener_send(int sock, int notify_fd, pid_t pid, const char *metadata, const char *state_json,
@@ -386,7 +376,7 @@ int urun_seccomp_listener_send(int sock, int notify_fd, pid_t pid, const char *m
     ssize_t n;
 
     if (!doc)
-        return urun_error_set(err, ENOMEM, "linux.seccomp.listenerPath: build the container process state");
+        return urun_error_set(err, EINVAL, "linux.seccomp.listenerPath: build the container process state");
     len = strlen(doc);
     iov = (struct iovec){.iov_base = doc, .iov_len = len};
     c->cmsg_level = SOL_SOCKET;

@@ -2,6 +2,8 @@
  * logging once the container's paths are being resolved (errors travel back to urun instead). */
 #include "container/spawn.h"
 
+#include "base/alloc.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -221,9 +223,7 @@ static char **process_env(const struct spec_process *p, int n_listen_fds)
         n++;
     if (!n_listen_fds)
         return env ? env : empty;
-    char **out = calloc(n + 3, sizeof(char *));
-    if (!out)
-        return env ? env : empty;
+    char **out = xcalloc(n + 3, sizeof(char *));
     for (size_t i = 0; i < n; i++)
         out[i] = env[i];
     snprintf(listen_fds, sizeof(listen_fds), "LISTEN_FDS=%d", n_listen_fds);

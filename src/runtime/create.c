@@ -55,7 +55,7 @@ static int run_create_hooks(const char *id, const struct urun_bundle *b, pid_t p
     static const enum spec_hook_kind kinds[] = {SPEC_HOOK_PRESTART, SPEC_HOOK_CREATE_RUNTIME};
     _cleanup_free_ char *json = hook_state(id, b, pid, URUN_STATUS_CREATING);
     if (!json)
-        return urun_error_set(err, ENOMEM, "hooks");
+        return urun_error_set(err, EINVAL, "hooks: build the state document");
     for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
         int r = hooks_run(&b->spec->hooks[kinds[i]], spec_hook_name(kinds[i]), json, err);
         if (r < 0)
@@ -111,8 +111,7 @@ static int write_resolv_conf(struct making *m, struct urun_error *err)
         return r;
     state_container_dirname(m->o->id, name);
     _cleanup_free_ char *source = xasprintf("%s/%s/resolv.conf", m->root->path, name);
-    if (spec_append_bind(m->b.spec, "/etc/resolv.conf", source, /* ro= */ true) < 0)
-        return urun_error_set(err, ENOMEM, "resolv.conf");
+    spec_append_bind(m->b.spec, "/etc/resolv.conf", source, /* ro= */ true);
     return 0;
 }
 

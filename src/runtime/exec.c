@@ -115,9 +115,7 @@ static char **strv_append(char **v, const char *s)
     size_t n = 0;
     while (v && v[n])
         n++;
-    char **nv = realloc(v, (n + 2) * sizeof(char *));
-    if (!nv)
-        abort();
+    char **nv = xreallocarray(v, n + 2, sizeof(char *));
     nv[n] = xstrdup(s);
     nv[n + 1] = NULL;
     return nv;
@@ -145,9 +143,7 @@ static int parse_id(const char *s, size_t len, uint32_t *ret)
 static int check_user(pid_t pid, const struct spec_user *u, struct urun_error *err)
 {
     static const char *const files[] = {"uid_map", "gid_map"};
-    _cleanup_free_ struct idmap *m = calloc(1, sizeof(*m));
-    if (!m)
-        return urun_error_set(err, ENOMEM, "exec");
+    _cleanup_free_ struct idmap *m = xcalloc(1, sizeof(*m));
     for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
         _cleanup_free_ char *text = NULL;
         char path[64];
@@ -208,8 +204,8 @@ static int apply_overrides(struct spec_process *p, const struct exec_opts *o, st
         p->user.gid = gid;
     }
     if (o->caps && *o->caps) {
-        if (!p->capabilities && !(p->capabilities = calloc(1, sizeof(*p->capabilities))))
-            return urun_error_set(err, ENOMEM, "exec");
+        if (!p->capabilities)
+            p->capabilities = xcalloc(1, sizeof(*p->capabilities));
         char ***sets[] = {&p->capabilities->bounding, &p->capabilities->effective, &p->capabilities->permitted,
                           &p->capabilities->inheritable, &p->capabilities->ambient};
         for (const char *const *c = o->caps; *c; c++)

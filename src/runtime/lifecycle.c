@@ -304,12 +304,7 @@ int container_pids(int dirfd, const struct urun_state *st, pid_t **ret, size_t *
             continue;
         if (n == cap) {
             cap = cap ? 2 * cap : 64;
-            pid_t *np = realloc(pids, cap * sizeof(*np));
-            if (!np) {
-                closedir(d);
-                return urun_error_set(err, ENOMEM, "list processes");
-            }
-            pids = np;
+            pids = xreallocarray(pids, cap, sizeof(*pids));
         }
         pids[n++] = (pid_t)atoi(e->d_name);
     }

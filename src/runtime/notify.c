@@ -33,8 +33,7 @@ int notify_prepare(const struct state_root *root, const char *id, int dirfd, str
      * need no writable mount, unix(7)) but make nothing here, so whatever it could leave behind in
      * urun's state directory (a chowned 0700 tree that delete cannot remove) never exists. */
     _cleanup_free_ char *source = xasprintf("%s/%s/%s", root->path, name, NOTIFY_DIR);
-    if (spec_append_bind(s, NOTIFY_CONTAINER_DIR, source, /* ro= */ true) < 0)
-        return urun_error_set(err, ENOMEM, "NOTIFY_SOCKET");
+    spec_append_bind(s, NOTIFY_CONTAINER_DIR, source, /* ro= */ true);
 
     while (s->process->env && s->process->env[n_env])
         n_env++;

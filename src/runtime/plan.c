@@ -150,9 +150,7 @@ static int build_seccomp(const struct urun_spec *s, struct urun_seccomp **ret, s
 /* linux.uidMappings/gidMappings as idmap/ takes them. */
 static struct idmap_range *ranges(const struct spec_id_mapping *in, size_t n)
 {
-    struct idmap_range *out = calloc(n ? n : 1, sizeof(*out));
-    if (!out)
-        abort(); /* STYLE.md: allocation failure ends the process */
+    struct idmap_range *out = xcalloc(n, sizeof(*out));
     for (size_t i = 0; i < n; i++)
         out[i] = (struct idmap_range){in[i].container_id, in[i].host_id, in[i].size};
     return out;

@@ -1,40 +1,27 @@
 /* linux.resources to cgroup v2 interface files (resources.h). */
 #include "spec/resources.h"
 
+#include "base/alloc.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 
-/* Allocation failure in these tiny strings is not worth an error path of its own. */
-static char *dup(const char *s)
-{
-    char *d = strdup(s);
-    if (!d)
-        abort();
-    return d;
-}
-
 static void add(struct cg_writes *w, const char *controller, const char *file, const char *value,
                 const char *field)
 {
-    struct cg_write *v = realloc(w->v, (w->n + 1) * sizeof(*v));
-    if (!v)
-        abort();
-    w->v = v;
-    w->v[w->n++] = (struct cg_write){dup(controller), dup(file), dup(value), dup(field)};
+    w->v = xreallocarray(w->v, w->n + 1, sizeof(*w->v));
+    w->v[w->n++] = (struct cg_write){xstrdup(controller), xstrdup(file), xstrdup(value), xstrdup(field)};
 }
 
 static void unsupported(struct cg_writes *w, const char *field, const char *why)
 {
-    char **u = realloc(w->unsupported, (w->n_unsupported + 1) * sizeof(*u));
-    if (!u)
-        abort();
-    w->unsupported = u;
+    w->unsupported = xreallocarray(w->unsupported, w->n_unsupported + 1, sizeof(*w->unsupported));
     char buf[512];
     snprintf(buf, sizeof(buf), "%s (%s)", field, why);
-    w->unsupported[w->n_unsupported++] = dup(buf);
+    w->unsupported[w->n_unsupported++] = xstrdup(buf);
 }
 
 void cg_writes_clear(struct cg_writes *w)

@@ -3,6 +3,8 @@
  * field's path.  Must never make a syscall, touch the filesystem or print: bytes in, structs out. */
 #include "spec/spec.h"
 
+#include "base/alloc.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
@@ -124,11 +126,6 @@ static const char *index_path(char *buf, const char *parent, size_t i)
     return mark_truncated(buf, snprintf(buf, SPATH_MAX, "%s[%zu]", parent, i));
 }
 
-static int oom(struct urun_error *err)
-{
-    return urun_error_set(err, ENOMEM, "parse config");
-}
-
 static int expect_map(const struct ynode *n, const char *path, struct urun_error *err)
 {
     return n->kind == YNODE_MAP ? 0 : urun_error_set(err, 0, "%s: expected an object", path);
@@ -232,8 +229,8 @@ static int read_str(const struct ynode *n, const char *path, unsigned flags, cha
         return urun_error_set(err, 0, "%s: must be an absolute path", path);
     if (n->len > max_len(flags))
         return urun_error_set(err, 0, "%s: longer than %zu bytes", path, max_len(flags));
-    *ret = strdup(s);
-    return *ret ? 0 : oom(err);
+    *ret = xstrdup(s);
+    return 0;
 }
 
 static int read_strv(const struct ynode *n, const char *path, unsigned flags, void *at, struct urun_error *err)
@@ -246,9 +243,7 @@ static int read_strv(const struct ynode *n, const char *path, unsigned flags, vo
         return r;
     if (n->n == 0 && (flags & F_NONEMPTY))
         return urun_error_set(err, 0, "%s: must be a non-empty array", path);
-    v = calloc(n->n + 1, sizeof(*v));
-    if (!v)
-        return oom(err);
+    v = xcalloc(n->n + 1, sizeof(*v));
     for (size_t i = 0; i < n->n; i++) {
         r = read_str(n->items[i], index_path(ipath, path, i), flags & F_EACH, &v[i], err);
         if (r < 0)
@@ -266,9 +261,7 @@ static int read_u32v(const struct ynode *n, const char *path, void *at, size_t *
 
     if (r < 0)
         return r;
-    v = calloc(n->n ? n->n : 1, sizeof(*v));
-    if (!v)
-        return oom(err);
+    v = xcalloc(n->n ? n->n : 1, sizeof(*v));
     for (size_t i = 0; i < n->n; i++) {
         r = ynode_u32(n->items[i], index_path(ipath, path, i), &v[i], err);
         if (r < 0)
@@ -287,12 +280,10 @@ static int read_kv(const struct ynode *n, const char *path, void *at, size_t *co
 
     if (r < 0)
         return r;
-    kv = calloc(n->n ? n->n : 1, sizeof(*kv));
-    if (!kv)
-        return oom(err);
+    kv = xcalloc(n->n ? n->n : 1, sizeof(*kv));
     for (size_t i = 0; i < n->n && r >= 0; i++) {
-        kv[i].key = strdup(n->pairs[i].key);
-        r = kv[i].key ? read_str(n->pairs[i].value, join(kpath, path, kv[i].key), 0, &kv[i].value, err) : oom(err);
+        kv[i].key = xstrdup(n->pairs[i].key);
+        r = read_str(n->pairs[i].value, join(kpath, path, kv[i].key), 0, &kv[i].value, err);
     }
     if (r < 0) {
         free_kvs(kv, n->n);
@@ -315,9 +306,7 @@ static int read_array(const struct ynode *n, const char *path, const struct shap
 
     if (r < 0)
         return r;
-    v = calloc(n->n ? n->n : 1, sh->size);
-    if (!v)
-        return oom(err);
+    v = xcalloc(n->n ? n->n : 1, sh->size);
     for (size_t i = 0; i < n->n && r >= 0; i++)
         r = parse_obj(n->items[i], index_path(ipath, path, i), v + i * sh->size, sh, err);
     if (r < 0) {
@@ -333,10 +322,7 @@ static int read_array(const struct ynode *n, const char *path, const struct shap
 static int read_object(const struct ynode *n, const char *path, const struct shape *sh, void *at,
                        struct urun_error *err)
 {
-    void *obj = calloc(1, sh->size);
-
-    if (!obj)
-        return oom(err);
+    void *obj = xcalloc(1, sh->size);
     store_ptr(at, obj);
     return parse_obj(n, path, obj, sh, err);
 }
@@ -345,15 +331,11 @@ static int read_object(const struct ynode *n, const char *path, const struct sha
 
 static int read_json(const struct ynode *n, const char *path, void *at, struct urun_error *err)
 {
-    char *json = NULL;
     int r = expect_map(n, path, err);
 
     if (r < 0)
         return r;
-    r = ynode_to_json(n, &json, err);
-    if (r < 0)
-        return r;
-    store_ptr(at, json);
+    store_ptr(at, ynode_to_json(n));
     return 0;
 }
 
@@ -656,9 +638,7 @@ int spec_parse(const char *buf, size_t len, struct urun_spec **ret, struct urun_
         return r;
     if (root->kind != YNODE_MAP)
         return urun_error_set(err, 0, "expected an object at the top level");
-    s = calloc(1, sizeof(*s));
-    if (!s)
-        return oom(err);
+    s = xcalloc(1, sizeof(*s));
     r = parse_obj(root, "", s, &spec_shape, err);
     if (r < 0)
         return r;
@@ -710,23 +690,14 @@ const char *spec_annotation(const struct urun_spec *s, const char *key)
     return NULL;
 }
 
-int spec_append_bind(struct urun_spec *s, const char *destination, const char *source, bool ro)
+void spec_append_bind(struct urun_spec *s, const char *destination, const char *source, bool ro)
 {
     const char *const opts[] = {"bind", ro ? "ro" : "rw", "nosuid", "nodev", "noexec"};
-    struct spec_mount *m = realloc(s->mounts, (s->n_mounts + 1) * sizeof(*m));
-    bool ok = true;
 
-    if (!m)
-        return -ENOMEM;
-    s->mounts = m;
-    m = &s->mounts[s->n_mounts];
-    memset(m, 0, sizeof(*m));
-    m->destination = strdup(destination);
-    m->type = strdup("bind");
-    m->source = strdup(source);
-    m->options = calloc(ARRAY_SIZE(opts) + 1, sizeof(char *));
-    for (size_t i = 0; m->options && ok && i < ARRAY_SIZE(opts); i++)
-        ok = (m->options[i] = strdup(opts[i])) != NULL; /* stops at a failure: strv_free stops at NULL */
-    s->n_mounts++; /* counted even when incomplete, so spec_free releases what was allocated */
-    return ok && m->destination && m->type && m->source && m->options ? 0 : -ENOMEM;
+    s->mounts = xreallocarray(s->mounts, s->n_mounts + 1, sizeof(*s->mounts));
+    struct spec_mount *m = &s->mounts[s->n_mounts++];
+    *m = (struct spec_mount){.destination = xstrdup(destination), .type = xstrdup("bind"), .source = xstrdup(source)};
+    m->options = xcalloc(ARRAY_SIZE(opts) + 1, sizeof(char *));
+    for (size_t i = 0; i < ARRAY_SIZE(opts); i++)
+        m->options[i] = xstrdup(opts[i]);
 }

@@ -234,8 +234,8 @@ int spec_ns_from_name(const char *name);           /* -1 when unknown */
 const char *spec_hook_name(enum spec_hook_kind k); /* "prestart", "createRuntime", ... */
 
 /* Append a bind mount of source at destination, nosuid, nodev and noexec, read-only when ro: for mounts
- * urun adds itself (the notify directory, slirp's resolv.conf).  Returns -ENOMEM or 0. */
-int spec_append_bind(struct urun_spec *s, const char *destination, const char *source, bool ro);
+ * urun adds itself (the notify directory, slirp's resolv.conf). */
+void spec_append_bind(struct urun_spec *s, const char *destination, const char *source, bool ro);
 
 /* Lookup helpers. */
 const struct spec_namespace *spec_find_namespace(const struct urun_spec *s, enum spec_ns_type t);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "base/alloc.h"
 #include "base/cleanup.h"
 #include "spec/spec.h"
 
@@ -110,10 +111,6 @@ static int builder_fail(const struct builder *b, bool child, const char *fmt, ..
     return urun_error_set(b->err, 0, "line %u: %s", b->line, msg);
 }
 
-static int oom(struct urun_error *err)
-{
-    return urun_error_set(err, ENOMEM, "parse document");
-}
 
 /* ---- building ---- */
 
@@ -132,11 +129,9 @@ static int grow(struct builder *b, struct frame *f)
     if (f->node->n < f->cap)
         return 0;
     if (f->node->kind == YNODE_SEQ)
-        p = realloc(f->node->items, cap * sizeof(*f->node->items));
+        p = xreallocarray(f->node->items, cap, sizeof(*f->node->items));
     else
-        p = realloc(f->node->pairs, cap * sizeof(*f->node->pairs));
-    if (!p)
-        return oom(b->err);
+        p = xreallocarray(f->node->pairs, cap, sizeof(*f->node->pairs));
     if (f->node->kind == YNODE_SEQ)
         f->node->items = p;
     else
@@ -207,19 +202,13 @@ static int on_scalar(struct builder *b, const yaml_event_t *ev)
     if (r < 0)
         return r;
     if (is_key) {
-        b->stack[b->depth - 1].key = strndup(v, len);
-        return b->stack[b->depth - 1].key ? 0 : oom(b->err);
+        b->stack[b->depth - 1].key = xstrndup(v, len);
+        return 0;
     }
-    n = calloc(1, sizeof(*n));
-    if (!n)
-        return oom(b->err);
+    n = xcalloc(1, sizeof(*n));
     *n = (struct ynode){ .kind = YNODE_SCALAR, .line = b->line, .len = len,
                          .plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE };
-    n->scalar = strndup(v, len);
-    if (!n->scalar) {
-        free(n);
-        return oom(b->err);
-    }
+    n->scalar = xstrndup(v, len);
     return attach(b, n);
 }
 
@@ -238,9 +227,7 @@ static int on_start(struct builder *b, enum ynode_kind kind, const yaml_char_t *
     r = count_node(b);
     if (r < 0)
         return r;
-    n = calloc(1, sizeof(*n));
-    if (!n)
-        return oom(b->err);
+    n = xcalloc(1, sizeof(*n));
     *n = (struct ynode){ .kind = kind, .line = b->line };
     r = attach(b, n);
     if (r < 0)
@@ -266,9 +253,7 @@ static int check_duplicates(struct builder *b, const struct ynode *map)
 
     if (map->n < 2)
         return 0;
-    v = calloc(map->n, sizeof(*v));
-    if (!v)
-        return oom(b->err);
+    v = xcalloc(map->n, sizeof(*v));
     for (size_t i = 0; i < map->n; i++)
         v[i] = &map->pairs[i];
     qsort(v, map->n, sizeof(*v), cmp_pair);
@@ -326,7 +311,7 @@ static int parser_error(const yaml_parser_t *p, struct urun_error *err)
 
     switch (p->error) {
     case YAML_MEMORY_ERROR:
-        return oom(err);
+        abort(); /* base/alloc.h: out of memory ends urun */
     case YAML_READER_ERROR:
         if (p->problem_value != -1)
             return urun_error_set(err, 0, "byte %zu: %s (#%X)", p->problem_offset, problem,
@@ -344,7 +329,7 @@ static int run_parser(struct builder *b, const char *buf, size_t len)
     int r = 0;
 
     if (!yaml_parser_initialize(&p))
-        return oom(b->err);
+        abort(); /* it fails only to allocate: base/alloc.h */
     yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
     yaml_parser_set_encoding(&p, YAML_UTF8_ENCODING);
     for (bool done = false; !done && r >= 0;) {
@@ -517,9 +502,7 @@ int ytree_parse(const char *buf, size_t len, struct ynode **ret, struct urun_err
         return urun_error_set(err, 0, "document larger than %u bytes", SPEC_MAX_BYTES);
     if (len == 0)
         return urun_error_set(err, 0, "empty document");
-    fixed = malloc(len + 2 * (len / LONG_KEY + 1));
-    if (!fixed)
-        return oom(err);
+    fixed = xmalloc(len + 2 * (len / LONG_KEY + 1));
     n = json_fixup(buf, len, fixed);
     if (n != SIZE_MAX)
         return build(fixed, n, ret, err);
@@ -691,115 +674,5 @@ int ynode_u32(const struct ynode *n, const char *path, uint32_t *ret, struct uru
     if (v > UINT32_MAX)
         return urun_error_set(err, 0, "%s: value out of range", path);
     *ret = (uint32_t)v;
-    return 0;
-}
-
-/* ---- writing JSON ---- */
-
-struct sbuf {
-    char *p;
-    size_t len, cap;
-    bool oom;
-};
-
-static void sb_put(struct sbuf *b, const char *s, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = (b->len + n + 1) * 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static bool is_json_number(const char *s)
-{
-    const char *digits = "0123456789";
-
-    s += *s == '-';
-    if (*s == '0')
-        s++;
-    else if (*s >= '1' && *s <= '9')
-        s += strspn(s, digits);
-    else
-        return false;
-    if (*s == '.') {
-        if (strspn(s + 1, digits) == 0)
-            return false;
-        s += 1 + strspn(s + 1, digits);
-    }
-    if (*s == 'e' || *s == 'E') {
-        s += (s[1] == '+' || s[1] == '-') ? 2 : 1;
-        if (strspn(s, digits) == 0)
-            return false;
-        s += strspn(s, digits);
-    }
-    return *s == '\0';
-}
-
-static void sb_string(struct sbuf *b, const char *s)
-{
-    sb_put(b, "\"", 1);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        char esc[8] = { '\\', (char)c };
-
-        if (c == '"' || c == '\\')
-            sb_put(b, esc, 2);
-        else if (c < 0x20)
-            sb_put(b, esc, (size_t)snprintf(esc, sizeof(esc), "\\u%04x", c));
-        else
-            sb_put(b, s, 1);
-    }
-    sb_put(b, "\"", 1);
-}
-
-/* A plain scalar that JSON would read as null, a boolean or a number is written bare, anything else
- * as a string.  Recursion is bounded by SPEC_MAX_DEPTH, enforced when the tree was built. */
-static void sb_node(struct sbuf *b, const struct ynode *n)
-{
-    bool map = n->kind == YNODE_MAP;
-
-    if (n->kind == YNODE_SCALAR) {
-        if (ynode_is_null(n))
-            sb_put(b, "null", 4);
-        else if (n->plain && (!strcmp(n->scalar, "true") || !strcmp(n->scalar, "false") || is_json_number(n->scalar)))
-            sb_put(b, n->scalar, n->len);
-        else
-            sb_string(b, n->scalar);
-        return;
-    }
-    sb_put(b, map ? "{" : "[", 1);
-    for (size_t i = 0; i < n->n; i++) {
-        if (i)
-            sb_put(b, ",", 1);
-        if (map) {
-            sb_string(b, n->pairs[i].key);
-            sb_put(b, ":", 1);
-        }
-        sb_node(b, map ? n->pairs[i].value : n->items[i]);
-    }
-    sb_put(b, map ? "}" : "]", 1);
-}
-
-int ynode_to_json(const struct ynode *n, char **ret, struct urun_error *err)
-{
-    struct sbuf b = { 0 };
-
-    sb_node(&b, n);
-    if (b.oom) {
-        free(b.p);
-        return oom(err);
-    }
-    *ret = b.p;
     return 0;
 }

@@ -63,5 +63,5 @@ int ynode_i64(const struct ynode *n, const char *path, int64_t *ret, struct urun
 int ynode_u32(const struct ynode *n, const char *path, uint32_t *ret, struct urun_error *err);
 
 /* n as compact JSON in a new string: a plain scalar that JSON reads as null, a boolean or a number is
- * written bare, every other scalar as a string.  Returns 0, or -ENOMEM. */
-int ynode_to_json(const struct ynode *n, char **ret, struct urun_error *err);
+ * written bare, every other scalar as a string. */
+char *ynode_to_json(const struct ynode *n);

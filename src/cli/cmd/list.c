@@ -8,6 +8,8 @@
 #include <pwd.h>
 
 #include "base/cleanup.h"
+
+#include "base/alloc.h"
 #include "cli/commands.h"
 #include "runtime/lifecycle.h"
 #include "base/error.h"
@@ -68,7 +70,7 @@ static int print_json(const struct row *rows, size_t n, struct urun_error *err)
         _cleanup_free_ char *s = rows[i].st ? state_to_json(rows[i].st, rows[i].status, /* pretty= */ false)
                                             : state_unknown_to_json(rows[i].id, rows[i].pid, rows[i].error, false);
         if (!s)
-            return urun_error_set(err, ENOMEM, "format state");
+            return urun_error_set(err, EINVAL, "format the state of %s", rows[i].id);
         printf("%s%s", printed++ ? "," : "", s);
     }
     puts("]");
@@ -96,9 +98,7 @@ static int load_row(const struct state_root *root, struct row *row)
         row->pid = row->status == URUN_STATUS_STOPPED ? 0 : row->st->pid;
     } else {
         row->status = URUN_STATUS_UNKNOWN;
-        row->error = strdup(urun_error_format(&e, msg, sizeof(msg)));
-        if (!row->error)
-            return -ENOMEM;
+        row->error = xstrdup(urun_error_format(&e, msg, sizeof(msg)));
         if (dirfd >= 0 && state_procs_read(dirfd, &p, &e) >= 0 && state_proc_alive(p.pid, p.start_time))
             row->pid = p.pid;
     }
@@ -117,15 +117,11 @@ int cmd_list(struct urun_context *ctx, struct urun_error *err)
         return r;
     for (char **p = ids; *p; p++)
         n++;
-    rows = calloc(n ? n : 1, sizeof(*rows));
-    if (!rows)
-        return urun_error_set(err, ENOMEM, "list");
+    rows = xcalloc(n ? n : 1, sizeof(*rows));
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         rows[k].id = ids[i];
         r = load_row(&ctx->root, &rows[k]);
-        if (r == -ENOMEM)
-            return urun_error_set(err, ENOMEM, "list");
         if (r >= 0)
             k++;
     }

@@ -42,9 +42,9 @@ static char *command_line(pid_t pid)
         if (buf[i] == '\0')
             buf[i] = ' ';
     char *cmd = escape_text_dup(buf, len);
-    if (cmd && cut) {
-        char *more = realloc(cmd, strlen(cmd) + 4);
-        cmd = more ? strcat(more, "...") : cmd;
+    if (cut) {
+        cmd = xreallocarray(cmd, strlen(cmd) + 4, 1);
+        strcat(cmd, "...");
     }
     return cmd;
 }

@@ -19,7 +19,7 @@ int cmd_spec(struct urun_context *ctx, struct urun_error *err)
 
     json = spec_default_json(ctx->cl->set[OPT_SPEC_ROOTLESS]);
     if (!json)
-        return urun_error_set(err, ENOMEM, "spec");
+        return urun_error_set(err, EINVAL, "spec: build the default config");
     fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0 && errno == EEXIST)
         return urun_error_set(err, EEXIST, "spec: %s exists; remove it first", path);

@@ -125,7 +125,7 @@ static int options_document(const struct urun_cmdline *cl, char **ret, struct ur
     json_end_object(&w);
     char *doc = json_steal(&w, NULL);
     if (!doc)
-        return urun_error_set(err, ENOMEM, "update");
+        return urun_error_set(err, EINVAL, "update: build the resources document");
     if (!any) {
         free(doc);
         return 0;
