@@ -41,10 +41,9 @@ static void expect_error(const struct spec_seccomp *s, const char *want, const c
     TAP_STREQ(err.msg, want, "message: %s", what);
 }
 
-static void test_bad(void)
+/* Refused top-level fields: actions, errnos, architectures, flags, listenerPath. */
+static void test_bad_top(void)
 {
-    struct spec_seccomp_syscall ok_rule = {.names = NAMES("getppid"), .action = "SCMP_ACT_ERRNO"};
-
     expect_error(&(struct spec_seccomp){.default_action = "SCMP_ACT_NOPE"},
                  "linux.seccomp.defaultAction: unknown action \"SCMP_ACT_NOPE\"", "unknown default action");
     expect_error(&(struct spec_seccomp){.default_action = "SCMP_ACT_NOTIFY", .listener_path = "/x"},
@@ -64,7 +63,12 @@ static void test_bad(void)
                  "linux.seccomp.flags[0]: unknown flag \"SECCOMP_FILTER_FLAG_NOPE\"", "unknown flag");
     expect_error(&(struct spec_seccomp){.default_action = "SCMP_ACT_ALLOW", .listener_path = ""},
                  "linux.seccomp.listenerPath: must be 1 to 107 bytes long", "empty listenerPath");
+}
 
+/* Refused rules: each error names its syscalls[] entry and field. */
+static void test_bad_rules(void)
+{
+    struct spec_seccomp_syscall ok_rule = {.names = NAMES("getppid"), .action = "SCMP_ACT_ERRNO"};
     struct spec_seccomp_syscall bad_action[] = {ok_rule, ok_rule, {.names = NAMES("mkdir"), .action = "SCMP_ACT_FOO"}};
     expect_error(&(struct spec_seccomp){.default_action = "SCMP_ACT_ALLOW", .syscalls = bad_action, .n_syscalls = 3},
                  "linux.seccomp.syscalls[2].action: unknown action \"SCMP_ACT_FOO\"", "unknown rule action");
@@ -110,7 +114,10 @@ static void test_bad(void)
         {.names = NAMES("getppid"), .action = "SCMP_ACT_TRACE", .has_errno_ret = true, .errno_ret = 65536}};
     expect_error(&(struct spec_seccomp){.default_action = "SCMP_ACT_ALLOW", .syscalls = big_trace, .n_syscalls = 1},
                  "linux.seccomp.syscalls[0].errnoRet: 65536 is out of range (0-65535)", "TRACE errnoRet too big");
+}
 
+static void test_bad_flags(void)
+{
     bool waitkill = false;
     for (size_t i = 0; urun_seccomp_flags[i]; i++)
         waitkill = waitkill || strcmp(urun_seccomp_flags[i], "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV") == 0;
@@ -504,7 +511,9 @@ int main(void)
         perror("mkdtemp");
         return 1;
     }
-    test_bad();
+    test_bad_top();
+    test_bad_rules();
+    test_bad_flags();
     test_good();
     test_actions();
     test_ops();
