@@ -30,6 +30,7 @@
 #include "base/log.h"
 #include "container/mounts.h"
 #include "netns/netns.h"
+#include "runtime/network.h"
 #include "runtime/notify.h"
 #include "runtime/nsjoin.h"
 #include "runtime/nsshare.h"
@@ -458,7 +459,7 @@ int container_create(const struct state_root *root, const struct container_creat
         process_drop_unraisable_ambient(b.spec->process->capabilities, "process.capabilities");
     }
     if (r >= 0)
-        r = netns_config_from_spec(b.spec, o->network, o->publish, o->allow_host_loopback, &net, err);
+        r = network_config_from_spec(b.spec, o->network, o->publish, o->allow_host_loopback, &net, err);
     if (r >= 0 && net.host)
         drop_network_namespace(b.spec);
     if (r >= 0)
