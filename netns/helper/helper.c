@@ -12,7 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "netns/helper/hlog.h"
+#include "base/log.h"
 #include "netns/helper/loop.h"
 #include "netns/common/proto.h"
 #include "netns/helper/sandbox.h"
@@ -22,9 +22,9 @@ static void glib_log(const gchar *domain, GLogLevelFlags level, const gchar *msg
 {
     (void)data;
     if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL))
-        hlog(HLOG_ERROR, "%s: %s", domain ? domain : "glib", msg);
+        log_error("%s: %s", domain ? domain : "glib", msg);
     else if (level & G_LOG_LEVEL_WARNING)
-        hlog(HLOG_WARNING, "%s: %s", domain ? domain : "glib", msg);
+        log_warning("%s: %s", domain ? domain : "glib", msg);
 }
 
 /* Only the control socket may be open beyond stdio; urun's exec path guarantees it, this makes sure
@@ -105,7 +105,7 @@ int main(int argc, char **argv)
         close(fds[0]);
         fds[0] = tap;
     }
-    hlog_init(fds[1], hello.log_json, hello.log_is_file);
+    urun_log_init_fd(fds[1], hello.log_json, hello.log_is_file, "urun-slirp: ");
     g_log_set_default_handler(glib_log, NULL);
 
     r = setup(&hello, fds[0], hello.has_pidfd ? fds[2] : -1, &loop, &err);
@@ -115,7 +115,7 @@ int main(int argc, char **argv)
         return 1;
     }
     close(NETNS_HELPER_CTL_FD);
-    hlog(HLOG_INFO, "serving container init %d: tap0 mtu %u, %zu published port(s)%s", (int)hello.init_pid,
+    log_info("serving container init %d: tap0 mtu %u, %zu published port(s)%s", (int)hello.init_pid,
          hello.config.mtu, hello.config.n_publish, hello.config.allow_host_loopback ? ", host loopback allowed" : "");
     r = slirp_loop_run(loop);
     slirp_loop_free(loop);

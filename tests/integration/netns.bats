@@ -479,7 +479,19 @@ run_net_detached() {
 	[ "$status" -eq 0 ] || { echo "$output" >&2; return 1; }
 	run grep 'urun-slirp: serving container init' "$log"
 	[ "$status" -eq 0 ] || { cat "$log" >&2; return 1; }
-	echo "$output" | head -n 1 | jq -e '.level == "info" and (.time | length > 0)' >/dev/null
+	echo "$output" | head -n 1 | jq -e '.level == "info" and (.msg | startswith("urun-slirp: serving container init "))
+		and (.time | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{9}Z$"))' >/dev/null
+}
+
+@test "slirp: the helper's text log lines read like urun's own" {
+	local log=$BATS_TEST_TMPDIR/runtime.log
+	bundle_args true
+	run timeout -k 5 "$URUN_TEST_TIMEOUT" "$URUN" --root "$URUN_ROOT" --log "$log" run \
+		--bundle "$BUNDLE" --network slirp logt1 3>&-
+	[ "$status" -eq 0 ] || { echo "$output" >&2; return 1; }
+	# the same stamp (RFC 3339, nanoseconds, UTC) and "level: " as urun's lines, the helper named first
+	run grep -E '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{9}Z info: urun-slirp: serving container init [0-9]+: tap0 mtu 65520, 0 published port[(]s[)]$' "$log"
+	[ "$status" -eq 0 ] || { cat "$log" >&2; return 1; }
 }
 
 @test "slirp: the helper keeps none of the caller's fds: out=\$(urun run -d ... 2>&1) returns at once" {
