@@ -221,6 +221,17 @@ run_net_detached() {
 	assert_contains "$output" "nameserver 10.0.2.3"
 }
 
+@test "slirp: tap0 is persistent, so the helper's exit never waits for the device to be unregistered" {
+	# closing the last fd of a non-persistent tap unregisters it (~15 ms of RCU grace periods), and
+	# `run` and `delete` wait for the helper's exit; a persistent tap0 goes with the namespace instead
+	bundle_args sh -c 'cat /sys/class/net/tap0/tun_flags'
+	run urun run --bundle "$BUNDLE" --network slirp persist1
+	[ "$status" -eq 0 ] || { echo "$output" >&2; return 1; }
+	# IFF_PERSIST is 0x0800 (linux/if_tun.h); IFF_TAP 0x0002 and IFF_NO_PI 0x1000 as before
+	[ $(( output & 0x0800 )) -ne 0 ] || { echo "tun_flags $output: not persistent" >&2; return 1; }
+	[ $(( output & 0x1002 )) -eq $(( 0x1002 )) ] || { echo "tun_flags $output" >&2; return 1; }
+}
+
 @test "slirp: the network chosen by annotations, MTU from run.urun.mtu" {
 	bundle_jq '.annotations["run.urun.network"] = "slirp" | .annotations["run.urun.mtu"] = "1500"'
 	bundle_args sh -c 'ip link show tap0'
