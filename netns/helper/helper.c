@@ -97,9 +97,10 @@ int main(int argc, char **argv)
     if (receive_hello(&hello, fds, &n_fds) < 0)
         return 1;
     /* The tap fd goes above every other: the kernel closes a dying process's fds in ascending order,
-     * and closing the last fd of tap0 unregisters the device, which waits for RCU grace periods
-     * (~15 ms).  The log fd, often urun's stderr, which a caller may wait on for end of file, is
-     * closed first that way, also when `delete` SIGKILLs the helper. */
+     * and closing the last fd of tap0 takes longer than the others (tap0 is persistent, tapdev.c, so
+     * it is not unregistered then, but the queue is detached).  The log fd, often urun's stderr, which
+     * a caller may wait on for end of file, is closed first that way, also when `delete` SIGKILLs the
+     * helper. */
     int tap = fcntl(fds[0], F_DUPFD_CLOEXEC, 64);
     if (tap >= 0) {
         close(fds[0]);
