@@ -1,18 +1,22 @@
 #!/bin/bash
-# Network benchmark: iperf3 from a container to an iperf3 server on the host's loopback, through urun's
-# built-in slirp (10.0.2.2 is the host's loopback with --allow-host-loopback), then in the same run
-# through slirp4netns and pasta (where installed) under the same MTU.  Prints Gbit/s (median of the
-# runs) and the urun/slirp4netns and urun/pasta ratios; the target is urun/slirp4netns > 1.0.
+# Network benchmark.  Start-up: `urun run --network slirp` of /bin/true against crun + slirp4netns
+# (--configure, --ready-fd, from a createRuntime hook; runc where crun cannot run) doing the same, and both without a network, in
+# one hyperfine run.  Throughput: iperf3 from a container to an iperf3 server on the host's loopback
+# and back (-R), through urun's built-in slirp (10.0.2.2 is the host's loopback with
+# --allow-host-loopback), then in the same run through slirp4netns and pasta (where installed) under
+# the same MTU.  Prints medians and the ratios against the other tools.
 #
 # usage: bench/network.sh [URUN]       (default: build/urun, built first if missing; urun-slirp must
 #                                       be next to it, as meson builds them)
 #   BENCH_TIME     seconds per iperf3 run (default 10)
 #   BENCH_RUNS     runs per tool, interleaved; the median counts (default 3)
 #   BENCH_MTU      MTU for all tools (default 65520, urun's default)
-#   BENCH_REVERSE  1: also measure host -> container (iperf3 -R)
+#   BENCH_REVERSE  0: leave out host -> container (iperf3 -R; default 1)
+#   BENCH_STARTUP  0: leave out the start-up case (default 1)
+#   BENCH_STARTUP_RUNS  hyperfine runs per start-up command (default 40)
 #
-# As root it installs iperf3, slirp4netns and passt from Debian when missing, prepares the `urun-test`
-# user (tests/setup-test-user.sh) and measures as that user.  Every byte stays on this machine: the
+# As root it installs iperf3, slirp4netns, passt, hyperfine and crun from Debian when missing, prepares
+# the `urun-test` user (tests/setup-test-user.sh) and measures as that user.  Every byte stays on this machine: the
 # server listens on 127.0.0.1, and pasta runs inside a private network namespace whose only way out is
 # a tap device nobody reads.
 set -euo pipefail
@@ -22,7 +26,9 @@ repo=$(cd "$here/.." && pwd -P)
 time_s=${BENCH_TIME:-10}
 runs=${BENCH_RUNS:-3}
 mtu=${BENCH_MTU:-65520}
-reverse=${BENCH_REVERSE:-0}
+reverse=${BENCH_REVERSE:-1}
+startup=${BENCH_STARTUP:-1}
+startup_runs=${BENCH_STARTUP_RUNS:-40}
 
 say() { echo "bench: $*" >&2; }
 
@@ -116,6 +122,88 @@ measure_pasta() {
 	gbits <"$work/pasta.json"
 }
 
+# --- start-up: a container whose network is up when its process starts --------------------------
+
+# crun's createRuntime hook (run in crun's namespaces, with the container's state on stdin): slirp4netns
+# for the container's network namespace, and no return before it has configured tap0 (--ready-fd), as
+# podman does it.  Its pid goes to s4n.pid, for the run to stop it afterwards.
+write_s4n_hook() {
+	local work=$1
+	mkfifo "$work/s4n.ready"
+	cat >"$work/s4n-hook.sh" <<'HOOK'
+work=$1
+state=$(tr -d ' \n')
+pid=${state#*\"pid\":}
+pid=${pid%%[,\}]*}
+slirp4netns --configure --mtu="$2" --ready-fd=3 "$pid" tap0 3>"$work/s4n.ready" </dev/null >/dev/null 2>&1 &
+echo $! >"$work/s4n.pid"
+[ "$(head -c 1 <"$work/s4n.ready")" = 1 ] # slirp4netns writes "1" (no newline) once tap0 is up
+HOOK
+}
+
+# The crun bundle: the start-up bundle's config (same rootfs) plus the hook.
+make_crun_bundle() {
+	local work=$1
+	mkdir -p "$work/cbundle"
+	jq --arg rootfs "$work/sbundle/rootfs" --arg hook "$work/s4n-hook.sh" --arg work "$work" --arg mtu "$mtu" '
+		.root.path = $rootfs |
+		.hooks.createRuntime = [{"path": "/bin/sh", "args": ["sh", $hook, $work, $mtu]}]' \
+		"$work/sbundle/config.json" >"$work/cbundle/config.json"
+}
+
+# Medians (ms) and the two ratios that have targets.
+startup_report() {
+	jq -r --arg runs "$startup_runs" --arg rt "$2" '
+		(.results | map({(.command): (.median * 1000)}) | add) as $m
+		| "\nstart-up, /bin/true, \($runs) runs (median ms):",
+		  (.results[] | "  \(.command | . + " " * (28 - length)) \(.median * 1000 * 10 | round / 10)"),
+		  (if $m["urun --network slirp"] and $m["urun"] then
+			"  urun slirp / urun             = \($m["urun --network slirp"] / $m["urun"] * 100 | round / 100)   (target <= 1.5: \(if $m["urun --network slirp"] / $m["urun"] <= 1.5 then "met" else "NOT met" end))"
+		   else empty end),
+		  ($rt + " + slirp4netns") as $other
+		  | (if $m["urun --network slirp"] and $m[$other] then
+			"  urun slirp / \($other) = \($m["urun --network slirp"] / $m[$other] * 100 | round / 100)   (target < 1.0: \(if $m["urun --network slirp"] < $m[$other] then "met" else "NOT met" end))"
+		   else "  no crun/runc + slirp4netns measurement" end)' "$1"
+}
+
+measure_startup() {
+	local urun=$1 work=$2
+	command -v hyperfine >/dev/null || { say "hyperfine is not installed: no start-up case"; return 0; }
+	bash "$here/startup.sh" --bundle "$work/sbundle" "$urun"
+	mkdir -m 0700 "$work/su" "$work/su0" "$work/sc" "$work/sc0"
+	local -a cmds=(
+		-n "urun --network slirp" "$urun --root $work/su run --network slirp --bundle $work/sbundle u\$\$"
+		-n "urun" "$urun --root $work/su0 run --bundle $work/sbundle n\$\$"
+	)
+	# crun as podman runs it; runc where crun cannot run rootless here (see bench/README.md)
+	local rt="" c
+	if command -v slirp4netns >/dev/null; then
+		write_s4n_hook "$work"
+		make_crun_bundle "$work"
+		for c in crun runc; do
+			command -v "$c" >/dev/null || continue
+			# the probe: it runs, and the hook brought tap0 up
+			if "$c" --root "$work/sc" run --bundle "$work/cbundle" "probe-$$" </dev/null >/dev/null 2>&1 &&
+				kill "$(cat "$work/s4n.pid")" 2>/dev/null; then
+				rt=$c
+				break
+			fi
+			say "$c cannot run the start-up bundle with its slirp4netns hook: left out"
+			"$c" --root "$work/sc" delete --force "probe-$$" >/dev/null 2>&1 || true
+		done
+	else
+		say "slirp4netns is not installed: no start-up case against it"
+	fi
+	if [ -n "$rt" ]; then
+		cmds+=(-n "$rt + slirp4netns" "$rt --root $work/sc run --bundle $work/cbundle c\$\$ && kill \$(cat $work/s4n.pid)"
+			-n "$rt" "$rt --root $work/sc0 run --bundle $work/sbundle d\$\$")
+	fi
+	say "start-up: ${startup_runs} runs of each, in one hyperfine invocation"
+	hyperfine -w 3 -r "$startup_runs" --export-json "$work/startup.json" "${cmds[@]}" >/dev/null 2>&1 ||
+		{ say "hyperfine failed"; return 0; }
+	startup_report "$work/startup.json" "${rt:-crun}"
+}
+
 median() {
 	sort -g | awk '{v[NR] = $1} END {if (NR == 0) print "n/a"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2}'
 }
@@ -185,6 +273,9 @@ measure() {
 	command -v slirp4netns >/dev/null || say "slirp4netns is not installed: no urun/slirp4netns ratio"
 	command -v pasta >/dev/null || say "pasta is not installed: skipped"
 
+	if [ "$startup" = 1 ]; then
+		measure_startup "$urun" "$work"
+	fi
 	measure_direction "$urun" "$work" "$port" "container -> host"
 	if [ "$reverse" = 1 ]; then
 		measure_direction "$urun" "$work" "$port" "host -> container (-R)" -R
@@ -219,15 +310,22 @@ fi
 
 # Root: install what is missing, then measure as the unprivileged test user.
 . "$repo/bench/common.sh"
-bench_root_setup urun-netbench-stage iperf3 slirp4netns passt uidmap jq busybox-static iproute2
+bench_root_setup urun-netbench-stage iperf3 slirp4netns passt uidmap jq busybox-static iproute2 hyperfine crun runc
 cp "$urun" "$stage/urun"
 [ -x "$(dirname "$urun")/urun-slirp" ] && cp "$(dirname "$urun")/urun-slirp" "$stage/urun-slirp"
-cp "$here/network.sh" "$stage/bench/"
+cp "$here/network.sh" "$here/startup.sh" "$stage/bench/"
 cp "$repo/tests/make-bundle.sh" "$stage/tests/"
 chmod -R a+rX "$stage"
+if [ "$startup" = 1 ] && command -v crun >/dev/null; then
+	probe_dir=$(runuser -u "$user" -- mktemp -d /tmp/urun-netbench-probe.XXXXXX)
+	(cd "$home" && runuser -u "$user" -- bash "$stage/bench/startup.sh" --bundle "$probe_dir/bundle" "$stage/urun")
+	bench_crun_hybrid_fix "$probe_dir/bundle"
+	rm -rf "$probe_dir"
+fi
 
 cd "$home"
 runuser -u "$user" -- env -i HOME="$home" USER="$user" LOGNAME="$user" LANG=C.UTF-8 \
 	PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin XDG_RUNTIME_DIR="/run/user/$uid" \
-	BENCH_TIME="$time_s" BENCH_RUNS="$runs" BENCH_MTU="$mtu" BENCH_REVERSE="$reverse" \
+	BENCH_TIME="$time_s" BENCH_RUNS="$runs" BENCH_MTU="$mtu" BENCH_REVERSE="$reverse" BENCH_STARTUP="$startup" \
+	BENCH_STARTUP_RUNS="$startup_runs" \
 	bash "$stage/bench/network.sh" --measure "$stage/urun"

@@ -204,22 +204,11 @@ as_user() {
 		XDG_RUNTIME_DIR="/run/user/$uid" BENCH_RUNS="$runs" BENCH_WARMUP="$warmup" BENCH_NO_SHELL="${BENCH_NO_SHELL:-0}" "$@")
 }
 
-# crun 1.8 refuses to run rootless when the cgroup2 mount of a hybrid hierarchy holds a controller
-# ("cgroups in hybrid mode not supported"); here that is hugetlb. Mounting a v1 hugetlb hierarchy
-# moves the controller off cgroup2, and crun then runs.
+# crun 1.8 may refuse to run rootless on a hybrid cgroup host: see bench_crun_hybrid_fix (common.sh).
 if command -v crun >/dev/null; then
 	probe_dir=$(as_user mktemp -d /tmp/urun-bench-probe.XXXXXX)
 	as_user bash "$stage/bench/startup.sh" --bundle "$probe_dir/bundle" "$stage/urun"
-	if ! err=$(as_user crun --root "$probe_dir/root" run --bundle "$probe_dir/bundle" probe 2>&1 </dev/null); then
-		if [[ $err == *hybrid* ]] && grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null &&
-			! grep -q ' /sys/fs/cgroup/hugetlb ' /proc/self/mounts; then
-			say "crun refuses to run rootless: $err"
-			say "mounting a cgroup v1 hugetlb hierarchy at /sys/fs/cgroup/hugetlb to take hugetlb off cgroup2"
-			mkdir -p /sys/fs/cgroup/hugetlb
-			mount -t cgroup -o hugetlb none /sys/fs/cgroup/hugetlb || say "that mount failed; crun stays skipped"
-		fi
-	fi
-	as_user crun --root "$probe_dir/root" delete --force probe >/dev/null 2>&1 || true
+	bench_crun_hybrid_fix "$probe_dir/bundle"
 	rm -rf "$probe_dir"
 fi
 

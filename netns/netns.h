@@ -11,7 +11,6 @@
 #include <sys/types.h>
 
 #include "base/error.h"
-#include "spec/spec.h"
 
 /* Annotations (options on create/run override the first three). */
 #define NETNS_ANN_NETWORK "run.urun.network"                 /* slirp | none */
@@ -56,13 +55,28 @@ struct netns_config {
     uint16_t dns_upstream_port;
 };
 
-/* Pure: the network settings from the spec's annotations, overridden by the options (opt_network NULL
- * or "" = not given; opt_publish NULL or empty = not given, else it replaces run.urun.publish;
- * opt_allow_host_loopback true = given).  Everything is validated here, so that create fails before
- * anything exists: an unknown mode, a malformed or duplicate port, --publish without slirp, an MTU
- * out of range, slirp for a spec without a network namespace of its own (none, or one with a path). */
-int netns_config_from_spec(const struct urun_spec *s, const char *opt_network, char *const *opt_publish,
-                           bool opt_allow_host_loopback, struct netns_config *ret, struct urun_error *err);
+/* The network settings as given, in plain strings: the run.urun.* annotations (NULL = absent) and
+ * create's options (network NULL or "" = not given; publish NULL or empty = not given, else it replaces
+ * run.urun.publish; allow_host_loopback true = given).  Reading them out of a spec is the runtime's job
+ * (src/runtime/network.c). */
+struct netns_settings {
+    const char *ann_network;
+    const char *ann_publish;
+    const char *ann_host_loopback;
+    const char *ann_mtu;
+    const char *ann_dns_upstream;
+    const char *opt_network;
+    char *const *opt_publish;
+    bool opt_allow_host_loopback;
+};
+
+/* Pure: the network settings, validated, so that create fails before anything exists: an unknown
+ * mode, a malformed or duplicate port, --publish without slirp, an MTU out of range.  Whether the spec
+ * gives slirp a network namespace of its own is checked by the caller.  ret is untouched on failure. */
+int netns_config_parse(const struct netns_settings *in, struct netns_config *ret, struct urun_error *err);
+
+/* Where the mode in came from, for messages: "--network", "annotation run.urun.network:" or "network". */
+const char *netns_mode_source(const struct netns_settings *in);
 
 /* Parses one "[HOSTIP:]HOSTPORT:CTRPORT[/tcp|udp]" item (IPv6 host IPs in brackets). Pure. */
 int netns_parse_publish(const char *s, size_t len, struct netns_publish *ret, struct urun_error *err);

@@ -1,5 +1,5 @@
-/* The network settings of a container (netns.h): annotations, options, validation, and the
- * resolv.conf text.  Pure: strings in, structs out, no syscalls, so every bad input is unit-tested.
+/* The network settings of a container (netns.h): the annotations' and options' strings, validated, and
+ * the resolv.conf text.  Pure: strings in, structs out, no syscalls, so every bad input is unit-tested.
  * Nothing here decides *how* the network is built; that is start.c and the helper. */
 #include "netns/netns.h"
 
@@ -245,89 +245,70 @@ static int parse_dns_upstream(const char *v, struct netns_config *c, struct urun
     return 0;
 }
 
-/* slirp needs a network namespace of the container's own: it makes and configures tap0 there. */
-static int check_netns(const struct urun_spec *s, const char *from, struct urun_error *err)
+const char *netns_mode_source(const struct netns_settings *in)
 {
-    const struct spec_namespace *ns = spec_find_namespace(s, SPEC_NS_NETWORK);
-    if (!ns)
-        return urun_error_set(err, 0, "%s slirp: the spec has no network namespace (linux.namespaces), so the "
-                              "container shares the host's network; add {\"type\": \"network\"} or use none",
-                              from);
-    if (ns->path)
-        return urun_error_set(err, 0, "%s slirp: the spec joins the network namespace %s, which urun does not "
-                              "configure; slirp applies only to a new network namespace", from, ns->path);
-    return 0;
+    if (in->opt_network && *in->opt_network)
+        return "--network";
+    return in->ann_network ? "annotation " NETNS_ANN_NETWORK ":" : "network";
 }
 
-static int parse_settings(const struct urun_spec *s, const char *opt_network, bool opt_allow_host_loopback,
-                          struct netns_config *c, const char **ret_from, struct urun_error *err)
+static int parse_settings(const struct netns_settings *in, struct netns_config *c, struct urun_error *err)
 {
-    const char *mode = spec_annotation(s, NETNS_ANN_NETWORK), *v;
-    const char *from = "annotation " NETNS_ANN_NETWORK ":";
+    const char *mode = in->opt_network && *in->opt_network ? in->opt_network : in->ann_network, *v;
     unsigned long mtu;
     int r;
 
-    if (opt_network && *opt_network) {
-        mode = opt_network;
-        from = "--network";
-    }
-    if (!mode) {
+    if (!mode)
         mode = "none";
-        from = "network";
-    }
     if (strcmp(mode, "slirp") == 0)
         c->slirp = true;
     else if (strcmp(mode, "host") == 0)
         c->host = true;
     else if (strcmp(mode, "none") != 0)
-        return urun_error_set(err, 0, "%s \"%s\": unknown network mode; expected none, slirp or host", from, mode);
-    *ret_from = from;
+        return urun_error_set(err, 0, "%s \"%s\": unknown network mode; expected none, slirp or host",
+                              netns_mode_source(in), mode);
 
-    if ((v = spec_annotation(s, NETNS_ANN_HOST_LOOPBACK)) && (r = parse_bool(NETNS_ANN_HOST_LOOPBACK, v,
-                                                                            &c->allow_host_loopback, err)) < 0)
+    if ((v = in->ann_host_loopback) &&
+        (r = parse_bool(NETNS_ANN_HOST_LOOPBACK, v, &c->allow_host_loopback, err)) < 0)
         return r;
-    if (opt_allow_host_loopback)
+    if (in->opt_allow_host_loopback)
         c->allow_host_loopback = true;
     c->mtu = NETNS_MTU_DEFAULT;
-    if ((v = spec_annotation(s, NETNS_ANN_MTU))) {
+    if ((v = in->ann_mtu)) {
         if (!parse_uint(v, strlen(v), 1u << 20, &mtu) || mtu < NETNS_MTU_MIN || mtu > NETNS_MTU_MAX)
             return urun_error_set(err, 0, "annotation %s: \"%s\": expected a number from %u to %u", NETNS_ANN_MTU,
                                   v, NETNS_MTU_MIN, NETNS_MTU_MAX);
         c->mtu = (unsigned)mtu;
     }
-    if ((v = spec_annotation(s, NETNS_ANN_DNS_UPSTREAM)) && (r = parse_dns_upstream(v, c, err)) < 0)
+    if ((v = in->ann_dns_upstream) && (r = parse_dns_upstream(v, c, err)) < 0)
         return r;
     return 0;
 }
 
-int netns_config_from_spec(const struct urun_spec *s, const char *opt_network, char *const *opt_publish,
-                           bool opt_allow_host_loopback, struct netns_config *ret, struct urun_error *err)
+int netns_config_parse(const struct netns_settings *in, struct netns_config *ret, struct urun_error *err)
 {
     struct netns_config c = {0};
-    const char *from = NULL, *ann;
     int r;
 
-    r = parse_settings(s, opt_network, opt_allow_host_loopback, &c, &from, err);
+    r = parse_settings(in, &c, err);
     if (r < 0)
         return r;
-    if (opt_publish && opt_publish[0]) {
+    if (in->opt_publish && in->opt_publish[0]) {
         const struct source src = {"--publish", true};
-        for (size_t i = 0; opt_publish[i]; i++)
-            if ((r = add_publish_list(&c, &src, opt_publish[i], err)) < 0)
+        for (size_t i = 0; in->opt_publish[i]; i++)
+            if ((r = add_publish_list(&c, &src, in->opt_publish[i], err)) < 0)
                 return r;
         if (!c.slirp)
             return urun_error_set(err, 0, "--publish needs the slirp network (--network slirp or annotation "
                                   NETNS_ANN_NETWORK ": slirp)");
-    } else if ((ann = spec_annotation(s, NETNS_ANN_PUBLISH)) && *ann) {
+    } else if (in->ann_publish && *in->ann_publish) {
         const struct source src = {NETNS_ANN_PUBLISH, false};
-        if ((r = add_publish_list(&c, &src, ann, err)) < 0)
+        if ((r = add_publish_list(&c, &src, in->ann_publish, err)) < 0)
             return r;
         if (!c.slirp)
             return urun_error_set(err, 0, "annotation " NETNS_ANN_PUBLISH " needs the slirp network (--network slirp "
                                   "or annotation " NETNS_ANN_NETWORK ": slirp)");
     }
-    if (c.slirp && (r = check_netns(s, from, err)) < 0)
-        return r;
     *ret = c;
     return 0;
 }

@@ -49,6 +49,16 @@ static int open_tap(struct urun_error *err)
         close(fd);
         return urun_error_set(err, e, "create %s", NETNS_TAP_NAME);
     }
+    /* Persistent: closing the last fd (the helper's, when it exits with the container) then leaves the
+     * device alone instead of unregistering it, which waits for RCU grace periods (~15 ms, and the
+     * caller of `run` or `delete` waits for the helper's exit).  The device goes when the namespace
+     * does: the kernel deletes a namespace's tun devices in its asynchronous cleanup (drivers/net/tun.c,
+     * tun_link_ops; net/core/dev.c, default_device_exit_batch). */
+    if (ioctl(fd, TUNSETPERSIST, 1) < 0) {
+        int e = errno;
+        close(fd);
+        return urun_error_set(err, e, "make %s persistent", NETNS_TAP_NAME);
+    }
     return fd;
 }
 

@@ -12,7 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "netns/helper/hlog.h"
+#include "base/log.h"
 #include "netns/helper/loop.h"
 #include "netns/common/proto.h"
 #include "netns/helper/sandbox.h"
@@ -22,9 +22,9 @@ static void glib_log(const gchar *domain, GLogLevelFlags level, const gchar *msg
 {
     (void)data;
     if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL))
-        hlog(HLOG_ERROR, "%s: %s", domain ? domain : "glib", msg);
+        log_error("%s: %s", domain ? domain : "glib", msg);
     else if (level & G_LOG_LEVEL_WARNING)
-        hlog(HLOG_WARNING, "%s: %s", domain ? domain : "glib", msg);
+        log_warning("%s: %s", domain ? domain : "glib", msg);
 }
 
 /* Only the control socket may be open beyond stdio; urun's exec path guarantees it, this makes sure
@@ -97,15 +97,16 @@ int main(int argc, char **argv)
     if (receive_hello(&hello, fds, &n_fds) < 0)
         return 1;
     /* The tap fd goes above every other: the kernel closes a dying process's fds in ascending order,
-     * and closing the last fd of tap0 unregisters the device, which waits for RCU grace periods
-     * (~15 ms).  The log fd, often urun's stderr, which a caller may wait on for end of file, is
-     * closed first that way, also when `delete` SIGKILLs the helper. */
+     * and closing the last fd of tap0 takes longer than the others (tap0 is persistent, tapdev.c, so
+     * it is not unregistered then, but the queue is detached).  The log fd, often urun's stderr, which
+     * a caller may wait on for end of file, is closed first that way, also when `delete` SIGKILLs the
+     * helper. */
     int tap = fcntl(fds[0], F_DUPFD_CLOEXEC, 64);
     if (tap >= 0) {
         close(fds[0]);
         fds[0] = tap;
     }
-    hlog_init(fds[1], hello.log_json, hello.log_is_file);
+    urun_log_init_fd(fds[1], hello.log_json, hello.log_is_file, "urun-slirp: ");
     g_log_set_default_handler(glib_log, NULL);
 
     r = setup(&hello, fds[0], hello.has_pidfd ? fds[2] : -1, &loop, &err);
@@ -115,7 +116,7 @@ int main(int argc, char **argv)
         return 1;
     }
     close(NETNS_HELPER_CTL_FD);
-    hlog(HLOG_INFO, "serving container init %d: tap0 mtu %u, %zu published port(s)%s", (int)hello.init_pid,
+    log_info("serving container init %d: tap0 mtu %u, %zu published port(s)%s", (int)hello.init_pid,
          hello.config.mtu, hello.config.n_publish, hello.config.allow_host_loopback ? ", host loopback allowed" : "");
     r = slirp_loop_run(loop);
     slirp_loop_free(loop);

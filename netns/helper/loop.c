@@ -21,7 +21,7 @@
 
 #include "netns/helper/ackmerge.h"
 #include "netns/helper/dnsfwd.h"
-#include "netns/helper/hlog.h"
+#include "base/log.h"
 #include "netns/helper/udpfwd.h"
 
 /* Frames read from the tap per wake-up before libslirp's sockets get their turn again. */
@@ -86,7 +86,7 @@ static void tap_write(const void *buf, size_t len, void *opaque)
     if (n < 0 && (errno == EBADFD || errno == EBADF))
         l->tap_gone = true;
     else if (n < 0 && errno != EAGAIN && errno != ENOBUFS && errno != EIO && !l->write_error_logged) {
-        hlog(HLOG_WARNING, "write to the container's tap: %s", strerror(errno));
+        log_warning("write to the container's tap: %s", strerror(errno));
         l->write_error_logged = true;
     }
 }
@@ -109,7 +109,7 @@ static void cb_guest_error(const char *msg, void *opaque)
 {
     struct slirp_loop *l = opaque;
     if (l->guest_errors++ < GUEST_ERRORS_LOGGED)
-        hlog(HLOG_WARNING, "container sent a bad frame: %s", msg);
+        log_warning("container sent a bad frame: %s", msg);
 }
 
 /* SlirpCb.clock_get_ns */
@@ -381,7 +381,7 @@ static void read_tap_burst(struct slirp_loop *l)
             if (errno == EBADFD || errno == EBADF)
                 l->tap_gone = true; /* tap0 is gone with the container's network namespace */
             else if (errno != EAGAIN && errno != EIO)
-                hlog(HLOG_WARNING, "read from the container's tap: %s", strerror(errno));
+                log_warning("read from the container's tap: %s", strerror(errno));
             return;
         }
         if (n == 0)
@@ -489,7 +489,7 @@ int slirp_loop_run(struct slirp_loop *l)
         slirp_pollfds_fill(l->slirp, &timeout, cb_add_poll, l);
         n = poll(l->pfd, l->n_pfd, next_timeout(l, timeout));
         if (n < 0 && errno != EINTR) {
-            hlog(HLOG_ERROR, "poll: %s", strerror(errno));
+            log_error("poll: %s", strerror(errno));
             return -1;
         }
         uint64_t writes = l->tap_writes;

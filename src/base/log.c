@@ -8,15 +8,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "base/json.h"
+#include "base/timefmt.h"
 
 static int log_fd = -1;  /* -1: stderr */
+static bool log_to_file; /* false: log_fd is (or stands for) urun's stderr */
 static bool log_closed;  /* urun_log_close: nothing is written any more */
 static bool log_json;
 static bool log_debug_on;
+static const char *log_prefix = ""; /* "urun-slirp: " in the network helper */
 
 int urun_log_open(const char *path, bool json, bool debug, struct urun_error *err)
 {
@@ -27,7 +29,18 @@ int urun_log_open(const char *path, bool json, bool debug, struct urun_error *er
     log_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
     if (log_fd < 0)
         return urun_error_errno(err, "open log file %s", path);
+    log_to_file = true;
     return 0;
+}
+
+void urun_log_init_fd(int fd, bool json, bool is_file, const char *prefix)
+{
+    log_fd = fd;
+    log_json = json;
+    log_to_file = is_file;
+    log_debug_on = false;
+    log_closed = false;
+    log_prefix = prefix ? prefix : "";
 }
 
 bool urun_log_is_json(void)
@@ -37,7 +50,7 @@ bool urun_log_is_json(void)
 
 bool urun_log_is_stderr(void)
 {
-    return log_fd < 0;
+    return !log_to_file;
 }
 
 void urun_log_close(void)
@@ -45,6 +58,7 @@ void urun_log_close(void)
     if (log_fd >= 0)
         close(log_fd);
     log_fd = -1;
+    log_to_file = false;
     log_closed = true;
 }
 
@@ -69,24 +83,22 @@ static const char *level_name(enum urun_log_level level)
 
 void urun_log(enum urun_log_level level, const char *fmt, ...)
 {
-    char msg[2048], stamp[64], line[4096];
-    struct timespec ts;
-    struct tm tm;
+    char msg[2048], stamp[TIMEFMT_RFC3339_MAX], line[4096];
     va_list ap;
     int saved = errno, n;
 
     if (log_closed || (level == URUN_LOG_DEBUG && !log_debug_on))
         return;
     /* Info lines only go to an explicit log file: on a terminal they would be noise. */
-    if (level == URUN_LOG_INFO && log_fd < 0 && !log_debug_on)
+    if (level == URUN_LOG_INFO && !log_to_file && !log_debug_on)
         return;
+    n = snprintf(msg, sizeof(msg), "%s", log_prefix);
+    if (n < 0 || (size_t)n >= sizeof(msg))
+        n = 0;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
     va_end(ap);
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    n = (int)strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(stamp + n, sizeof(stamp) - (size_t)n, ".%09ldZ", ts.tv_nsec);
+    timefmt_rfc3339_now(stamp, sizeof(stamp));
 
     if (log_json) {
         struct json_writer w;
@@ -105,7 +117,7 @@ void urun_log(enum urun_log_level level, const char *fmt, ...)
             line[0] = '\0';
         }
         json_free(&w);
-    } else if (log_fd >= 0) {
+    } else if (log_to_file) {
         snprintf(line, sizeof(line), "%s %s: %s\n", stamp, level_name(level), msg);
     } else {
         snprintf(line, sizeof(line), "urun: %s: %s\n", level_name(level), msg);

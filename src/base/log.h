@@ -15,6 +15,11 @@ enum urun_log_level {
 
 /* path NULL: stderr. json: one JSON object a line. */
 int urun_log_open(const char *path, bool json, bool debug, struct urun_error *err);
+/* Instead of urun_log_open, in a program urun starts (the urun-slirp helper): log to fd, which is owned
+ * by the log from now on, in urun's formats.  is_file false: fd stands for urun's stderr, so lines read
+ * "urun: level: msg" and info lines are left out, as urun's own are.  prefix (or NULL) starts every
+ * message: "urun-slirp: ".  No debug lines. */
+void urun_log_init_fd(int fd, bool json, bool is_file, const char *prefix);
 void urun_log(enum urun_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool urun_log_is_stderr(void);
 bool urun_log_is_json(void);

@@ -19,7 +19,6 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "spec/bundle.h"
@@ -37,6 +36,7 @@
 #include "runtime/plan.h"
 #include "runtime/spawn.h"
 #include "runtime/sync.h"
+#include "base/timefmt.h"
 #include "base/util.h"
 
 /* The state document hooks get on stdin. */
@@ -201,16 +201,6 @@ static int maps_and_network(struct making *m, struct urun_error *err)
     return r;
 }
 
-static void rfc3339_now(char *buf, size_t size)
-{
-    struct timespec ts;
-    struct tm tm;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    size_t n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + n, size - n, ".%09ldZ", ts.tv_nsec);
-}
-
 static int record_state(struct making *m, struct urun_error *err)
 {
     const struct urun_bundle *b = &m->b;
@@ -222,7 +212,7 @@ static int record_state(struct making *m, struct urun_error *err)
     };
     int r;
 
-    rfc3339_now(created, sizeof(created));
+    timefmt_rfc3339_now(created, sizeof(created));
     r = proc_stat_read(m->sp.pid, &letter, &st.start_time);
     if (r < 0)
         return urun_error_set(err, -r, "read start time of container init %d", (int)m->sp.pid);

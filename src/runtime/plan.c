@@ -16,6 +16,7 @@
 #include "container/process.h"
 #include "container/seccomp_filter.h"
 #include "runtime/hooks.h"
+#include "runtime/network.h"
 #include "runtime/sync.h"
 
 /* The namespaces the init makes at once while urun writes the maps (start-up is a feature). */
@@ -276,7 +277,7 @@ static int plan_spec(struct urun_bundle *b, const struct create_plan_opts *o, co
         return r;
     warn_unapplied(s);
     process_drop_unraisable_ambient(s->process->capabilities, "process.capabilities");
-    r = netns_config_from_spec(s, o->network, o->publish, o->allow_host_loopback, &p->net, err);
+    r = network_config_from_spec(s, o->network, o->publish, o->allow_host_loopback, &p->net, err);
     if (r >= 0 && p->net.host)
         drop_network_namespace(s);
     if (r >= 0)

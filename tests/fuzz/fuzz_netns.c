@@ -1,13 +1,14 @@
-/* Network settings (netns/core/config.c): a config through spec_parse, then netns_config_from_spec from its
- * run.urun.* annotations, once as they are and once with the options create takes overriding them.
- * Input that is no config is read as the host's resolv.conf instead (netns_resolv_conf).  Nothing is
- * bound: netns_check_ports and netns_start are never called. */
+/* Network settings (src/runtime/network.c, netns/core/config.c): a config through spec_parse, then
+ * network_config_from_spec from its run.urun.* annotations, once as they are and once with the options
+ * create takes overriding them.  Input that is no config is read as the host's resolv.conf instead
+ * (netns_resolv_conf).  Nothing is bound: netns_check_ports and netns_start are never called. */
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "fuzz.h"
 #include "netns/netns.h"
+#include "runtime/network.h"
 
 static void check_config(const struct netns_config *c)
 {
@@ -32,9 +33,9 @@ static void from_spec(const struct urun_spec *s, const char *network, char *cons
 {
     struct netns_config c;
     struct urun_error err = {0};
-    int r = netns_config_from_spec(s, network, publish, loopback, &c, &err);
+    int r = network_config_from_spec(s, network, publish, loopback, &c, &err);
 
-    fuzz_note("netns_config_from_spec", r, &err);
+    fuzz_note("network_config_from_spec", r, &err);
     FUZZ_CHECK_ERROR(r, err);
     if (r >= 0)
         check_config(&c);

@@ -221,6 +221,17 @@ run_net_detached() {
 	assert_contains "$output" "nameserver 10.0.2.3"
 }
 
+@test "slirp: tap0 is persistent, so the helper's exit never waits for the device to be unregistered" {
+	# closing the last fd of a non-persistent tap unregisters it (~15 ms of RCU grace periods), and
+	# `run` and `delete` wait for the helper's exit; a persistent tap0 goes with the namespace instead
+	bundle_args sh -c 'cat /sys/class/net/tap0/tun_flags'
+	run urun run --bundle "$BUNDLE" --network slirp persist1
+	[ "$status" -eq 0 ] || { echo "$output" >&2; return 1; }
+	# IFF_PERSIST is 0x0800 (linux/if_tun.h); IFF_TAP 0x0002 and IFF_NO_PI 0x1000 as before
+	[ $(( output & 0x0800 )) -ne 0 ] || { echo "tun_flags $output: not persistent" >&2; return 1; }
+	[ $(( output & 0x1002 )) -eq $(( 0x1002 )) ] || { echo "tun_flags $output" >&2; return 1; }
+}
+
 @test "slirp: the network chosen by annotations, MTU from run.urun.mtu" {
 	bundle_jq '.annotations["run.urun.network"] = "slirp" | .annotations["run.urun.mtu"] = "1500"'
 	bundle_args sh -c 'ip link show tap0'
@@ -479,7 +490,19 @@ run_net_detached() {
 	[ "$status" -eq 0 ] || { echo "$output" >&2; return 1; }
 	run grep 'urun-slirp: serving container init' "$log"
 	[ "$status" -eq 0 ] || { cat "$log" >&2; return 1; }
-	echo "$output" | head -n 1 | jq -e '.level == "info" and (.time | length > 0)' >/dev/null
+	echo "$output" | head -n 1 | jq -e '.level == "info" and (.msg | startswith("urun-slirp: serving container init "))
+		and (.time | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{9}Z$"))' >/dev/null
+}
+
+@test "slirp: the helper's text log lines read like urun's own" {
+	local log=$BATS_TEST_TMPDIR/runtime.log
+	bundle_args true
+	run timeout -k 5 "$URUN_TEST_TIMEOUT" "$URUN" --root "$URUN_ROOT" --log "$log" run \
+		--bundle "$BUNDLE" --network slirp logt1 3>&-
+	[ "$status" -eq 0 ] || { echo "$output" >&2; return 1; }
+	# the same stamp (RFC 3339, nanoseconds, UTC) and "level: " as urun's lines, the helper named first
+	run grep -E '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{9}Z info: urun-slirp: serving container init [0-9]+: tap0 mtu 65520, 0 published port[(]s[)]$' "$log"
+	[ "$status" -eq 0 ] || { cat "$log" >&2; return 1; }
 }
 
 @test "slirp: the helper keeps none of the caller's fds: out=\$(urun run -d ... 2>&1) returns at once" {
