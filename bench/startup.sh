@@ -4,7 +4,7 @@
 # and running true). Prints the medians and the urun/crun, urun/runc and X/floor ratios.
 #
 # usage: bench/startup.sh [URUN]       (default: build/urun, built first if missing)
-#   BENCH_RUNS (default 100), BENCH_WARMUP (default 10)
+#   BENCH_RUNS (default 100), BENCH_WARMUP (default 10, per round), BENCH_ROUNDS (default 5)
 #
 # As root it installs hyperfine, crun and runc from Debian when missing, prepares the `urun-test`
 # user (tests/setup-test-user.sh) and measures as that user: the runtimes run rootless, as the
@@ -123,13 +123,36 @@ measure() {
 		done
 	} >"$work/cleanup.sh"
 
-	local -a hf=(hyperfine "${shell_opt[@]}" --warmup "$warmup" --runs "$runs" --export-json "$out" --style basic
-		--cleanup "bash $work/cleanup.sh")
-	for i in "${!names[@]}"; do
-		hf+=(--command-name "${names[i]}" "${cmds[i]}")
+	# hyperfine measures one command after the other.  On a shared machine the load drifts during a
+	# benchmark, and a runtime measured in a busier stretch looks slower.  So the runs are split into
+	# BENCH_ROUNDS rounds (default 5), each a hyperfine invocation over every runtime, in alternating
+	# order; the statistics are taken over the runs of all rounds together.
+	local rounds=${BENCH_ROUNDS:-5} round per k
+	[ "$rounds" -ge 1 ] && [ "$rounds" -le "$runs" ] || rounds=1
+	per=$(((runs + rounds - 1) / rounds))
+	say "measuring ${names[*]}: $((per * rounds)) runs each in $rounds rounds, each round after $warmup warm-up runs"
+	for ((round = 0; round < rounds; round++)); do
+		local -a hf=(hyperfine "${shell_opt[@]}" --warmup "$warmup" --runs "$per" --export-json "$work/round-$round.json"
+			--style basic --cleanup "bash $work/cleanup.sh")
+		for k in "${!names[@]}"; do
+			i=$k
+			((round % 2)) && i=$((${#names[@]} - 1 - k))
+			hf+=(--command-name "${names[i]}" "${cmds[i]}")
+		done
+		"${hf[@]}" </dev/null >"$work/round-$round.log" 2>&1 || { cat "$work/round-$round.log"; exit 1; }
 	done
-	say "measuring ${names[*]}: $runs runs each after $warmup warm-up runs"
-	"${hf[@]}" </dev/null
+	jq -s '{results: ([.[].results[]] | group_by(.command) | map(
+		{command: .[0].command, user: (map(.user) | add / length), system: (map(.system) | add / length),
+		 times: ([.[].times[]] | sort)}
+		| .mean = (.times | add / length)
+		| .median = (.times | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end)
+		| .mean as $m
+		| .stddev = (if (.times | length) > 1
+			then (.times | map((. - $m) * (. - $m)) | add) / ((.times | length) - 1) | sqrt else 0 end)))}' \
+		"$work"/round-*.json >"$out"
+	# the order of the runtimes as measured, not group_by's
+	jq --argjson order "$(printf '%s\n' "${names[@]}" | jq -R . | jq -s .)" \
+		'.results |= sort_by(.command as $c | $order | index($c))' "$out" >"$out.tmp" && mv "$out.tmp" "$out"
 
 	# Every run must have deleted its container.
 	for i in "${!names[@]}"; do
