@@ -4,7 +4,7 @@
 # and running true). Prints the medians and the urun/crun, urun/runc and X/floor ratios.
 #
 # usage: bench/startup.sh [URUN]       (default: build/urun, built first if missing)
-#   BENCH_RUNS (default 100), BENCH_WARMUP (default 10)
+#   BENCH_RUNS (default 100), BENCH_WARMUP (default 10, per round), BENCH_ROUNDS (default 5)
 #
 # As root it installs hyperfine, crun and runc from Debian when missing, prepares the `urun-test`
 # user (tests/setup-test-user.sh) and measures as that user: the runtimes run rootless, as the
@@ -123,13 +123,36 @@ measure() {
 		done
 	} >"$work/cleanup.sh"
 
-	local -a hf=(hyperfine "${shell_opt[@]}" --warmup "$warmup" --runs "$runs" --export-json "$out" --style basic
-		--cleanup "bash $work/cleanup.sh")
-	for i in "${!names[@]}"; do
-		hf+=(--command-name "${names[i]}" "${cmds[i]}")
+	# hyperfine measures one command after the other.  On a shared machine the load drifts during a
+	# benchmark, and a runtime measured in a busier stretch looks slower.  So the runs are split into
+	# BENCH_ROUNDS rounds (default 5), each a hyperfine invocation over every runtime, in alternating
+	# order; the statistics are taken over the runs of all rounds together.
+	local rounds=${BENCH_ROUNDS:-5} round per k
+	[ "$rounds" -ge 1 ] && [ "$rounds" -le "$runs" ] || rounds=1
+	per=$(((runs + rounds - 1) / rounds))
+	say "measuring ${names[*]}: $((per * rounds)) runs each in $rounds rounds, each round after $warmup warm-up runs"
+	for ((round = 0; round < rounds; round++)); do
+		local -a hf=(hyperfine "${shell_opt[@]}" --warmup "$warmup" --runs "$per" --export-json "$work/round-$round.json"
+			--style basic --cleanup "bash $work/cleanup.sh")
+		for k in "${!names[@]}"; do
+			i=$k
+			((round % 2)) && i=$((${#names[@]} - 1 - k))
+			hf+=(--command-name "${names[i]}" "${cmds[i]}")
+		done
+		"${hf[@]}" </dev/null >"$work/round-$round.log" 2>&1 || { cat "$work/round-$round.log"; exit 1; }
 	done
-	say "measuring ${names[*]}: $runs runs each after $warmup warm-up runs"
-	"${hf[@]}" </dev/null
+	jq -s '{results: ([.[].results[]] | group_by(.command) | map(
+		{command: .[0].command, user: (map(.user) | add / length), system: (map(.system) | add / length),
+		 times: ([.[].times[]] | sort)}
+		| .mean = (.times | add / length)
+		| .median = (.times | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end)
+		| .mean as $m
+		| .stddev = (if (.times | length) > 1
+			then (.times | map((. - $m) * (. - $m)) | add) / ((.times | length) - 1) | sqrt else 0 end)))}' \
+		"$work"/round-*.json >"$out"
+	# the order of the runtimes as measured, not group_by's
+	jq --argjson order "$(printf '%s\n' "${names[@]}" | jq -R . | jq -s .)" \
+		'.results |= sort_by(.command as $c | $order | index($c))' "$out" >"$out.tmp" && mv "$out.tmp" "$out"
 
 	# Every run must have deleted its container.
 	for i in "${!names[@]}"; do
@@ -137,12 +160,42 @@ measure() {
 			say "warning: ${names[i]} left state behind in ${roots[i]}: $(ls -A "${roots[i]}" | head -n 3 | tr '\n' ' ')"
 		fi
 	done
-	report "$out"
+	peak_rss "$bundle" "$work/rss.json"
+	report "$out" "$work/rss.json"
+}
+
+# peak_rss BUNDLE OUT: the peak resident set of each runtime's `run` (median of 5 runs) as JSON
+# {name: KiB}.  /usr/bin/time's %M is the largest single process of the tree it waited for: the runtime
+# or one of its children (the container's process, newuidmap), not their sum.
+peak_rss() {
+	local bundle=$1 json=$2 i k kib
+	local -a cmd
+	echo '{}' >"$json"
+	[ -x /usr/bin/time ] || { say "no /usr/bin/time: no peak RSS"; return 0; }
+	for i in "${!names[@]}"; do
+		if [ -n "${roots[i]}" ]; then
+			cmd=("${bins[i]}" --root "${roots[i]}" run --bundle "$bundle")
+		else
+			read -ra cmd <<<"${cmds[i]}"
+		fi
+		local -a sizes=()
+		for k in 1 2 3 4 5; do
+			if [ -n "${roots[i]}" ]; then
+				/usr/bin/time -f %M -o "$work/rss" "${cmd[@]}" "rss-${names[i]}-$k" </dev/null >/dev/null 2>&1 || continue
+			else
+				/usr/bin/time -f %M -o "$work/rss" "${cmd[@]}" </dev/null >/dev/null 2>&1 || continue
+			fi
+			sizes+=("$(tail -n 1 "$work/rss")")
+		done
+		[ "${#sizes[@]}" -gt 0 ] || continue
+		kib=$(printf '%s\n' "${sizes[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+		jq --arg n "${names[i]}" --argjson v "$kib" '.[$n] = $v' "$json" >"$json.tmp" && mv "$json.tmp" "$json"
+	done
 }
 
 # Prints the medians (ms) and the ratios from hyperfine's JSON export.
 report() {
-	local json=$1
+	local json=$1 rss=${2:-}
 	echo
 	echo "median start-up of \`run /bin/true\` (hyperfine, $runs runs):"
 	jq -r '.results[] | "  \(.command | .+ " " * (8 - length))  median \(.median * 1000 | . * 100 | round / 100) ms   mean \(.mean * 1000 | . * 100 | round / 100) ± \(.stddev * 1000 | . * 100 | round / 100) ms"' "$json"
@@ -155,6 +208,11 @@ report() {
 		(if $m.urun and $m.crun then
 			"  target urun/crun <= 0.5: \(if $m.urun / $m.crun <= 0.5 then "met" else "NOT met" end)"
 		 else "  target urun/crun <= 0.5: no crun measurement" end)' "$json"
+	if [ -n "$rss" ] && [ "$(jq length "$rss")" -gt 0 ]; then
+		echo
+		echo "peak RSS of \`run /bin/true\` (largest process of the tree, median of 5 runs):"
+		jq -r 'to_entries[] | "  \(.key | .+ " " * (8 - length))  \(.value) KiB"' "$rss"
+	fi
 }
 
 # --- the entry point ----------------------------------------------------------------------------
@@ -198,22 +256,38 @@ cp "$repo/tests/make-bundle.sh" "$stage/tests/"
 chmod -R a+rX "$stage"
 chown "$user:" "$stage"
 
-as_user() {
-	(cd "$home" && runuser -u "$user" -- env -i HOME="$home" USER="$user" LOGNAME="$user" LANG=C.UTF-8 \
-		PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin \
-		XDG_RUNTIME_DIR="/run/user/$uid" BENCH_RUNS="$runs" BENCH_WARMUP="$warmup" BENCH_NO_SHELL="${BENCH_NO_SHELL:-0}" "$@")
-}
+# The command that runs the rest of its arguments as the test user, in its home, with a clean environment.
+as_user=(runuser -u "$user" -- env -i HOME="$home" USER="$user" LOGNAME="$user" LANG=C.UTF-8
+	PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin
+	XDG_RUNTIME_DIR="/run/user/$uid" BENCH_RUNS="$runs" BENCH_WARMUP="$warmup" BENCH_NO_SHELL="${BENCH_NO_SHELL:-0}")
+as_user() { (cd "$home" && "${as_user[@]}" "$@"); }
 
-# crun 1.8 may refuse to run rootless on a hybrid cgroup host: see bench_crun_hybrid_fix (common.sh).
+# crun 1.8 refuses to run rootless when the cgroup2 mount of a hybrid hierarchy (v1 controllers plus a
+# cgroup2 at /sys/fs/cgroup/unified) lists a controller in its cgroup.controllers: "cgroups in hybrid
+# mode not supported".  Here that controller is hugetlb, and it cannot be moved to a v1 hierarchy while
+# cgroups below the cgroup2 root enable it (tests/delegate-cgroup.sh does, for the integration tests).
+# So the host is left alone: the measurement runs in a private mount namespace in which an empty file
+# is bound over that cgroup.controllers.  crun then sees what a hybrid host with no v2 controller
+# shows.  Nothing else changes: urun reads that file only in a delegated cgroup, which the benchmark's
+# user does not have, and the view ends with the benchmark.
+private_view=()
 if command -v crun >/dev/null; then
 	probe_dir=$(as_user mktemp -d /tmp/urun-bench-probe.XXXXXX)
 	as_user bash "$stage/bench/startup.sh" --bundle "$probe_dir/bundle" "$stage/urun"
-	bench_crun_hybrid_fix "$probe_dir/bundle"
+	if ! err=$(as_user crun --root "$probe_dir/root" run --bundle "$probe_dir/bundle" probe 2>&1 </dev/null) &&
+		[[ $err == *hybrid* ]] && grep -q . /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null; then
+		say "crun refuses to run rootless: $err"
+		say "measuring in a private mount namespace where /sys/fs/cgroup/unified/cgroup.controllers is empty"
+		: >"$stage/no-controllers"
+		private_view=(unshare --mount --propagation private
+			bash -c 'mount --bind "$0" /sys/fs/cgroup/unified/cgroup.controllers && exec "$@"' "$stage/no-controllers")
+	fi
+	as_user crun --root "$probe_dir/root" delete --force probe >/dev/null 2>&1 || true
 	rm -rf "$probe_dir"
 fi
 
 out_dir=$(mktemp -d "$stage/out.XXXXXX")
 chown "$user:" "$out_dir"
-as_user bash "$stage/bench/startup.sh" --measure "$stage/urun" "$out_dir/startup.json"
+(cd "$home" && "${private_view[@]}" "${as_user[@]}" bash "$stage/bench/startup.sh" --measure "$stage/urun" "$out_dir/startup.json")
 cp "$out_dir/startup.json" "$result"
 say "results saved to $result"
