@@ -14,7 +14,7 @@ struct nsjoin;
 
 struct init_args {
     const char *id;
-    uid_t owner;      /* the caller, for the state documents hooks get */
+    const char *owner_name; /* the caller's, resolved on the host: for the state documents hooks get */
     const struct urun_spec *spec;
     struct urun_seccomp *seccomp; /* built by the parent, loaded here; NULL for none */
     const char *rootfs;

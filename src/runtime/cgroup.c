@@ -401,7 +401,7 @@ int cgroup_setup(const struct urun_spec *s, const char *id, bool disabled, struc
     _cleanup_(ytree_freep) struct ynode *res = NULL;
     struct cg_writes w = {0};
     const char *cp = s->linux_ ? s->linux_->cgroups_path : NULL, *why;
-    char leaf[256], reason[4600], path[4400];
+    char leaf[STATE_NAME_MAX], reason[4600], path[4400];
     bool strict, made = false;
     int r;
 
@@ -423,7 +423,7 @@ int cgroup_setup(const struct urun_spec *s, const char *id, bool disabled, struc
     }
     why = disabled ? "--cgroup-manager disabled" : locate(&mount, &own);
     if (!why) {
-        state_container_dirname(id, leaf);
+        state_container_name(id, leaf);
         target = cgroup_target(own, cp, leaf, err);
         if (!target) {
             cg_writes_clear(&w);

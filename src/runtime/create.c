@@ -196,20 +196,23 @@ static int build_seccomp(const struct urun_spec *s, struct urun_seccomp **ret, s
 }
 
 /* The state document hooks get on stdin. */
-static char *hook_state(const char *id, const struct urun_bundle *b, pid_t pid, enum urun_status status)
+static char *hook_state(const char *id, const struct urun_bundle *b, const char *owner_name, pid_t pid,
+                        enum urun_status status)
 {
     struct urun_state st = {
         .id = (char *)id, .bundle = b->path, .rootfs = b->rootfs, .pid = pid, .owner = geteuid(),
+        .owner_name = (char *)owner_name,
         .annotations = b->spec->annotations, .n_annotations = b->spec->n_annotations,
     };
     return state_to_json(&st, status, /* pretty= */ false);
 }
 
 /* prestart (deprecated, same point) and createRuntime, in urun's own namespaces. */
-static int run_create_hooks(const char *id, const struct urun_bundle *b, pid_t pid, struct urun_error *err)
+static int run_create_hooks(const char *id, const struct urun_bundle *b, const char *owner_name, pid_t pid,
+                            struct urun_error *err)
 {
     static const enum spec_hook_kind kinds[] = {SPEC_HOOK_PRESTART, SPEC_HOOK_CREATE_RUNTIME};
-    _cleanup_free_ char *json = hook_state(id, b, pid, URUN_STATUS_CREATING);
+    _cleanup_free_ char *json = hook_state(id, b, owner_name, pid, URUN_STATUS_CREATING);
     if (!json)
         return urun_error_set(err, ENOMEM, "hooks");
     for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
@@ -225,10 +228,10 @@ static int run_create_hooks(const char *id, const struct urun_bundle *b, pid_t p
  * crash takes the container with it. */
 static int store_config(int dirfd, const struct urun_bundle *b, struct urun_error *err)
 {
-    int r = write_file_atomic_at(dirfd, STORED_CONFIG, b->config, b->config_len, 0600, /* durable= */ false, err);
+    int r = write_file_atomic_at(dirfd, STATE_CONFIG_COPY, b->config, b->config_len, 0600, /* durable= */ false, err);
     if (r < 0 || (!b->spec->hooks[SPEC_HOOK_POSTSTART].n && !b->spec->hooks[SPEC_HOOK_POSTSTOP].n))
         return r;
-    int fd = openat(dirfd, POSTHOOKS_MARK, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    int fd = openat(dirfd, STATE_POSTHOOKS_MARK, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0)
         return urun_error_errno(err, "record post hooks");
     close(fd);
@@ -243,7 +246,7 @@ static int prepare_resolv_conf(const struct state_root *root, const char *id, in
 {
     struct urun_spec *s = b->spec;
     _cleanup_free_ char *host = NULL;
-    char text[4096], name[256];
+    char text[4096];
     size_t len;
 
     for (size_t i = 0; i < s->n_mounts; i++)
@@ -263,11 +266,10 @@ static int prepare_resolv_conf(const struct state_root *root, const char *id, in
     int n = netns_resolv_conf(host, text, sizeof(text));
     if (n < 0)
         return urun_error_set(err, -n, "write resolv.conf for the container");
-    int r = write_file_atomic_at(dirfd, "resolv.conf", text, (size_t)n, 0644, /* durable= */ false, err);
+    int r = write_file_atomic_at(dirfd, STATE_RESOLV_CONF, text, (size_t)n, 0644, /* durable= */ false, err);
     if (r < 0)
         return r;
-    state_container_dirname(id, name);
-    _cleanup_free_ char *source = xasprintf("%s/%s/resolv.conf", root->path, name);
+    _cleanup_free_ char *source = state_container_path(root, id, STATE_RESOLV_CONF);
     if (spec_append_bind(s, "/etc/resolv.conf", source, /* ro= */ true) < 0)
         return urun_error_set(err, ENOMEM, "resolv.conf");
     return 0;
@@ -303,6 +305,7 @@ struct create_io {
     bool early_unshare;              /* the init reports SYNC_UNSHARED before it waits for the maps */
     const struct netns_config *net; /* slirp networking, or NULL */
     const char *cgroup;              /* the container's cgroup, or NULL */
+    const char *owner_name;          /* the caller's, resolved once on the host (state_owner_name) */
     pid_t helper_pid;                /* out: the slirp helper, 0 when none */
     bool respawn;    /* the init forks once more and reports its child (SYNC_PID) */
     int *pidfd;      /* replaced after a respawn */
@@ -322,7 +325,7 @@ static int record_state(const struct container_create_opts *o, const struct urun
     st = (struct urun_state){
         .id = (char *)o->id, .bundle = b->path, .rootfs = b->rootfs, .pid = pid, .created = created,
         .owner = geteuid(), .annotations = b->spec->annotations, .n_annotations = b->spec->n_annotations,
-        .cgroup = (char *)io->cgroup,
+        .cgroup = (char *)io->cgroup, .owner_name = (char *)io->owner_name,
     };
     r = proc_stat_read(pid, &state_letter, &st.start_time);
     if (r < 0)
@@ -400,7 +403,7 @@ static int finish_create(const struct container_create_opts *o, const struct uru
     if (init_has_create_hooks(b->spec)) {
         r = sync_expect(sync_fd, SYNC_HOOKS, err);
         if (r >= 0)
-            r = run_create_hooks(o->id, b, pid, err);
+            r = run_create_hooks(o->id, b, io->owner_name, pid, err);
         if (r < 0)
             return r;
         if (sync_send(sync_fd, SYNC_HOOKS_DONE, NULL) < 0)
@@ -447,6 +450,7 @@ int container_create(const struct state_root *root, const struct container_creat
     bool made_dir = false;
     struct create_io io = {.sync_fd = -1, .console_fd = -1, .pty_master = -1};
     struct cgroup cg = CGROUP_NONE;
+    char owner_name[STATE_OWNER_NAME_MAX];
     pid_t pid = -1;
     int r;
 
@@ -514,6 +518,7 @@ int container_create(const struct state_root *root, const struct container_creat
     if (r < 0)
         goto out;
 
+    state_owner_name(geteuid(), owner_name);
     r = cgroup_setup(b.spec, o->id, o->no_cgroup, &cg, err);
     if (r >= 0)
         r = notify_prepare(root, o->id, dirfd, b.spec, err);
@@ -562,7 +567,7 @@ int container_create(const struct state_root *root, const struct container_creat
     }
     if (pid == 0) {
         struct init_args a = {
-            .id = o->id, .owner = geteuid(), .seccomp = filter,
+            .id = o->id, .owner_name = owner_name, .seccomp = filter,
             .spec = b.spec, .rootfs = b.rootfs, .bundle = b.path, .sync_fd = sv[1], .fifo_fd = fifo,
             .proc_fd = procfd, .ns_listen_fd = ns_listen, .wait_maps = flags & CLONE_NEWUSER, .early_unshare = early_unshare,
             .new_netns = all_flags & CLONE_NEWNET, .new_utsns = all_flags & CLONE_NEWUTS,
@@ -589,6 +594,7 @@ int container_create(const struct state_root *root, const struct container_creat
     io.console_fd = console_fd;
     io.net = net.slirp ? &net : NULL;
     io.cgroup = cg.path;
+    io.owner_name = owner_name;
     io.early_unshare = early_unshare != 0;
     io.respawn = respawn;
     io.pidfd = &pidfd;
