@@ -47,7 +47,8 @@ static char *state_json(const struct init_args *a, pid_t host_pid, enum urun_sta
 {
     struct urun_state st = {
         .id = (char *)a->id, .bundle = (char *)a->bundle, .rootfs = (char *)a->rootfs, .pid = host_pid,
-        .owner = a->owner, .annotations = a->spec->annotations, .n_annotations = a->spec->n_annotations,
+        .owner_name = (char *)a->owner_name, .annotations = a->spec->annotations,
+        .n_annotations = a->spec->n_annotations,
     };
     return state_to_json(&st, status, /* pretty= */ false);
 }

@@ -18,7 +18,6 @@ struct init_args {
     const char *rootfs;
     const char *bundle;
     const char *owner_name; /* the caller, for the state documents hooks get (resolved on the host) */
-    uid_t owner;
     struct sync_chan sync; /* our end of the sync socket, with the plan's phases */
     int fifo_fd;      /* O_PATH fd of the exec fifo */
     int proc_fd;      /* O_PATH fd of the host's /proc, until the container's paths are resolved */

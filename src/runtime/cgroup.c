@@ -430,7 +430,7 @@ int cgroup_setup(const struct urun_spec *s, const struct cgroup_limits *lim, con
     _cleanup_free_ char *mount = NULL, *own = NULL, *target = NULL, *anc = NULL, *abs = NULL;
     const struct cg_writes *w = &lim->w;
     const char *cp = s->linux_ ? s->linux_->cgroups_path : NULL, *why;
-    char leaf[256], reason[4600], path[4400];
+    char leaf[STATE_NAME_MAX], reason[4600], path[4400];
     bool strict = lim->strict, made = false;
     int r = 0;
 
@@ -442,7 +442,7 @@ int cgroup_setup(const struct urun_spec *s, const struct cgroup_limits *lim, con
     }
     why = disabled ? "--cgroup-manager disabled" : locate(&mount, &own);
     if (!why) {
-        state_container_dirname(id, leaf);
+        state_container_name(id, leaf);
         target = cgroup_target(own, cp, leaf, err);
         if (!target)
             return -EINVAL;

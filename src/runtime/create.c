@@ -40,20 +40,23 @@
 #include "base/util.h"
 
 /* The state document hooks get on stdin. */
-static char *hook_state(const char *id, const struct urun_bundle *b, pid_t pid, enum urun_status status)
+static char *hook_state(const char *id, const struct urun_bundle *b, const char *owner_name, pid_t pid,
+                        enum urun_status status)
 {
     struct urun_state st = {
         .id = (char *)id, .bundle = b->path, .rootfs = b->rootfs, .pid = pid, .owner = geteuid(),
+        .owner_name = (char *)owner_name,
         .annotations = b->spec->annotations, .n_annotations = b->spec->n_annotations,
     };
     return state_to_json(&st, status, /* pretty= */ false);
 }
 
 /* prestart (deprecated, same point) and createRuntime, in urun's own namespaces. */
-static int run_create_hooks(const char *id, const struct urun_bundle *b, pid_t pid, struct urun_error *err)
+static int run_create_hooks(const char *id, const struct urun_bundle *b, const char *owner_name, pid_t pid,
+                            struct urun_error *err)
 {
     static const enum spec_hook_kind kinds[] = {SPEC_HOOK_PRESTART, SPEC_HOOK_CREATE_RUNTIME};
-    _cleanup_free_ char *json = hook_state(id, b, pid, URUN_STATUS_CREATING);
+    _cleanup_free_ char *json = hook_state(id, b, owner_name, pid, URUN_STATUS_CREATING);
     if (!json)
         return urun_error_set(err, EINVAL, "hooks: build the state document");
     for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
@@ -69,10 +72,10 @@ static int run_create_hooks(const char *id, const struct urun_bundle *b, pid_t p
  * crash takes the container with it. */
 static int store_config(int dirfd, const struct urun_bundle *b, struct urun_error *err)
 {
-    int r = write_file_atomic_at(dirfd, STORED_CONFIG, b->config, b->config_len, 0600, /* durable= */ false, err);
+    int r = write_file_atomic_at(dirfd, STATE_CONFIG_COPY, b->config, b->config_len, 0600, /* durable= */ false, err);
     if (r < 0 || (!b->spec->hooks[SPEC_HOOK_POSTSTART].n && !b->spec->hooks[SPEC_HOOK_POSTSTOP].n))
         return r;
-    int fd = openat(dirfd, POSTHOOKS_MARK, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    int fd = openat(dirfd, STATE_POSTHOOKS_MARK, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0)
         return urun_error_errno(err, "record post hooks");
     close(fd);
@@ -91,6 +94,7 @@ struct making {
     struct cgroup cg;
     struct spawn sp;
     pid_t helper_pid; /* the slirp helper, 0 when none */
+    char owner_name[STATE_OWNER_NAME_MAX]; /* the caller's login name, resolved once, on the host */
 };
 
 /* The slirp network's resolv.conf (DNS at 10.0.2.3), in the state directory, bound onto the
@@ -98,7 +102,7 @@ struct making {
 static int write_resolv_conf(struct making *m, struct urun_error *err)
 {
     _cleanup_free_ char *host = NULL;
-    char text[4096], name[256];
+    char text[4096];
     size_t len;
 
     if (read_file_at(AT_FDCWD, "/etc/resolv.conf", 65536, &host, &len, NULL) < 0)
@@ -106,11 +110,10 @@ static int write_resolv_conf(struct making *m, struct urun_error *err)
     int n = netns_resolv_conf(host, text, sizeof(text));
     if (n < 0)
         return urun_error_set(err, -n, "write resolv.conf for the container");
-    int r = write_file_atomic_at(m->dirfd, "resolv.conf", text, (size_t)n, 0644, /* durable= */ false, err);
+    int r = write_file_atomic_at(m->dirfd, STATE_RESOLV_CONF, text, (size_t)n, 0644, /* durable= */ false, err);
     if (r < 0)
         return r;
-    state_container_dirname(m->o->id, name);
-    _cleanup_free_ char *source = xasprintf("%s/%s/resolv.conf", m->root->path, name);
+    _cleanup_free_ char *source = state_container_path(m->root, m->o->id, STATE_RESOLV_CONF);
     spec_append_bind(m->b.spec, "/etc/resolv.conf", source, /* ro= */ true);
     return 0;
 }
@@ -138,6 +141,7 @@ static int make_state(struct making *m, struct urun_error *err)
     if (o->console_socket)
         r = spawn_connect_console(o->console_socket, &m->console_fd, err);
     if (r >= 0) {
+        state_owner_name(geteuid(), m->owner_name);
         r = state_container_create(m->root, o->id, &m->dirfd, err);
         m->made_dir = r >= 0;
     }
@@ -167,7 +171,7 @@ static int start_init(struct making *m, struct urun_error *err)
         return r;
     struct init_args a = {
         .id = m->o->id, .spec = m->b.spec, .plan = &m->plan, .rootfs = m->b.rootfs, .bundle = m->b.path,
-        .owner = geteuid(), .sync = m->sp.sync, .fifo_fd = m->fifo, .proc_fd = m->procfd,
+        .owner_name = m->owner_name, .sync = m->sp.sync, .fifo_fd = m->fifo, .proc_fd = m->procfd,
         .ns_listen_fd = m->ns_listen,
     };
     /* The container directory's flock belongs to this create, not to the init: holding it until
@@ -207,7 +211,8 @@ static int record_state(struct making *m, struct urun_error *err)
     char created[64], letter;
     struct urun_state st = {
         .id = (char *)m->o->id, .bundle = b->path, .rootfs = b->rootfs, .pid = m->sp.pid, .created = created,
-        .owner = geteuid(), .annotations = b->spec->annotations, .n_annotations = b->spec->n_annotations,
+        .owner = geteuid(), .owner_name = m->owner_name, .annotations = b->spec->annotations,
+        .n_annotations = b->spec->n_annotations,
         .cgroup = m->cg.path,
     };
     int r;
@@ -239,7 +244,7 @@ static int finish_create(struct making *m, struct urun_error *err)
     if (r >= 0 && (m->plan.phases & SYNC_PHASE_HOOKS)) {
         r = sync_step(&m->sp.sync, SYNC_SIDE_PARENT, SYNC_PHASE_HOOKS, NULL, err);
         if (r >= 0)
-            r = run_create_hooks(m->o->id, &m->b, m->sp.pid, err);
+            r = run_create_hooks(m->o->id, &m->b, m->owner_name, m->sp.pid, err);
         if (r >= 0)
             r = sync_step(&m->sp.sync, SYNC_SIDE_PARENT, SYNC_PHASE_HOOKS_DONE, NULL, err);
     }

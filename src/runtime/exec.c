@@ -84,7 +84,7 @@ static int load_process(int dirfd, const struct exec_opts *o, struct urun_spec *
     size_t len;
     int r;
 
-    r = read_regular_file_at(dirfd, STORED_CONFIG, SPEC_MAX_BYTES, &buf, &len, err);
+    r = read_regular_file_at(dirfd, STATE_CONFIG_COPY, SPEC_MAX_BYTES, &buf, &len, err);
     if (r < 0)
         return urun_error_wrap(err, r, "read the container's config");
     r = spec_parse(buf, len, ret, err);

@@ -37,6 +37,7 @@
 #include "base/log.h"
 #include "base/pidfd.h"
 #include "container/seccomp_filter.h"
+#include "runtime/status.h"
 #include "runtime/sync.h"
 #include "base/util.h"
 
@@ -49,9 +50,9 @@ static void run_late_hooks(int dirfd, const struct urun_state *st, enum urun_sta
     size_t len;
 
     /* start and delete are hot paths: parse the config only when create saw post hooks */
-    if (faccessat(dirfd, POSTHOOKS_MARK, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+    if (faccessat(dirfd, STATE_POSTHOOKS_MARK, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
         return;
-    if (read_regular_file_at(dirfd, STORED_CONFIG, SPEC_MAX_BYTES, &buf, &len, &err) < 0 || spec_parse(buf, len, &s, &err) < 0) {
+    if (read_regular_file_at(dirfd, STATE_CONFIG_COPY, SPEC_MAX_BYTES, &buf, &len, &err) < 0 || spec_parse(buf, len, &s, &err) < 0) {
         log_warning("hooks.%s of %s: %s", spec_hook_name(k), st->id, err.msg);
         return;
     }
@@ -88,10 +89,10 @@ static int check_served(const struct state_root *root, const struct urun_state *
     struct stat cg;
     if (!root->foreign)
         return 0;
-    if (st->pid > 0 && state_proc_alive(st->pid, st->start_time) && !process_belongs_to(st->pid, root->owner))
+    if (st->pid > 0 && status_proc_alive(st->pid, st->start_time) && !process_belongs_to(st->pid, root->owner))
         return urun_error_set(err, EPERM, "container %s: its recorded process %d is not uid %u's; refusing to act "
                               "on it", st->id, (int)st->pid, (unsigned)root->owner);
-    if (st->helper_pid > 0 && state_proc_alive(st->helper_pid, st->helper_start_time) &&
+    if (st->helper_pid > 0 && status_proc_alive(st->helper_pid, st->helper_start_time) &&
         !process_belongs_to(st->helper_pid, root->owner))
         return urun_error_set(err, EPERM, "container %s: its recorded network helper %d is not uid %u's; refusing "
                               "to act on it", st->id, (int)st->helper_pid, (unsigned)root->owner);
@@ -117,7 +118,7 @@ int container_load(const struct state_root *root, const char *id, int lock, int 
     } else if (r < 0) {
         return r;
     } else {
-        *ret_status = state_status(dirfd, st);
+        *ret_status = status_of(dirfd, st);
     }
     if (st && (r = check_served(root, st, err)) < 0) {
         state_free(st);
@@ -471,7 +472,7 @@ int container_delete(const struct state_root *root, const char *id, bool force, 
     }
     if ((r = check_served(root, st, err)) < 0)
         return r;
-    status = state_status(dirfd, st);
+    status = status_of(dirfd, st);
     if ((status == URUN_STATUS_RUNNING || status == URUN_STATUS_PAUSED) && !force)
         return urun_error_set(err, 0, "cannot delete container %s that is not stopped: %s", id,
                               urun_status_name(status));
@@ -484,7 +485,7 @@ int container_delete(const struct state_root *root, const char *id, bool force, 
         cgroup_destroy(st->cgroup);
     stop_helper(st, /* init_gone= */ true);
     /* the user's hooks never run as root */
-    if (root->foreign && faccessat(dirfd, POSTHOOKS_MARK, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+    if (root->foreign && faccessat(dirfd, STATE_POSTHOOKS_MARK, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
         log_warning("container %s: its poststop hooks are not run: they are uid %u's, and this is uid 0", id,
                     (unsigned)root->owner);
     else

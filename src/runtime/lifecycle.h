@@ -46,11 +46,6 @@ int container_update(const struct state_root *root, const char *id, const struct
  * every process in its pid namespace. */
 int container_pids(int dirfd, const struct urun_state *st, pid_t **ret, size_t *ret_n, struct urun_error *err);
 
-/* The copy of the config create keeps in the container's directory, and the mark it leaves when that
- * config has poststart/poststop hooks. */
-#define STORED_CONFIG "config.json"
-#define POSTHOOKS_MARK "posthooks"
-
 /* Load a container's state and live status (CREATING when state.json is not written yet, with *ret NULL). */
 int container_load(const struct state_root *root, const char *id, int lock, int *ret_dirfd, struct urun_state **ret,
                    enum urun_status *ret_status, struct urun_error *err);

@@ -19,20 +19,18 @@
 int notify_prepare(const struct state_root *root, const char *id, int dirfd, struct urun_spec *s,
                    struct urun_error *err)
 {
-    char name[256];
     size_t n_env = 0;
 
     if (!secure_getenv("NOTIFY_SOCKET"))
         return 0;
     /* 0711: container root may be another host ID; it only needs to reach the socket */
-    if (mkdirat(dirfd, NOTIFY_DIR, 0711) < 0 || fchmodat(dirfd, NOTIFY_DIR, 0711, 0) < 0)
+    if (mkdirat(dirfd, STATE_NOTIFY_DIR, 0711) < 0 || fchmodat(dirfd, STATE_NOTIFY_DIR, 0711, 0) < 0)
         return urun_error_errno(err, "NOTIFY_SOCKET: create the notify directory");
-    state_container_dirname(id, name);
 
     /* Read-only: the container may connect to the socket (connect(2) and sendto(2) on a socket file
      * need no writable mount, unix(7)) but make nothing here, so whatever it could leave behind in
      * urun's state directory (a chowned 0700 tree that delete cannot remove) never exists. */
-    _cleanup_free_ char *source = xasprintf("%s/%s/%s", root->path, name, NOTIFY_DIR);
+    _cleanup_free_ char *source = state_container_path(root, id, STATE_NOTIFY_DIR);
     spec_append_bind(s, NOTIFY_CONTAINER_DIR, source, /* ro= */ true);
 
     while (s->process->env && s->process->env[n_env])
@@ -40,7 +38,7 @@ int notify_prepare(const struct state_root *root, const char *id, int dirfd, str
     char **env = realloc(s->process->env, (n_env + 2) * sizeof(char *));
     if (!env)
         return urun_error_set(err, ENOMEM, "NOTIFY_SOCKET");
-    env[n_env] = xasprintf("NOTIFY_SOCKET=%s/notify.sock", NOTIFY_CONTAINER_DIR);
+    env[n_env] = xasprintf("NOTIFY_SOCKET=" NOTIFY_CONTAINER_DIR "/" STATE_NOTIFY_SOCKET_NAME);
     env[n_env + 1] = NULL;
     s->process->env = env;
     return 0;
@@ -52,13 +50,14 @@ int notify_bind(int dirfd, int *ret_sock, struct urun_error *err)
     int fd;
 
     *ret_sock = -1;
-    if (!secure_getenv("NOTIFY_SOCKET") || faccessat(dirfd, NOTIFY_DIR, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+    if (!secure_getenv("NOTIFY_SOCKET") || faccessat(dirfd, STATE_NOTIFY_DIR, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
         return 0;
-    unlinkat(dirfd, NOTIFY_DIR "/notify.sock", 0);
-    snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/" NOTIFY_DIR "/notify.sock", dirfd);
+    unlinkat(dirfd, STATE_NOTIFY_SOCKET, 0);
+    if (state_fd_path(dirfd, STATE_NOTIFY_SOCKET, sa.sun_path, sizeof(sa.sun_path)) < 0)
+        return urun_error_set(err, ENAMETOOLONG, "NOTIFY_SOCKET: the container's socket: path");
     fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-        fchmodat(dirfd, NOTIFY_DIR "/notify.sock", 0777, 0) < 0) {
+        fchmodat(dirfd, STATE_NOTIFY_SOCKET, 0777, 0) < 0) {
         int r = urun_error_errno(err, "NOTIFY_SOCKET: bind the container's socket");
         if (fd >= 0)
             close(fd);

@@ -1,6 +1,6 @@
 /* NOTIFY_SOCKET (sd_notify(3)) for containers, as runc does it: when urun runs with NOTIFY_SOCKET set,
- * create binds the container's state subdirectory "notify" read-only at /run/notify in the container
- * (it can reach the socket there, and write nothing) and sets
+ * create binds the container's state subdirectory STATE_NOTIFY_DIR read-only at /run/notify in the
+ * container (it can reach the socket there, and write nothing) and sets
  * NOTIFY_SOCKET=/run/notify/notify.sock there; start binds that socket, releases the process, waits
  * for READY=1 and passes it on to the caller's NOTIFY_SOCKET with MAINPID. */
 #pragma once
@@ -11,10 +11,9 @@
 #include "spec/spec.h"
 #include "runtime/state.h"
 
-#define NOTIFY_DIR "notify"
 #define NOTIFY_CONTAINER_DIR "/run/notify"
 
-/* At create, when $NOTIFY_SOCKET is set: make <container dir>/notify and add the mount and the
+/* At create, when $NOTIFY_SOCKET is set: make the notify directory and add the mount and the
  * environment variable to the spec.  Does nothing otherwise. */
 int notify_prepare(const struct state_root *root, const char *id, int dirfd, struct urun_spec *s,
                    struct urun_error *err);

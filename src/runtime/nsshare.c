@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "runtime/state.h"
 
 
 /* The init's side: written once before the handler is installed. */
@@ -26,8 +27,7 @@ static size_t serve_n;
 static int socket_addr(int dirfd, struct sockaddr_un *sa)
 {
     *sa = (struct sockaddr_un){.sun_family = AF_UNIX};
-    int n = snprintf(sa->sun_path, sizeof(sa->sun_path), "/proc/self/fd/%d/%s", dirfd, NSSHARE_SOCKET);
-    return n > 0 && (size_t)n < sizeof(sa->sun_path) ? 0 : -ENAMETOOLONG;
+    return state_fd_path(dirfd, STATE_NS_SOCKET, sa->sun_path, sizeof(sa->sun_path));
 }
 
 int nsshare_listen(int dirfd, int *ret_fd, struct urun_error *err)
@@ -38,7 +38,7 @@ int nsshare_listen(int dirfd, int *ret_fd, struct urun_error *err)
         return urun_error_set(err, ENAMETOOLONG, "namespace socket: path");
     _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 8) < 0)
-        return urun_error_errno(err, "namespace socket %s", NSSHARE_SOCKET);
+        return urun_error_errno(err, "namespace socket %s", STATE_NS_SOCKET);
     *ret_fd = TAKE_FD(fd);
     return 0;
 }
@@ -177,6 +177,6 @@ int nsshare_fetch(int dirfd, struct nsjoin *ret, struct urun_error *err)
     struct timeval tv = {.tv_sec = 5};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-        return urun_error_errno(err, "connect to the created container's init (%s)", NSSHARE_SOCKET);
+        return urun_error_errno(err, "connect to the created container's init (%s)", STATE_NS_SOCKET);
     return receive(fd, ret, err);
 }

@@ -10,9 +10,7 @@
 #include "base/error.h"
 #include "runtime/nsjoin.h"
 
-#define NSSHARE_SOCKET "ns.sock"
-
-/* urun, at create: bind and listen on the socket in the container's state directory. */
+/* urun, at create: bind and listen on the socket in the container's state directory (STATE_NS_SOCKET). */
 int nsshare_listen(int dirfd, int *ret_fd, struct urun_error *err);
 
 /* The init, once its namespaces are final and while proc_fd is the host's /proc: open them, and get

@@ -1,6 +1,6 @@
-/* Container state on disk (state.h), the writing side: the state root and its safety checks, one
- * flock()ed directory per container, state.json and the process record written atomically, and the
- * removal of a container directory (status.c reads them back).  Never signals, enters or otherwise
+/* Container state on disk (state.h), the places: the state root and its safety checks, one flock()ed
+ * directory per container, the names and paths of what is in it, its removal, and the list of
+ * containers (state_file.c writes and reads the files' contents).  Never signals, enters or otherwise
  * touches a container process, and never prints or logs. */
 #include "runtime/state.h"
 
@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,10 +17,7 @@
 
 #include "base/cleanup.h"
 #include "base/id.h"
-#include "base/json.h"
 #include "base/util.h"
-
-#define STATE_TMP_FILE STATE_FILE ".tmp"
 
 #define DIR_OPEN_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
 
@@ -254,7 +250,6 @@ static int flock_retry(int fd, int op)
  * by their first bytes, '~' (which no valid ID contains, so no short ID can collide) and a 128-bit
  * hash; the full ID is kept in the file "id" inside and checked on every open. */
 #define DIRNAME_PLAIN_MAX 200
-#define ID_FILE "id"
 
 static uint64_t fnv1a64(const char *s, uint64_t h)
 {
@@ -265,20 +260,57 @@ static uint64_t fnv1a64(const char *s, uint64_t h)
     return h;
 }
 
-static bool dirname_for(const char *id, char out[256])
+static bool dirname_for(const char *id, char out[STATE_NAME_MAX])
 {
     if (strlen(id) <= DIRNAME_PLAIN_MAX) {
-        snprintf(out, 256, "%s", id);
+        snprintf(out, STATE_NAME_MAX, "%s", id);
         return false;
     }
-    snprintf(out, 256, "%.160s~%016llx%016llx", id, (unsigned long long)fnv1a64(id, 0xcbf29ce484222325ULL),
+    snprintf(out, STATE_NAME_MAX, "%.160s~%016llx%016llx", id, (unsigned long long)fnv1a64(id, 0xcbf29ce484222325ULL),
              (unsigned long long)fnv1a64(id, 0x84222325cbf29ce4ULL));
     return true;
 }
 
-void state_container_dirname(const char *id, char out[256])
+void state_container_name(const char *id, char out[STATE_NAME_MAX])
 {
     dirname_for(id, out);
+}
+
+/* ---- names and paths in a container directory ------------------------------------------- */
+
+static const char *const container_files[] = {
+    STATE_FILE,       STATE_EXEC_FIFO,     STATE_PROCS_FILE, STATE_CONFIG_COPY, STATE_POSTHOOKS_MARK,
+    STATE_NOTIFY_DIR, STATE_NOTIFY_SOCKET, STATE_NS_SOCKET,  STATE_RESOLV_CONF, STATE_ID_FILE,
+};
+
+static bool container_file_known(const char *name)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(container_files); i++)
+        if (strcmp(name, container_files[i]) == 0)
+            return true;
+    return false;
+}
+
+char *state_container_path(const struct state_root *r, const char *id, const char *name)
+{
+    char dir[STATE_NAME_MAX];
+
+    if (!container_file_known(name)) {
+        errno = EINVAL;
+        return NULL;
+    }
+    dirname_for(id, dir);
+    return xasprintf("%s/%s/%s", strcmp(r->path, "/") == 0 ? "" : r->path, dir, name);
+}
+
+int state_fd_path(int dirfd, const char *name, char *buf, size_t size)
+{
+    int n;
+
+    if (!container_file_known(name))
+        return -EINVAL;
+    n = snprintf(buf, size, "/proc/self/fd/%d/%s", dirfd, name);
+    return n > 0 && (size_t)n < size ? 0 : -ENAMETOOLONG;
 }
 
 /* The full ID stored in a hashed directory, or NULL. */
@@ -286,7 +318,7 @@ static char *stored_id(int dirfd)
 {
     char *buf = NULL;
     size_t len = 0;
-    if (read_regular_file_at(dirfd, ID_FILE, URUN_ID_MAX, &buf, &len, NULL) < 0)
+    if (read_regular_file_at(dirfd, STATE_ID_FILE, URUN_ID_MAX, &buf, &len, NULL) < 0)
         return NULL;
     return buf;
 }
@@ -294,7 +326,7 @@ static char *stored_id(int dirfd)
 int state_container_create(const struct state_root *r, const char *id, int *ret_dirfd, struct urun_error *err)
 {
     _cleanup_close_ int fd = -1;
-    char name[256];
+    char name[STATE_NAME_MAX];
     bool hashed;
     int k;
 
@@ -322,10 +354,10 @@ int state_container_create(const struct state_root *r, const char *id, int *ret_
         goto undo;
     }
     if (hashed) {
-        _cleanup_close_ int idfd = openat(fd, ID_FILE, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        _cleanup_close_ int idfd = openat(fd, STATE_ID_FILE, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (idfd < 0 || write_all(idfd, id, strlen(id)) < 0) {
             k = urun_error_errno(err, "record container ID in %s/%s", r->path, name);
-            unlinkat(fd, ID_FILE, 0);
+            unlinkat(fd, STATE_ID_FILE, 0);
             goto undo;
         }
     }
@@ -343,7 +375,7 @@ int state_container_open(const struct state_root *r, const char *id, int lock, i
     struct stat st;
     int k;
 
-    char name[256];
+    char name[STATE_NAME_MAX];
     bool hashed;
 
     k = urun_id_validate(id, err);
@@ -523,7 +555,7 @@ int state_container_remove(const struct state_root *r, const char *id, int dirfd
     _cleanup_free_ struct remover *rm = NULL;
     _cleanup_close_ int own = -1;
     struct stat st;
-    char name[256];
+    char name[STATE_NAME_MAX];
     int k;
 
     k = urun_id_validate(id, err);
@@ -557,84 +589,6 @@ int state_container_remove(const struct state_root *r, const char *id, int dirfd
     if (unlinkat(r->fd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
         return urun_error_errno(err, "remove container directory %s/%s", r->path, name);
     return 0;
-}
-
-/* ---- state.json -------------------------------------------------------------------------- */
-
-static char *state_serialise(const struct urun_state *st, size_t *ret_len)
-{
-    struct json_writer w;
-
-    json_init(&w, false);
-    json_begin_object(&w);
-    json_kv_string(&w, "id", st->id);
-    json_kv_string(&w, "bundle", st->bundle);
-    json_kv_string(&w, "rootfs", st->rootfs);
-    json_kv_int(&w, "pid", st->pid);
-    json_kv_uint(&w, "start_time", st->start_time);
-    json_kv_string(&w, "created", st->created);
-    json_kv_uint(&w, "owner", st->owner);
-    json_key(&w, "annotations");
-    json_begin_object(&w);
-    for (size_t i = 0; i < st->n_annotations; i++)
-        json_kv_string(&w, st->annotations[i].key, st->annotations[i].value);
-    json_end_object(&w);
-    json_kv_int(&w, "helper_pid", st->helper_pid);
-    json_kv_uint(&w, "helper_start_time", st->helper_start_time);
-    if (st->cgroup)
-        json_kv_string(&w, "cgroup", st->cgroup);
-    json_end_object(&w);
-    return json_steal(&w, ret_len);
-}
-
-/* STATE_PROCS_FILE (state.h). */
-static int procs_write(int dirfd, const struct urun_state *st, struct urun_error *err)
-{
-    char buf[128 + PATH_MAX];
-    int n = snprintf(buf, sizeof(buf), "init %d %llu\nhelper %d %llu\n", (int)st->pid,
-                     (unsigned long long)st->start_time, (int)st->helper_pid,
-                     (unsigned long long)st->helper_start_time);
-
-    if (st->cgroup && st->cgroup[0] == '/' && !strchr(st->cgroup, '\n') && strlen(st->cgroup) < PATH_MAX)
-        n += snprintf(buf + n, sizeof(buf) - (size_t)n, "cgroup %s\n", st->cgroup);
-    return write_file_atomic_at(dirfd, STATE_PROCS_FILE, buf, (size_t)n, 0600, /* durable= */ false, err);
-}
-
-int state_write(int dirfd, const struct urun_state *st, struct urun_error *err)
-{
-    _cleanup_free_ char *doc = NULL;
-    _cleanup_close_ int fd = -1;
-    size_t len;
-    int k;
-
-    /* first, so that it exists whenever state.json does; not fsync'd: the processes it names do not
-     * outlive a crash either */
-    k = procs_write(dirfd, st, err);
-    if (k < 0)
-        return k;
-    doc = state_serialise(st, &len);
-    if (!doc)
-        return urun_error_set(err, ENOMEM, "write " STATE_FILE);
-    fd = openat(dirfd, STATE_TMP_FILE, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0)
-        return urun_error_errno(err, "write " STATE_FILE ": create " STATE_TMP_FILE);
-    k = write_all(fd, doc, len);
-    if (k < 0) {
-        urun_error_set(err, k, "write " STATE_FILE ": write " STATE_TMP_FILE);
-        goto fail;
-    }
-    if (fsync(fd) < 0 || close(TAKE_FD(fd)) < 0) {
-        k = urun_error_errno(err, "write " STATE_FILE ": sync " STATE_TMP_FILE);
-        goto fail;
-    }
-    if (renameat(dirfd, STATE_TMP_FILE, dirfd, STATE_FILE) < 0) {
-        k = urun_error_errno(err, "write " STATE_FILE ": rename " STATE_TMP_FILE);
-        goto fail;
-    }
-    return 0;
-fail:
-    unlinkat(dirfd, STATE_TMP_FILE, 0);
-    return k;
 }
 
 /* ---- listing ----------------------------------------------------------------------------- */
@@ -689,7 +643,7 @@ int state_list_ids(const struct state_root *r, char ***ret_ids, struct urun_erro
             /* a long ID's directory (dirname_for): the ID is inside; one being created has none yet */
             _cleanup_close_ int sub = openat(r->fd, de->d_name, DIR_OPEN_FLAGS);
             long_id = sub >= 0 ? stored_id(sub) : NULL;
-            char check[256];
+            char check[STATE_NAME_MAX];
             if (!long_id || !dirname_for(long_id, check) || strcmp(check, de->d_name) != 0)
                 continue;
             id = long_id;

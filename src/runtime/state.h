@@ -1,6 +1,9 @@
 /* Where container state lives and how it is stored: the state root, one directory per container
- * (named by its ID, flock-serialised), state.json written atomically, and the live status derived
- * from the recorded pid plus its start time.  Never touches the container itself. */
+ * (named by its ID, flock-serialised), every name and path inside that directory, state.json and
+ * the process record written atomically, and the OCI state document built from what was recorded.
+ * Implemented by state.c (root, directories, names, paths) and state_file.c (the files' contents).
+ * The lowest of the runtime modules: knows names and files, never cgroups, never touches a container
+ * process (status.h tells a container's live status). */
 #pragma once
 
 #include <stdbool.h>
@@ -11,15 +14,35 @@
 #include "spec/spec.h"
 
 #define STATE_OCI_VERSION "1.2.0" /* the runtime-spec version urun implements */
+
+/* The files in a container's directory, relative to it (for openat() and friends on its dirfd).  Only
+ * the state module builds a path to one: state_container_path() and state_fd_path() below. */
 #define STATE_FILE "state.json"
 #define STATE_EXEC_FIFO "exec.fifo"
-#define STATE_MAX_BYTES (1u << 20) /* state.json */
 /* The processes create started, recorded apart from state.json in a tiny fixed format, so that
  * `delete --force` can still stop them when state.json is unreadable:
  *     init PID START\nhelper PID START\n[cgroup PATH\n]
  * (START: /proc/PID/stat field 22; helper 0 0 when there is none). */
 #define STATE_PROCS_FILE "procs"
+/* The copy of the bundle's config create keeps (poststart, poststop and exec need it later), and the
+ * mark it leaves when that config has poststart/poststop hooks. */
+#define STATE_CONFIG_COPY "config.json"
+#define STATE_POSTHOOKS_MARK "posthooks"
+/* NOTIFY_SOCKET (notify.h): the directory bound into the container, and the socket in it. */
+#define STATE_NOTIFY_DIR "notify"
+#define STATE_NOTIFY_SOCKET_NAME "notify.sock"
+#define STATE_NOTIFY_SOCKET STATE_NOTIFY_DIR "/" STATE_NOTIFY_SOCKET_NAME
+/* nsshare.h: the created container's init hands out its namespaces here until start. */
+#define STATE_NS_SOCKET "ns.sock"
+/* The container's /etc/resolv.conf for the slirp network, bound in read-only. */
+#define STATE_RESOLV_CONF "resolv.conf"
+/* A long ID's full text, in its directory with a bounded, hashed name (state_container_name). */
+#define STATE_ID_FILE "id"
+
+#define STATE_MAX_BYTES (1u << 20) /* state.json */
 #define STATE_PROCS_MAX_BYTES (128 + 4096)
+#define STATE_NAME_MAX 256 /* state_container_name()'s buffer, NUL included */
+#define STATE_OWNER_NAME_MAX 256 /* a user name (LOGIN_NAME_MAX), NUL included */
 
 struct state_root {
     int fd;     /* O_DIRECTORY, O_CLOEXEC */
@@ -45,6 +68,7 @@ struct urun_state {
     uint64_t start_time; /* /proc/PID/stat field 22 of pid */
     char *created;       /* RFC 3339, UTC */
     uid_t owner;
+    char *owner_name; /* as the host knows it (state_owner_name); state_read: the uid when not recorded */
     struct spec_kv *annotations;
     size_t n_annotations;
     pid_t helper_pid; /* network helper, 0 when none */
@@ -62,8 +86,18 @@ enum urun_status {
 };
 const char *urun_status_name(enum urun_status s);
 
-/* The container directory's name under the root (IDs over 200 bytes get a bounded, hashed name). */
-void state_container_dirname(const char *id, char out[256]);
+/* The container's name: its directory's under the root, and its cgroup's leaf name (cgroup.c).  IDs
+ * over 200 bytes get a bounded, hashed name. */
+void state_container_name(const char *id, char out[STATE_NAME_MAX]);
+/* The absolute path of file `name` (one of the STATE_* names above) in container id's directory, for
+ * what needs a path rather than the dirfd, e.g. state_container_path(root, id, STATE_RESOLV_CONF) as a
+ * bind mount's source.  malloc'd (aborts on OOM, as xasprintf); NULL with errno EINVAL for any other
+ * name. */
+char *state_container_path(const struct state_root *r, const char *id, const char *name);
+/* "/proc/self/fd/DIRFD/NAME": file `name` (one of the STATE_* names) through the open container
+ * directory, short whatever the root's length (a socket's sun_path holds 108 bytes).  0, -ENAMETOOLONG
+ * when it does not fit in size, -EINVAL for any other name. */
+int state_fd_path(int dirfd, const char *name, char *buf, size_t size);
 
 /* Make the container directory (mode 0700) and return it open and flock()ed LOCK_EX.
  * EEXIST becomes "container ID already exists". */
@@ -77,6 +111,11 @@ int state_container_open(const struct state_root *r, const char *id, int lock, i
 /* Remove the container directory and everything in it, whatever it is, through fds and without
  * following symlinks, to a bounded depth; directories of ours that lack u+rwx get it first. */
 int state_container_remove(const struct state_root *r, const char *id, int dirfd, struct urun_error *err);
+
+/* The login name of uid as the host knows it, else uid in decimal: create resolves the caller's once,
+ * on the host, for every state document (a hook run after pivot_root would see the container's
+ * /etc/passwd instead). */
+void state_owner_name(uid_t uid, char out[STATE_OWNER_NAME_MAX]);
 
 /* state.json: write to a temporary file, fsync, rename into place; STATE_PROCS_FILE before it. */
 int state_write(int dirfd, const struct urun_state *st, struct urun_error *err);
@@ -101,18 +140,14 @@ struct state_procs {
 int state_procs_read(int dirfd, struct state_procs *ret, struct urun_error *err);
 /* Pure parser of that format, exported for tests: -EINVAL on anything else. */
 int state_procs_parse(const char *buf, size_t len, struct state_procs *ret);
-/* pid runs, is no zombie and has the given start time: it is the process that was recorded. */
-bool state_proc_alive(pid_t pid, uint64_t start_time);
 
 /* Sorted list of container IDs under the root (NULL-terminated). Entries that are not valid IDs are skipped. */
 int state_list_ids(const struct state_root *r, char ***ret_ids, struct urun_error *err);
 
-/* Live status: stopped unless pid is alive, not a zombie and has the recorded start time;
- * paused while its cgroup is frozen; created while exec.fifo exists; running otherwise. */
-enum urun_status state_status(int dirfd, const struct urun_state *st);
-
-/* The OCI state document (ociVersion, id, status, pid, bundle, annotations; plus rootfs, created, owner
- * as runc prints them).  pid is 0 once stopped.  Returns a malloc'd string, NULL on OOM. */
+/* The OCI state document (ociVersion, id, status, pid, bundle, annotations; plus rootfs, created and
+ * owner: st->owner_name, or st->owner in decimal when that is NULL), from st and status alone: no
+ * lookups, so the init can build it after pivot_root.  pid is 0 once stopped.  Returns a malloc'd
+ * string, NULL on OOM. */
 char *state_to_json(const struct urun_state *st, enum urun_status status, bool pretty);
 /* The document for a container whose state cannot be read: id, pid (the recorded init while it still
  * runs, else 0), "status": "unknown" and "error": the reason. */

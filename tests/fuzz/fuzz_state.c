@@ -50,6 +50,7 @@ static void check_same(const struct urun_state *a, const struct urun_state *b)
 {
     FUZZ_CHECK(same_str(a->id, b->id) && same_str(a->bundle, b->bundle) && same_str(a->rootfs, b->rootfs));
     FUZZ_CHECK(same_str(a->created, b->created) && same_str(a->cgroup, b->cgroup));
+    FUZZ_CHECK(same_str(a->owner_name, b->owner_name));
     FUZZ_CHECK(a->pid == b->pid && a->start_time == b->start_time && a->owner == b->owner);
     FUZZ_CHECK(a->helper_pid == b->helper_pid && a->helper_start_time == b->helper_start_time);
     FUZZ_CHECK(a->n_annotations == b->n_annotations);

@@ -79,6 +79,17 @@ teardown() { common_teardown; }
 	[ "$(jq -r .id "$SHARED/start.json")" = hk ]
 }
 
+@test "hooks: the state a hook in the container gets names the owner as the host knows it" {
+	# the container's /etc/passwd gives the caller's uid another name: it must not reach the state
+	echo "impostor:x:$(id -u):$(id -g)::/:/bin/sh" >> "$BUNDLE/rootfs/etc/passwd"
+	bundle_share
+	bundle_jq '.hooks.startContainer = [{"path": "/bin/sh", "args": ["sh", "-c", "cat > /shared/start.json"]}]'
+	bundle_args true
+	run urun run --bundle "$BUNDLE" hkowner
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .owner "$SHARED/start.json")" = "$(id -un)" ]
+}
+
 @test "hooks: a failing create-phase hook aborts create and cleans up" {
 	bundle_jq '.hooks.createRuntime = [{"path": "/bin/sh", "args": ["sh", "-c", "echo no way >&2; exit 3"]}]'
 	run --separate-stderr urun create --bundle "$BUNDLE" --pid-file "$PIDFILE" hkfail

@@ -1,6 +1,8 @@
-/* Unit tests for the state module (src/runtime/state.c), run against a private temporary directory: the
- * state root's creation and refusals, container directories and their locks, the state.json
- * round trip, live status from /proc, listing, removal and the OCI state document. */
+/* Unit tests for the state module (src/runtime/state.c, state_file.c) and live status (status.c), run
+ * against a private temporary directory: the state root's creation and refusals, container directories
+ * and their locks, the names and paths in them, the state.json round trip, live status from /proc,
+ * listing, removal and the OCI state document. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -20,6 +22,7 @@
 
 #include "base/id.h"
 #include "runtime/state.h"
+#include "runtime/status.h"
 #include "tap.h"
 
 static char tmp[64];
@@ -332,6 +335,7 @@ static void fill_state(struct urun_state *st)
     st->start_time = UINT64_MAX;
     st->created = "2024-05-06T07:08:09.123456789Z";
     st->owner = 4294967294u;
+    st->owner_name = "alice";
     st->annotations = ann;
     st->n_annotations = sizeof(ann) / sizeof(ann[0]);
     st->helper_pid = 4242;
@@ -342,7 +346,7 @@ static bool same_state(const struct urun_state *a, const struct urun_state *b)
 {
     bool ok = strcmp(a->id, b->id) == 0 && strcmp(a->bundle, b->bundle) == 0 && strcmp(a->rootfs, b->rootfs) == 0 &&
               a->pid == b->pid && a->start_time == b->start_time && strcmp(a->created, b->created) == 0 &&
-              a->owner == b->owner && a->helper_pid == b->helper_pid && a->helper_start_time == b->helper_start_time &&
+              a->owner == b->owner && strcmp(a->owner_name, b->owner_name) == 0 && a->helper_pid == b->helper_pid && a->helper_start_time == b->helper_start_time &&
               a->n_annotations == b->n_annotations;
 
     for (size_t i = 0; ok && i < a->n_annotations; i++) {
@@ -423,6 +427,32 @@ static void test_read_hostile(int dirfd)
     unlinkat(dirfd, STATE_FILE, 0);
 }
 
+/* The names in dirfd are exactly those in the comma-separated list (any order). */
+static bool only_files(int dirfd, const char *list)
+{
+    DIR *d = fdopendir(openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    struct dirent *de;
+    size_t seen = 0, want = 1;
+    bool ok = d != NULL;
+
+    for (const char *c = list; *c; c++)
+        want += *c == ',';
+    while (ok && (de = readdir(d))) {
+        size_t n = strlen(de->d_name);
+        const char *hit = strstr(list, de->d_name);
+
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        ok = hit && (hit == list || hit[-1] == ',') && (hit[n] == ',' || hit[n] == '\0');
+        if (!ok)
+            printf("# unexpected %s\n", de->d_name);
+        seen++;
+    }
+    if (d)
+        closedir(d);
+    return ok && seen == want;
+}
+
 static void test_read_write(void)
 {
     struct state_root r = { .fd = -1 };
@@ -442,7 +472,7 @@ static void test_read_write(void)
     k = state_write(fd, &in, &err);
     TAP_OK(k == 0, "state_write (%s)", err.msg);
     TAP_OK(fstatat(fd, STATE_FILE, &stt, 0) == 0 && (stt.st_mode & 07777) == 0600, "state.json is 0600");
-    TAP_OK(!exists_at(fd, STATE_FILE ".tmp"), "no temporary file left");
+    TAP_OK(only_files(fd, STATE_FILE "," STATE_PROCS_FILE), "no temporary file left");
     k = state_read(fd, &out, &err);
     TAP_OK(k == 0 && out, "state_read (%s)", err.msg);
     TAP_OK(out && same_state(&in, out), "every field round-trips");
@@ -454,6 +484,7 @@ static void test_read_write(void)
     k = state_read(fd, &out, &err);
     TAP_OK(k == 0 && out && !out->bundle && !out->rootfs && !out->created && out->n_annotations == 0 && out->pid == 0,
            "NULL strings read back as NULL (%s)", err.msg);
+    TAP_STREQ(out ? out->owner_name : NULL, "0", "no owner_name recorded (an older urun): the uid stands in");
     state_free(out);
     state_free(NULL);
 
@@ -549,10 +580,10 @@ static void test_procs(void)
         TAP_OK(state_procs_parse(nul, sizeof(nul) - 1, &q) < 0, "procs record refused: NUL in the cgroup path");
     }
 
-    TAP_OK(proc_stat_read(getpid(), &letter, &start) == 0 && state_proc_alive(getpid(), start),
+    TAP_OK(proc_stat_read(getpid(), &letter, &start) == 0 && status_proc_alive(getpid(), start),
            "own pid with its start time is alive");
-    TAP_OK(!state_proc_alive(getpid(), start + 1), "own pid with another start time is not");
-    TAP_OK(!state_proc_alive(0, 0) && !state_proc_alive(-1, 0), "pid 0 and -1 are never alive");
+    TAP_OK(!status_proc_alive(getpid(), start + 1), "own pid with another start time is not");
+    TAP_OK(!status_proc_alive(0, 0) && !status_proc_alive(-1, 0), "pid 0 and -1 are never alive");
     close(fd);
     state_root_close(&r);
 }
@@ -609,14 +640,14 @@ static void test_status(void)
     st.pid = getpid();
     if (proc_stat_read(st.pid, &state, &st.start_time) < 0)
         return;
-    TAP_OK(state_status(fd, &st) == URUN_STATUS_RUNNING, "own pid, matching start time: running");
+    TAP_OK(status_of(fd, &st) == URUN_STATUS_RUNNING, "own pid, matching start time: running");
     mkfifoat(fd, STATE_EXEC_FIFO, 0600);
-    TAP_OK(state_status(fd, &st) == URUN_STATUS_CREATED, "with exec.fifo: created");
+    TAP_OK(status_of(fd, &st) == URUN_STATUS_CREATED, "with exec.fifo: created");
     unlinkat(fd, STATE_EXEC_FIFO, 0);
     st.start_time++;
-    TAP_OK(state_status(fd, &st) == URUN_STATUS_STOPPED, "wrong start time: stopped");
+    TAP_OK(status_of(fd, &st) == URUN_STATUS_STOPPED, "wrong start time: stopped");
     st.pid = 0;
-    TAP_OK(state_status(fd, &st) == URUN_STATUS_STOPPED, "pid 0: stopped");
+    TAP_OK(status_of(fd, &st) == URUN_STATUS_STOPPED, "pid 0: stopped");
 
     child = fork();
     if (child == 0)
@@ -627,9 +658,9 @@ static void test_status(void)
         usleep(10 * 1000);
     }
     st.pid = child;
-    TAP_OK(state_status(fd, &st) == URUN_STATUS_STOPPED, "zombie child with matching start time: stopped");
+    TAP_OK(status_of(fd, &st) == URUN_STATUS_STOPPED, "zombie child with matching start time: stopped");
     waitpid(child, &status, 0);
-    TAP_OK(state_status(fd, &st) == URUN_STATUS_STOPPED, "exited and reaped child: stopped");
+    TAP_OK(status_of(fd, &st) == URUN_STATUS_STOPPED, "exited and reaped child: stopped");
 
     TAP_STREQ(urun_status_name(URUN_STATUS_CREATING), "creating", "status name creating");
     TAP_STREQ(urun_status_name(URUN_STATUS_CREATED), "created", "status name created");
@@ -820,13 +851,24 @@ static void test_to_json(void)
     st.annotations = ann;
     st.n_annotations = 1;
     st.owner = 0;
+    st.owner_name = "someone";
     s = state_to_json(&st, URUN_STATUS_STOPPED, false);
     TAP_STREQ(s,
               "{\"ociVersion\":\"1.2.0\",\"id\":\"j\",\"pid\":0,\"status\":\"stopped\",\"bundle\":\"/b\","
-              "\"rootfs\":\"/b/rootfs\",\"created\":\"2024-01-02T03:04:05Z\",\"owner\":\"root\","
+              "\"rootfs\":\"/b/rootfs\",\"created\":\"2024-01-02T03:04:05Z\",\"owner\":\"someone\","
               "\"annotations\":{\"k\":\"v\"}}",
-              "compact, stopped shows pid 0, uid 0 is root");
+              "compact, stopped shows pid 0, the recorded owner name as it is");
     free(s);
+    st.owner_name = NULL;
+    s = state_to_json(&st, URUN_STATUS_STOPPED, false);
+    TAP_OK(s && strstr(s, "\"owner\":\"0\""), "no owner name: uid 0 in decimal, never looked up (%s)", s);
+    free(s);
+
+    char name[STATE_OWNER_NAME_MAX];
+    state_owner_name(0, name);
+    TAP_STREQ(name, "root", "state_owner_name: uid 0 is root on the host");
+    state_owner_name(3999999, name);
+    TAP_STREQ(name, "3999999", "state_owner_name: a uid without a name is its decimal");
 
     s = state_unknown_to_json("u", 7, "/r/u/state.json: is a fifo, not a regular file", false);
     TAP_STREQ(s,
@@ -896,6 +938,65 @@ static void test_long_ids(void)
     state_root_close(&r);
 }
 
+/* Every name in a container directory, and the paths to them, come from state.h. */
+static void test_paths(void)
+{
+    static const char *const names[] = {STATE_FILE,          STATE_EXEC_FIFO, STATE_PROCS_FILE,  STATE_CONFIG_COPY,
+                                        STATE_POSTHOOKS_MARK, STATE_NOTIFY_DIR, STATE_NOTIFY_SOCKET,
+                                        STATE_NS_SOCKET,     STATE_RESOLV_CONF, STATE_ID_FILE};
+    struct state_root r = { .fd = -1 }, slash = { .fd = -1, .path = "/" };
+    struct urun_error err = { 0 };
+    char id[URUN_ID_MAX + 1], name[STATE_NAME_MAX], want[1024], buf[64];
+    struct stat a, b;
+    char *p;
+    int fd = -1;
+
+    if (open_root("pathroot", &r) < 0)
+        return;
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        p = state_container_path(&r, "c1", names[i]);
+        snprintf(want, sizeof(want), "%s/c1/%s", r.path, names[i]);
+        TAP_STREQ(p, want, "state_container_path for %s", names[i]);
+        free(p);
+    }
+    errno = 0;
+    p = state_container_path(&r, "c1", "../escape");
+    TAP_OK(!p && errno == EINVAL, "a name that is not the state module's: NULL, EINVAL");
+    free(p);
+    TAP_OK(!state_container_path(&r, "c1", "") && !state_container_path(&r, "c1", "notify/other"),
+           "nor an empty or made-up name");
+    p = state_container_path(&slash, "c1", STATE_RESOLV_CONF);
+    TAP_STREQ(p, "/c1/resolv.conf", "a root of / gives no double slash");
+    free(p);
+
+    /* the path names the very file behind the dirfd, for a long (hashed) ID too */
+    memset(id, 'q', URUN_ID_MAX);
+    id[URUN_ID_MAX] = '\0';
+    state_container_name(id, name);
+    TAP_OK(strlen(name) < 256 && strchr(name, '~') && strncmp(name, id, 100) == 0,
+           "a long ID's name (directory, cgroup leaf) is bounded and marked: %s", name);
+    state_container_name("short-id", name);
+    TAP_STREQ(name, "short-id", "a short ID is its own name");
+    if (state_container_create(&r, id, &fd, &err) == 0) {
+        write_file(fd, STATE_RESOLV_CONF, "nameserver 10.0.2.3\n");
+        p = state_container_path(&r, id, STATE_RESOLV_CONF);
+        TAP_OK(p && stat(p, &a) == 0 && fstatat(fd, STATE_RESOLV_CONF, &b, 0) == 0 && a.st_ino == b.st_ino,
+               "state_container_path reaches the file in a long ID's directory");
+        free(p);
+        TAP_OK(state_fd_path(fd, STATE_RESOLV_CONF, want, sizeof(want)) == 0 && stat(want, &a) == 0 &&
+               a.st_ino == b.st_ino, "state_fd_path reaches it through the dirfd: %s", want);
+        state_container_remove(&r, id, fd, &err);
+        close(fd);
+    } else {
+        TAP_OK(false, "create a long ID's directory (%s)", err.msg);
+    }
+    snprintf(want, sizeof(want), "/proc/self/fd/%d/" STATE_NS_SOCKET, 7);
+    TAP_OK(state_fd_path(7, STATE_NS_SOCKET, buf, sizeof(buf)) == 0 && strcmp(buf, want) == 0, "state_fd_path: %s", buf);
+    TAP_OK(state_fd_path(7, STATE_NOTIFY_SOCKET, buf, 20) == -ENAMETOOLONG, "too small a buffer: -ENAMETOOLONG");
+    TAP_OK(state_fd_path(7, "other", buf, sizeof(buf)) == -EINVAL, "a made-up name: -EINVAL");
+    state_root_close(&r);
+}
+
 int main(void)
 {
     snprintf(tmp, sizeof(tmp), "/tmp/urun-test-state-XXXXXX");
@@ -917,6 +1018,7 @@ int main(void)
     test_remove();
     test_remove_hostile();
     test_long_ids();
+    test_paths();
     test_to_json();
     rm_rf(tmp);
     return tap_done();

@@ -5,13 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <pwd.h>
 
 #include "base/cleanup.h"
 
 #include "base/alloc.h"
 #include "cli/commands.h"
 #include "runtime/lifecycle.h"
+#include "runtime/status.h"
 #include "base/error.h"
 #include "base/escape.h"
 #include "base/json.h"
@@ -24,16 +24,6 @@ struct row {
     pid_t pid;   /* 0 once stopped; when unknown, the recorded init while it still runs */
     char *error; /* why the state is unknown */
 };
-
-static void owner_name(uid_t uid, char *buf, size_t size)
-{
-    struct passwd pw, *res = NULL;
-    char tmp[1024];
-    if (getpwuid_r(uid, &pw, tmp, sizeof(tmp), &res) == 0 && res)
-        snprintf(buf, size, "%s", res->pw_name);
-    else
-        snprintf(buf, size, "%u", (unsigned)uid);
-}
 
 static void print_table(const struct row *rows, size_t n)
 {
@@ -52,12 +42,10 @@ static void print_table(const struct row *rows, size_t n)
            "CREATED", "OWNER");
     for (size_t i = 0; i < n; i++) {
         const struct urun_state *st = rows[i].st;
-        char owner[64] = "";
         int p = (int)rows[i].pid;
-        if (st)
-            owner_name(st->owner, owner, sizeof(owner));
         printf("%-*s   %-*d   %-*s   %-*s   %-30s   %s\n", w[0], rows[i].id, w[1], p, w[2],
-               urun_status_name(rows[i].status), w[3], st ? st->bundle : "", st ? st->created : "", owner);
+               urun_status_name(rows[i].status), w[3], st ? st->bundle : "", st ? st->created : "",
+               st && st->owner_name ? st->owner_name : "");
     }
 }
 
@@ -94,12 +82,12 @@ static int load_row(const struct state_root *root, struct row *row)
     if (r == -ENOENT) {
         row->status = URUN_STATUS_CREATING;
     } else if (r >= 0) {
-        row->status = state_status(dirfd, row->st);
+        row->status = status_of(dirfd, row->st);
         row->pid = row->status == URUN_STATUS_STOPPED ? 0 : row->st->pid;
     } else {
         row->status = URUN_STATUS_UNKNOWN;
         row->error = xstrdup(urun_error_format(&e, msg, sizeof(msg)));
-        if (dirfd >= 0 && state_procs_read(dirfd, &p, &e) >= 0 && state_proc_alive(p.pid, p.start_time))
+        if (dirfd >= 0 && state_procs_read(dirfd, &p, &e) >= 0 && status_proc_alive(p.pid, p.start_time))
             row->pid = p.pid;
     }
     return 0;
