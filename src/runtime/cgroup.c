@@ -53,16 +53,11 @@ int cgroup_parse_mountinfo(const char *text, char **ret_mount, char **ret_root)
     for (const char *line = text; line && *line;) {
         const char *end = strchr(line, '\n');
         size_t len = end ? (size_t)(end - line) : strlen(line);
-        _cleanup_free_ char *copy = strndup(line, len);
+        _cleanup_free_ char *copy = xstrndup(line, len);
         char *f[5] = {0}, *save = NULL, *sep;
         int i = 0;
 
         line = end ? end + 1 : NULL;
-        if (!copy) {
-            free(first_mount);
-            free(first_root);
-            return -ENOMEM;
-        }
         sep = strstr(copy, " - ");
         if (!sep)
             continue;
@@ -101,8 +96,8 @@ int cgroup_parse_self(const char *text, char **ret_path)
         size_t len = end ? (size_t)(end - line) : strlen(line);
 
         if (len >= 3 && strncmp(line, "0::", 3) == 0) {
-            *ret_path = strndup(line + 3, len - 3);
-            return *ret_path ? 0 : -ENOMEM;
+            *ret_path = xstrndup(line + 3, len - 3);
+            return 0;
         }
         line = end ? end + 1 : NULL;
     }
@@ -173,7 +168,7 @@ char *cgroup_common_ancestor(const char *a, const char *b)
         last = i;
     if (last == 0)
         return xstrdup("/");
-    return strndup(a, last);
+    return xstrndup(a, last);
 }
 
 /* ---- files -------------------------------------------------------------------------------- */
@@ -603,10 +598,7 @@ int cgroup_pids(const char *path, pid_t **ret, size_t *ret_n, struct urun_error 
             e++;
         if (n == cap) {
             cap = cap ? 2 * cap : 64;
-            pid_t *np = realloc(pids, cap * sizeof(*np));
-            if (!np)
-                return urun_error_set(err, ENOMEM, "list processes");
-            pids = np;
+            pids = xreallocarray(pids, cap, sizeof(*pids));
         }
         pids[n++] = (pid_t)v;
     }

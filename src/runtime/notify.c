@@ -35,9 +35,7 @@ int notify_prepare(const struct state_root *root, const char *id, int dirfd, str
 
     while (s->process->env && s->process->env[n_env])
         n_env++;
-    char **env = realloc(s->process->env, (n_env + 2) * sizeof(char *));
-    if (!env)
-        return urun_error_set(err, ENOMEM, "NOTIFY_SOCKET");
+    char **env = xreallocarray(s->process->env, n_env + 2, sizeof(char *));
     env[n_env] = xasprintf("NOTIFY_SOCKET=" NOTIFY_CONTAINER_DIR "/" STATE_NOTIFY_SOCKET_NAME);
     env[n_env + 1] = NULL;
     s->process->env = env;

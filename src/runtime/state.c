@@ -66,16 +66,13 @@ static int root_path_absolute(const char *opt_root, char **ret, struct urun_erro
     size_t n;
 
     if (opt_root[0] == '/') {
-        p = strdup(opt_root);
+        p = xstrdup(opt_root);
     } else {
         cwd = getcwd(NULL, 0);
         if (!cwd)
             return urun_error_errno(err, "state root %s: get current directory", opt_root);
-        if (asprintf(&p, "%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd, opt_root) < 0)
-            p = NULL;
+        p = xasprintf("%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd, opt_root);
     }
-    if (!p)
-        return urun_error_set(err, ENOMEM, "state root %s", opt_root);
     for (n = strlen(p); n > 1 && p[n - 1] == '/'; n--)
         p[n - 1] = '\0';
     *ret = p;
@@ -85,10 +82,8 @@ static int root_path_absolute(const char *opt_root, char **ret, struct urun_erro
 /* mkdir -p with mode 0700 for every directory created.  *ret_created: the last one was made here. */
 static int mkdir_parents(const char *path, bool *ret_created, struct urun_error *err)
 {
-    _cleanup_free_ char *p = strdup(path);
+    _cleanup_free_ char *p = xstrdup(path);
 
-    if (!p)
-        return urun_error_set(err, ENOMEM, "state root %s", path);
     for (char *s = p + 1;; s++) {
         bool last = *s == '\0';
 
@@ -119,18 +114,15 @@ static int root_path_default(char **ret, struct urun_error *err)
 {
     const char *xdg = secure_getenv("XDG_RUNTIME_DIR");
     char run_user[64];
-    int r;
 
     /* pam_systemd's directory, when the variable is missing but the directory is there and ours */
     snprintf(run_user, sizeof(run_user), "/run/user/%u", (unsigned)geteuid());
     if (xdg_runtime_dir_usable(xdg))
-        r = asprintf(ret, "%s/urun", strcmp(xdg, "/") == 0 ? "" : xdg);
+        *ret = xasprintf("%s/urun", strcmp(xdg, "/") == 0 ? "" : xdg);
     else if (xdg_runtime_dir_usable(run_user))
-        r = asprintf(ret, "%s/urun", run_user);
+        *ret = xasprintf("%s/urun", run_user);
     else
-        r = asprintf(ret, "/tmp/urun-%u", (unsigned)geteuid());
-    if (r < 0)
-        return urun_error_set(err, ENOMEM, "state root");
+        *ret = xasprintf("/tmp/urun-%u", (unsigned)geteuid());
     return 0;
 }
 
@@ -570,9 +562,7 @@ int state_container_remove(const struct state_root *r, const char *id, int dirfd
             return urun_error_errno(err, "open container directory %s/%s", r->path, name);
         dirfd = own;
     }
-    rm = calloc(1, sizeof(*rm));
-    if (!rm)
-        return urun_error_set(err, ENOMEM, "remove container directory %s/%s", r->path, name);
+    rm = xcalloc(1, sizeof(*rm));
     rm->err = err;
     /* the directory itself may have lost its write bit too */
     if (fstat(dirfd, &st) == 0 && st.st_uid == geteuid() && (st.st_mode & 0700) != 0700)
@@ -598,22 +588,14 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int strv_push(char ***v, size_t *n, size_t *cap, const char *s)
+static void strv_push(char ***v, size_t *n, size_t *cap, const char *s)
 {
     if (*n + 1 >= *cap) {
-        size_t ncap = *cap ? *cap * 2 : 16;
-        char **p = realloc(*v, ncap * sizeof(**v));
-
-        if (!p)
-            return -ENOMEM;
-        *v = p;
-        *cap = ncap;
+        *cap = *cap ? *cap * 2 : 16;
+        *v = xreallocarray(*v, *cap, sizeof(**v));
     }
-    (*v)[*n] = strdup(s);
-    if (!(*v)[*n])
-        return -ENOMEM;
+    (*v)[*n] = xstrdup(s);
     (*v)[++*n] = NULL;
-    return 0;
 }
 
 int state_list_ids(const struct state_root *r, char ***ret_ids, struct urun_error *err)
@@ -624,14 +606,12 @@ int state_list_ids(const struct state_root *r, char ***ret_ids, struct urun_erro
     struct dirent *de;
 
     if (!d && r->fd < 0) { /* a root that is not there (state_root_open): no containers */
-        *ret_ids = calloc(1, sizeof(char *));
-        return *ret_ids ? 0 : urun_error_set(err, ENOMEM, "list %s", r->path);
+        *ret_ids = xcalloc(1, sizeof(char *));
+        return 0;
     }
     if (!d)
         return urun_error_errno(err, "list %s", r->path);
-    ids = calloc(1, sizeof(*ids));
-    if (!ids)
-        return urun_error_set(err, ENOMEM, "list %s", r->path);
+    ids = xcalloc(1, sizeof(*ids));
     cap = 1;
     while ((errno = 0, de = readdir(d))) {
         _cleanup_free_ char *long_id = NULL;
@@ -650,8 +630,7 @@ int state_list_ids(const struct state_root *r, char ***ret_ids, struct urun_erro
         }
         if (urun_id_validate(id, NULL) < 0)
             continue;
-        if (strv_push(&ids, &n, &cap, id) < 0)
-            return urun_error_set(err, ENOMEM, "list %s", r->path);
+        strv_push(&ids, &n, &cap, id);
     }
     if (errno != 0)
         return urun_error_errno(err, "list %s", r->path);

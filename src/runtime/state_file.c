@@ -76,7 +76,7 @@ int state_write(int dirfd, const struct urun_state *st, struct urun_error *err)
         return k;
     doc = state_serialise(st, &len);
     if (!doc)
-        return urun_error_set(err, ENOMEM, "write " STATE_FILE);
+        return urun_error_set(err, EINVAL, "write " STATE_FILE ": build the document");
     return write_file_atomic_at(dirfd, STATE_FILE, doc, len, 0600, /* durable= */ true, err);
 }
 
@@ -122,8 +122,8 @@ static int read_str(const struct ynode *root, const char *key, char **ret, struc
     k = ynode_string(n, key, &s, err);
     if (k < 0)
         return k;
-    *ret = strdup(s);
-    return *ret ? 0 : urun_error_set(err, ENOMEM, "%s", key);
+    *ret = xstrdup(s);
+    return 0;
 }
 
 static int read_u64(const struct ynode *root, const char *key, uint64_t *ret, struct urun_error *err)
@@ -160,9 +160,7 @@ static int read_annotations(const struct ynode *root, struct urun_state *st, str
         return urun_error_set(err, 0, "annotations: expected an object");
     if (n->n == 0)
         return 0;
-    st->annotations = calloc(n->n, sizeof(*st->annotations));
-    if (!st->annotations)
-        return urun_error_set(err, ENOMEM, "annotations");
+    st->annotations = xcalloc(n->n, sizeof(*st->annotations));
     for (size_t i = 0; i < n->n; i++) {
         struct spec_kv *kv = &st->annotations[st->n_annotations];
         char path[128], key[100];
@@ -175,11 +173,9 @@ static int read_annotations(const struct ynode *root, struct urun_state *st, str
         k = ynode_string(n->pairs[i].value, path, &v, err);
         if (k < 0)
             return k;
-        kv->key = strdup(n->pairs[i].key);
-        kv->value = strdup(v);
+        kv->key = xstrdup(n->pairs[i].key);
+        kv->value = xstrdup(v);
         st->n_annotations++;
-        if (!kv->key || !kv->value)
-            return urun_error_set(err, ENOMEM, "annotations");
     }
     return 0;
 }
@@ -235,10 +231,8 @@ static int state_from_tree(const struct ynode *root, struct urun_state *st, stru
     if (k >= 0)
         k = read_annotations(root, st, err);
     /* a state.json of an older urun has no owner_name: its uid stands in (no lookup after create) */
-    if (k >= 0 && !st->owner_name && asprintf(&st->owner_name, "%u", (unsigned)st->owner) < 0) {
-        st->owner_name = NULL;
-        k = urun_error_set(err, ENOMEM, "owner_name");
-    }
+    if (k >= 0 && !st->owner_name)
+        st->owner_name = xasprintf("%u", (unsigned)st->owner);
     return k;
 }
 
@@ -255,9 +249,7 @@ int state_read(int dirfd, struct urun_state **ret, struct urun_error *err)
         return urun_error_set(err, ENOENT, "container is still being created");
     if (k < 0)
         return in_dir(dirfd, k, err);
-    st = calloc(1, sizeof(*st));
-    if (!st)
-        return urun_error_set(err, ENOMEM, STATE_FILE);
+    st = xcalloc(1, sizeof(*st));
     k = ytree_parse(buf, len, &root, err);
     if (k >= 0)
         k = state_from_tree(root, st, err);
