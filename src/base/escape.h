@@ -19,5 +19,5 @@ size_t utf8_len(const unsigned char *s, size_t n);
  * or a UTF-8 sequence. */
 size_t escape_text(const char *s, size_t len, char *buf, size_t size);
 
-/* The same into a new string (at most 4 * len + 1 bytes); NULL when out of memory. */
+/* The same into a new string (at most 4 * len + 1 bytes). */
 char *escape_text_dup(const char *s, size_t len);

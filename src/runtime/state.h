@@ -147,7 +147,7 @@ int state_list_ids(const struct state_root *r, char ***ret_ids, struct urun_erro
 /* The OCI state document (ociVersion, id, status, pid, bundle, annotations; plus rootfs, created and
  * owner: st->owner_name, or st->owner in decimal when that is NULL), from st and status alone: no
  * lookups, so the init can build it after pivot_root.  pid is 0 once stopped.  Returns a malloc'd
- * string, NULL on OOM. */
+ * string (NULL only if the JSON writer was misused: a bug). */
 char *state_to_json(const struct urun_state *st, enum urun_status status, bool pretty);
 /* The document for a container whose state cannot be read: id, pid (the recorded init while it still
  * runs, else 0), "status": "unknown" and "error": the reason. */

@@ -6,5 +6,5 @@
 
 #include <stdbool.h>
 
-/* A malloc'd, pretty-printed JSON document, or NULL on OOM. */
+/* A malloc'd, pretty-printed JSON document (NULL only if the writer was misused: a bug). */
 char *spec_default_json(bool rootless);

@@ -125,8 +125,8 @@ int cmd_list(struct urun_context *ctx, struct urun_error *err)
         for (size_t i = 0; i < k; i++) {
             /* the reason may quote a tampered file (an annotation key): no raw control bytes to the terminal */
             _cleanup_free_ char *why = rows[i].error ? escape_text_dup(rows[i].error, strlen(rows[i].error)) : NULL;
-            if (rows[i].error)
-                log_warning("container %s: status unknown: %s", rows[i].id, why ? why : "(out of memory)");
+            if (why)
+                log_warning("container %s: status unknown: %s", rows[i].id, why);
         }
     }
     for (size_t i = 0; i < k; i++) {
