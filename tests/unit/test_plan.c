@@ -155,6 +155,29 @@ static void expect_refused(const char *ns, const char *more_linux, const char *e
     spec_free(b.spec);
 }
 
+static void test_joined(void)
+{
+    struct create_plan p;
+    struct urun_bundle b;
+    struct urun_error err;
+
+    TAP_OK(plan_for("{\"type\": \"pid\"}, {\"type\": \"mount\"}, {\"type\": \"ipc\", \"path\": \"/proc/self/ns/ipc\"}",
+                    "", "", &detached, &user, &p, &b, &err) == 0,
+           "joined ipc namespace: planned (%s)", err.msg);
+    TAP_OK(p.join.any && p.join.fd[SPEC_NS_IPC] >= 0, "joined ipc namespace: opened by the plan");
+    TAP_OK(!(p.made_flags & CLONE_NEWIPC) && !(p.own_flags & CLONE_NEWIPC),
+           "joined ipc namespace: not made, and urun's own is not the container's");
+    TAP_OK(p.early_unshare == 0 && !p.respawn, "joined ipc namespace: nothing made early, no respawn");
+    plan_clear(&p);
+    TAP_OK(p.join.fd[SPEC_NS_IPC] < 0, "plan_clear closes the joined namespace's fd");
+    spec_free(b.spec);
+    expect_refused("{\"type\": \"pid\"}, {\"type\": \"mount\"}, {\"type\": \"ipc\", \"path\": \"/proc/self/ns/ipc\"}",
+                   "\"sysctl\": {\"kernel.shmmax\": \"1\"}", "", &detached, &user,
+                   "linux.sysctl: \"kernel.shmmax\" needs a ipc namespace that is not urun's own");
+    expect_refused("{\"type\": \"mount\"}, {\"type\": \"network\", \"path\": \"/proc/self/ns/net\"}", "",
+                   "\"annotations\": {\"run.urun.network\": \"slirp\"}", &detached, &user, "slirp");
+}
+
 static void test_refusals(void)
 {
     struct create_plan_opts fg = detached;
@@ -204,6 +227,7 @@ int main(void)
     test_time_offsets();
     test_network_host();
     test_refusals();
+    test_joined();
     unlink(subuid);
     rmdir(rootfs);
     return tap_done();
