@@ -58,6 +58,10 @@ enum urun_opt_key {
     OPT_CPUSET_CPUS,
     OPT_CPUSET_MEMS,
     OPT_BLKIO_WEIGHT,
+    OPT_IMAGE,
+    OPT_VOLUME,
+    OPT_WORKDIR,
+    OPT_READ_ONLY,
     OPT__MAX,
 };
 
@@ -84,6 +88,8 @@ enum urun_cmd_flags {
     CMD_ROOT_SERVES = 1 << 4, /* uid 0 may run it on another user's state root (--root): Slurm, admins */
     CMD_HIDDEN = 1 << 2,      /* not listed in --help */
     CMD_ARGV_TAIL = 1 << 3,   /* from the first positional argument on, everything is positional (a command line) */
+    /* Commands named "GROUP SUB" (e.g. "image import") are found from two words; the GROUP entry itself
+     * lists them. */
 };
 
 struct urun_command {
