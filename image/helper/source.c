@@ -371,20 +371,21 @@ static bool is_compressed(int fd)
            (m[0] == 'B' && m[1] == 'Z' && m[2] == 'h') || memcmp(m, "\xfd" "7zXZ", 5) == 0;
 }
 
-/* "PATH:TAG" when PATH exists and PATH:TAG does not; the tag is then split off. */
+/* "PATH:TAG" when PATH:TAG does not exist but PATH does, at the first such ':' (a tag of an OCI
+ * layout may be a whole reference, "host/name:tag"). */
 static void split_tag(const char *spec, char **ret_path, char **ret_tag)
 {
-    const char *colon = strrchr(spec, ':');
     struct stat st;
     *ret_tag = NULL;
-    if (colon && !strchr(colon, '/') && stat(spec, &st) < 0) {
-        _cleanup_free_ char *p = strndup(spec, (size_t)(colon - spec));
-        if (p && stat(p, &st) == 0) {
-            *ret_path = TAKE_PTR(p);
-            *ret_tag = xstrdup(colon + 1);
-            return;
+    if (stat(spec, &st) < 0)
+        for (const char *c = strchr(spec, ':'); c; c = strchr(c + 1, ':')) {
+            _cleanup_free_ char *p = strndup(spec, (size_t)(c - spec));
+            if (p && stat(p, &st) == 0) {
+                *ret_path = TAKE_PTR(p);
+                *ret_tag = xstrdup(c + 1);
+                return;
+            }
         }
-    }
     *ret_path = xstrdup(spec);
 }
 

@@ -13,7 +13,6 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/cleanup.h"
@@ -496,7 +495,7 @@ static int readonly_paths(int rootfd, char *const *paths, struct urun_error *err
 
 struct overlay_plan {
     char *text; /* MOUNTS_OVERLAY_FILE, split in place */
-    const char *mode, *layers, *lowers, *fuse;
+    const char *mode, *layers, *lowers;
 };
 
 /* Strictly what runtime/image.c writes: anything else in the file is refused, not mounted. */
@@ -506,43 +505,15 @@ static int overlay_parse(char *text, const char *bundle, struct overlay_plan *p,
     size_t n = 0;
     for (char *l = strtok_r(text, "\n", &save); l && n < 4; l = strtok_r(NULL, "\n", &save))
         line[n++] = l;
-    p->mode = line[0], p->layers = line[1], p->lowers = line[2], p->fuse = line[3];
-    bool fuse = p->mode && strcmp(p->mode, "fuse-overlayfs") == 0;
-    if (!p->lowers || (!fuse && strcmp(p->mode, "overlay") != 0) || (fuse && (!p->fuse || p->fuse[0] != '/')) ||
-        p->layers[0] != '/' || strpbrk(p->layers, ",:") || strpbrk(bundle, ",:"))
+    p->mode = line[0], p->layers = line[1], p->lowers = line[2];
+    if (n != 3 || strcmp(p->mode, "overlay") != 0 || p->layers[0] != '/' || strpbrk(p->layers, ",:") ||
+        strpbrk(bundle, ",:"))
         return urun_error_set(err, 0, "%s/%s: malformed (or a path with ',' or ':')", bundle, MOUNTS_OVERLAY_FILE);
     size_t len = strlen(p->lowers);
     for (size_t i = 0; i < len; i += 65)
         if (len - i < 64 || strspn(p->lowers + i, "0123456789abcdef") != 64 || (p->lowers[i + 64] != ':' &&
                                                                                p->lowers[i + 64] != '\0'))
             return urun_error_set(err, 0, "%s/%s: malformed lower layers", bundle, MOUNTS_OVERLAY_FILE);
-    return 0;
-}
-
-/* fuse-overlayfs mounts, then leaves its daemon in our namespaces (it ends when they do), so we wait
- * for the first process only.  It gets none of our fds but stdio. */
-static int overlay_fuse(const struct overlay_plan *p, const char *bundle, const char *rootfs, struct urun_error *err)
-{
-    size_t cap = strlen(p->lowers) / 65 * (strlen(p->layers) + 67) + 2 * strlen(bundle) + 64;
-    _cleanup_free_ char *opts = malloc(cap);
-    size_t o = (size_t)snprintf(opts, cap, "lowerdir=");
-    int status;
-    for (const char *l = p->lowers; *l; l += l[64] ? 65 : 64)
-        o += (size_t)snprintf(opts + o, cap - o, "%s%s/%.64s", l == p->lowers ? "" : ":", p->layers, l);
-    snprintf(opts + o, cap - o, ",upperdir=%s/upper,workdir=%s/work", bundle, bundle);
-    pid_t pid = fork();
-    if (pid < 0)
-        return urun_error_errno(err, "fuse-overlayfs: fork");
-    if (pid == 0) {
-        syscall(SYS_close_range, 3, ~0u, 0);
-        execl(p->fuse, "fuse-overlayfs", "-o", opts, rootfs, (char *)NULL);
-        _exit(127);
-    }
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return urun_error_errno(err, "fuse-overlayfs: wait");
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        return urun_error_set(err, 0, "fuse-overlayfs %s on %s: failed (status %d)", p->fuse, rootfs, status);
     return 0;
 }
 
@@ -563,8 +534,6 @@ int mounts_rootfs_overlay(const struct mounts_config *c, struct urun_error *err)
     }
     if ((r = overlay_parse(text, c->bundle, &p, err)) < 0)
         return r;
-    if (strcmp(p.mode, "fuse-overlayfs") == 0)
-        return overlay_fuse(&p, c->bundle, c->rootfs, err);
     /* The lower layers by name relative to their directory: a mount's options fit in one page, and
      * 65 bytes a layer lets about 60 layers in where full paths would let a dozen. */
     data = xasprintf("lowerdir=%s,upperdir=%s/upper,workdir=%s/work,userxattr", p.lowers, c->bundle, c->bundle);

@@ -17,16 +17,15 @@ struct mounts_config {
 };
 
 /* A bundle made from an image (runtime/image.c) holds this file: what to mount on its rootfs/.
- *     MODE\nLAYERS_DIR\nLOWER:LOWER:...\n[FUSE_OVERLAYFS\n]
- * MODE: "overlay" or "fuse-overlayfs"; LAYERS_DIR absolute; each LOWER a layer directory's name in
+ *     overlay\nLAYERS_DIR\nLOWER:LOWER:...\n
+ * LAYERS_DIR absolute; each LOWER a layer directory's name in
  * it (64 hex digits), top first; upper/ and work/ are the bundle's. */
 #define MOUNTS_OVERLAY_FILE "urun-overlay"
 #define MOUNTS_OVERLAY_MAX 65536
 
 /* The container's init, first thing in its mount namespace: when the bundle has MOUNTS_OVERLAY_FILE,
  * mount that overlay on the rootfs (the kernel's overlayfs, which a user namespace may mount since
- * Linux 5.11, or fuse-overlayfs, whose daemon stays in the container's namespaces and ends with
- * them).  Nothing to do (0) without the file. */
+ * Linux 5.11).  Nothing to do (0) without the file. */
 int mounts_rootfs_overlay(const struct mounts_config *c, struct urun_error *err);
 
 /* Everything before the switch of root, in order: "/" made rslave, the rootfs bound onto itself,
