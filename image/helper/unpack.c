@@ -296,7 +296,7 @@ static struct archive *disk_writer(void)
     struct archive *w = archive_write_disk_new();
     archive_write_disk_set_options(w, ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |
                                           ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-                                          ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS | ARCHIVE_EXTRACT_UNLINK);
+                                          ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
     return w; /* no lookup functions: the tar's numeric IDs are used as they are */
 }
 

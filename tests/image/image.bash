@@ -38,12 +38,15 @@ image_setup() {
 	IMG=$BATS_FILE_TMPDIR/img
 }
 
-# make_image FORMAT OUT NAME LAYER... [-- make-image options]
+# make_image FORMAT OUT NAME LAYER... [-- make-image options]   (LAYER: a name in IMG, or a path)
 make_image() {
 	local format=$1 out=$2 name=$3 layers=()
 	shift 3
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do
-		layers+=(--layer "$IMG/$1")
+		case $1 in
+		/*) layers+=(--layer "$1") ;;
+		*) layers+=(--layer "$IMG/$1") ;;
+		esac
 		shift
 	done
 	[ $# -eq 0 ] || shift
