@@ -7,6 +7,8 @@ packages=(
 	# build
 	meson ninja-build pkg-config gcc libc6-dev
 	libseccomp-dev libcap-dev libyaml-dev libslirp-dev libglib2.0-dev
+	# the urun-image helper: tar, gzip and zstd layers (libarchive), SHA-256 (OpenSSL libcrypto)
+	libarchive-dev libssl-dev
 	# the busybox rootfs of tests/make-bundle.sh
 	busybox-static
 	# rootless user namespaces (newuidmap/newgidmap)

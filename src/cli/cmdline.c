@@ -3,6 +3,7 @@
 #include "cli/cmdline.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -108,6 +109,13 @@ int urun_cmdline_parse(int argc, char **argv, struct urun_cmdline *ret, struct u
         if (!cl.cmd)
             return urun_error_set(err, 0, "unknown command \"%s\" (see urun --help)", argv[i]);
         i++;
+        /* "image import": a group's subcommand is the next word */
+        char two[64];
+        if (i < argc && argv[i][0] != '-' && snprintf(two, sizeof(two), "%s %s", cl.cmd->name, argv[i]) <
+                                                   (int)sizeof(two) && urun_command_find(two)) {
+            cl.cmd = urun_command_find(two);
+            i++;
+        }
     }
     if (!cl.cmd) {
         *ret = cl;

@@ -55,10 +55,21 @@ const struct urun_option urun_global_options[] = {
         {"allow-host-loopback", 0, OPT_ALLOW_HOST_LOOPBACK, NULL, NULL, 0,                                   \
          "let the container reach the host's loopback at 10.0.2.2 (slirp)"}
 
-static const struct urun_option create_options[] = {OPT_CREATE_COMMON, OPT_HELP_ENTRY, OPT_END};
+/* A container from an imported image (urun image import): urun makes its bundle. */
+#define OPT_IMAGE_RUN                                                                                         \
+    {"image", 0, OPT_IMAGE, "NAME[:TAG]", NULL, 0,                                                           \
+     "make the bundle from this imported image (then CMD ARGS may follow the ID, after --)"},             \
+        {"env", 'e', OPT_ENV, "KEY=VALUE", NULL, URUN_OPT_REPEAT, "with --image: set an environment variable"}, \
+        {"volume", 'v', OPT_VOLUME, "SRC:DST[:ro]", NULL, URUN_OPT_REPEAT, "with --image: bind SRC at DST"},      \
+        {"workdir", 'w', OPT_WORKDIR, "DIR", NULL, 0, "with --image: the working directory"},                 \
+        {"user", 'u', OPT_USER, "USER[:GROUP]", NULL, 0, "with --image: run as this user (name or ID)"},        \
+        {"read-only", 0, OPT_READ_ONLY, NULL, NULL, 0, "with --image: make the root filesystem read-only"}
+
+static const struct urun_option create_options[] = {OPT_CREATE_COMMON, OPT_IMAGE_RUN, OPT_HELP_ENTRY, OPT_END};
 
 static const struct urun_option run_options[] = {
     OPT_CREATE_COMMON,
+    OPT_IMAGE_RUN,
     {"detach", 'd', OPT_DETACH, NULL, NULL, 0, "return once the container is running"},
     {"keep", 0, OPT_KEEP, NULL, NULL, 0, "keep the container's state after it exits"},
     OPT_HELP_ENTRY,
@@ -138,6 +149,13 @@ static const struct urun_option help_options[] = {
     OPT_END,
 };
 
+static const struct urun_option image_list_options[] = {
+    {"format", 'f', OPT_FORMAT, "FORMAT", list_formats, 0, "table or json"},
+    {"quiet", 'q', OPT_QUIET, NULL, NULL, 0, "print the NAME:TAG references only"},
+    OPT_HELP_ENTRY,
+    OPT_END,
+};
+
 static const struct urun_option spec_options[] = {
     OPT_BUNDLE_ENTRY,
     {"rootless", 0, OPT_SPEC_ROOTLESS, NULL, NULL, 0, "write a spec for an unprivileged user"},
@@ -146,11 +164,13 @@ static const struct urun_option spec_options[] = {
 };
 
 const struct urun_command urun_commands[] = {
-    {"create", "<container-id>", "create a container; its process waits for start", create_options, 1, 1,
+    {"create", "<container-id> [-- command [args...]]", "create a container; its process waits for start",
+     create_options, 1, -1,
      CMD_TAKES_ID | CMD_NEEDS_ROOT, cmd_create},
     {"start", "<container-id>", "run the user's process of a created container", plain_options, 1, 1,
      CMD_TAKES_ID | CMD_NEEDS_ROOT, cmd_start},
-    {"run", "<container-id>", "create and start a container, wait for it and delete it", run_options, 1, 1,
+    {"run", "<container-id> [-- command [args...]]", "create and start a container, wait for it and delete it",
+     run_options, 1, -1,
      CMD_TAKES_ID | CMD_NEEDS_ROOT, cmd_run},
     {"state", "<container-id>", "print the OCI state of a container", plain_options, 1, 1,
      CMD_TAKES_ID | CMD_NEEDS_ROOT | CMD_ROOT_SERVES, cmd_state},
@@ -175,6 +195,17 @@ const struct urun_command urun_commands[] = {
     {"unshare", "[--] <command> [args...]",
      "run a command on the host in a user namespace with your default ID mapping (to remove or fix files "
      "owned by subordinate IDs)", plain_options, 1, -1, CMD_ARGV_TAIL, cmd_unshare},
+    {"image", "<import|list|rm|prune|bundle> ...", "manage images: urun image <command> --help", plain_options, 0,
+     -1, 0, cmd_image},
+    {"image import", "<source> [name[:tag]]",
+     "import an image: oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE (docker/podman save), or a "
+     "path", plain_options, 1, 2, 0, cmd_image_import},
+    {"image list", "", "list imported images", image_list_options, 0, 0, 0, cmd_image_list},
+    {"image rm", "<name[:tag]>", "remove an image (its layers stay until image prune)", plain_options, 1, 1, 0,
+     cmd_image_rm},
+    {"image prune", "", "remove the layers no image uses", plain_options, 0, 0, 0, cmd_image_prune},
+    {"image bundle", "<name[:tag]> <dir>", "write a bundle (config.json, rootfs as a plain tree) for any runtime",
+     plain_options, 2, 2, 0, cmd_image_bundle},
     {"completion", "<bash|zsh|fish>", "print a shell completion script", plain_options, 1, 1, 0, cmd_completion,
      shells},
     {"help", "[command]", "print the usage, or a command's (as urun COMMAND --help)", help_options, 0, 1,
@@ -199,6 +230,12 @@ const struct urun_option *urun_option_find(const struct urun_option *opts, const
             return o;
     }
     return NULL;
+}
+
+bool urun_command_is_sub(const struct urun_command *c, const char *group)
+{
+    const char *sp = strchr(c->name, ' ');
+    return sp && (!group || (strncmp(c->name, group, (size_t)(sp - c->name)) == 0 && !group[sp - c->name]));
 }
 
 /* --- completions ------------------------------------------------------------------------------ */
@@ -241,13 +278,21 @@ static void completion_bash(void)
         }
     printf("  esac\n  case $cmd in\n    '') COMPREPLY=($(compgen -W \"");
     for (const struct urun_command *c = urun_commands; c->name; c++)
-        printf("%s ", c->name);
+        if (!urun_command_is_sub(c, NULL))
+            printf("%s ", c->name);
     print_words(urun_global_options, false);
     printf("\" -- \"$cur\"));;\n");
     for (const struct urun_command *c = urun_commands; c->name; c++) {
+        if (urun_command_is_sub(c, NULL))
+            continue;
         printf("    %s) COMPREPLY=($(compgen -W \"", c->name);
         print_arg_choices(c);
         print_words(c->options, true);
+        for (const struct urun_command *sub = urun_commands; sub->name; sub++)
+            if (urun_command_is_sub(sub, c->name)) {
+                printf(" %s", strchr(sub->name, ' ') + 1);
+                print_words(sub->options, true);
+            }
         printf("%s\" -- \"$cur\"));;\n", c->flags & CMD_TAKES_ID ? " $(_urun_ids)" : "");
     }
     printf("  esac\n}\ncomplete -F _urun urun\n");
@@ -280,6 +325,8 @@ static void completion_zsh(void)
     printf("#compdef urun\n# zsh completion for urun, generated from its command table\n"
            "_urun() {\n  local -a cmds\n  cmds=(\n");
     for (const struct urun_command *c = urun_commands; c->name; c++) {
+        if (urun_command_is_sub(c, NULL))
+            continue;
         printf("    '%s:", c->name);
         print_help_escaped(c->summary, ZSH_QUOTED);
         printf("'\n");
@@ -287,7 +334,26 @@ static void completion_zsh(void)
     printf("  )\n  if (( CURRENT == 2 )); then _describe command cmds; return; fi\n"
            "  case $words[2] in\n");
     for (const struct urun_command *c = urun_commands; c->name; c++) {
+        if (urun_command_is_sub(c, NULL))
+            continue;
         printf("    %s) _arguments", c->name);
+        bool group = false;
+        for (const struct urun_command *sub = urun_commands; sub->name; sub++)
+            group = group || urun_command_is_sub(sub, c->name);
+        if (group) {
+            printf(" '1:command:(");
+            for (const struct urun_command *sub = urun_commands; sub->name; sub++)
+                if (urun_command_is_sub(sub, c->name))
+                    printf(" %s", strchr(sub->name, ' ') + 1);
+            printf(")' '*::arg:_files'");
+            for (const struct urun_command *sub = urun_commands; sub->name; sub++)
+                for (const struct urun_option *o = sub->options; urun_command_is_sub(sub, c->name) && o->name; o++)
+                    if (o->key != OPT_HELP) {
+                        printf(" '--%s[", o->name);
+                        print_help_escaped(o->help, ZSH_SPEC);
+                        printf("]%s'", o->arg ? ":arg:_files" : "");
+                    }
+        }
         for (const struct urun_option *o = c->options; o->name; o++) {
             printf(" '--%s[", o->name);
             print_help_escaped(o->help, ZSH_SPEC);
@@ -315,6 +381,14 @@ static void completion_fish(void)
         printf("'%s\n", o->arg ? " -r" : "");
     }
     for (const struct urun_command *c = urun_commands; c->name; c++) {
+        if (urun_command_is_sub(c, NULL)) {
+            const char *sp = strchr(c->name, ' ');
+            printf("complete -c urun -n '__fish_seen_subcommand_from %.*s' -a %s -d '", (int)(sp - c->name),
+                   c->name, sp + 1);
+            print_help_escaped(c->summary, FISH_QUOTED);
+            printf("'\n");
+            continue;
+        }
         printf("complete -c urun -n '__fish_use_subcommand' -a %s -d '", c->name);
         print_help_escaped(c->summary, FISH_QUOTED);
         printf("'\n");

@@ -59,6 +59,10 @@ enum urun_opt_key {
     OPT_CPUSET_MEMS,
     OPT_BLKIO_WEIGHT,
     OPT_MAN,
+    OPT_IMAGE,
+    OPT_VOLUME,
+    OPT_WORKDIR,
+    OPT_READ_ONLY,
     OPT__MAX,
 };
 
@@ -85,6 +89,8 @@ enum urun_cmd_flags {
     CMD_ARG_COMMAND = 1 << 2, /* the positional argument is a command name (help): completed as one */
     CMD_ARGV_TAIL = 1 << 3,   /* from the first positional argument on, everything is positional (a command line) */
     CMD_ROOT_SERVES = 1 << 4, /* uid 0 may run it on another user's state root (--root): Slurm, admins */
+    /* Commands named "GROUP SUB" (e.g. "image import") are found from two words; the GROUP entry itself
+     * lists them. */
 };
 
 struct urun_command {
@@ -103,6 +109,8 @@ extern const struct urun_command urun_commands[]; /* terminated by name == NULL 
 
 const struct urun_command *urun_command_find(const char *name);
 const struct urun_option *urun_option_find(const struct urun_option *opts, const char *long_name, char short_name);
+/* Whether c is a subcommand "GROUP SUB" of group ("image import" of "image"); a NULL group: of any. */
+bool urun_command_is_sub(const struct urun_command *c, const char *group);
 
 /* A completion script, generated from the table, written to stdout. */
 int urun_print_completion(const char *shell, struct urun_error *err);

@@ -81,11 +81,21 @@ void urun_print_usage(const struct urun_command *cmd)
         print_wrapped(0, 0, cmd->summary);
         printf("\nOptions:\n");
         print_options(cmd->options);
+        bool first = true;
+        for (const struct urun_command *c = urun_commands; c->name; c++) {
+            if (!urun_command_is_sub(c, cmd->name))
+                continue;
+            printf("%s  %-*s", first ? "\nCommands:\n" : "", CMD_COLUMN - 2, strchr(c->name, ' ') + 1);
+            print_wrapped(CMD_COLUMN, CMD_COLUMN, c->summary);
+            first = false;
+        }
         return;
     }
     printf("Usage: urun [global options] <command> [options] [arguments]\n\n"
            "A rootless OCI container runtime with runc's command line.\n\nCommands:\n");
     for (const struct urun_command *c = urun_commands; c->name; c++) {
+        if (urun_command_is_sub(c, NULL))
+            continue;
         printf("  %-*s", CMD_COLUMN - 2, c->name);
         print_wrapped(CMD_COLUMN, CMD_COLUMN, c->summary);
     }

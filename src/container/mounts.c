@@ -491,6 +491,65 @@ static int readonly_paths(int rootfd, char *const *paths, struct urun_error *err
     return 0;
 }
 
+/* ---- an image's overlay rootfs ------------------------------------------------------------ */
+
+struct overlay_plan {
+    char *text; /* MOUNTS_OVERLAY_FILE, split in place */
+    const char *mode, *layers, *lowers;
+};
+
+/* Strictly what runtime/image.c writes: anything else in the file is refused, not mounted. */
+static int overlay_parse(char *text, const char *bundle, struct overlay_plan *p, struct urun_error *err)
+{
+    char *line[4] = {0}, *save = NULL;
+    size_t n = 0;
+    for (char *l = strtok_r(text, "\n", &save); l && n < 4; l = strtok_r(NULL, "\n", &save))
+        line[n++] = l;
+    p->mode = line[0], p->layers = line[1], p->lowers = line[2];
+    if (n != 3 || strcmp(p->mode, "overlay") != 0 || p->layers[0] != '/' || strpbrk(p->layers, ",:") ||
+        strpbrk(bundle, ",:"))
+        return urun_error_set(err, 0, "%s/%s: malformed (or a path with ',' or ':')", bundle, MOUNTS_OVERLAY_FILE);
+    size_t len = strlen(p->lowers);
+    for (size_t i = 0; i < len; i += 65)
+        if (len - i < 64 || strspn(p->lowers + i, "0123456789abcdef") != 64 || (p->lowers[i + 64] != ':' &&
+                                                                               p->lowers[i + 64] != '\0'))
+            return urun_error_set(err, 0, "%s/%s: malformed lower layers", bundle, MOUNTS_OVERLAY_FILE);
+    return 0;
+}
+
+int mounts_rootfs_overlay(const struct mounts_config *c, struct urun_error *err)
+{
+    _cleanup_free_ char *file = xasprintf("%s/%s", c->bundle, MOUNTS_OVERLAY_FILE), *text = NULL, *data = NULL;
+    _cleanup_close_ int cwd = -1;
+    struct overlay_plan p;
+    size_t len;
+    struct urun_error e;
+    int r = read_regular_file_at(AT_FDCWD, file, MOUNTS_OVERLAY_MAX, &text, &len, &e);
+
+    if (r == -ENOENT)
+        return 0;
+    if (r < 0) {
+        *err = e;
+        return r;
+    }
+    if ((r = overlay_parse(text, c->bundle, &p, err)) < 0)
+        return r;
+    /* The lower layers by name relative to their directory: a mount's options fit in one page, and
+     * 65 bytes a layer lets about 60 layers in where full paths would let a dozen. */
+    data = xasprintf("lowerdir=%s,upperdir=%s/upper,workdir=%s/work,userxattr", p.lowers, c->bundle, c->bundle);
+    if (strlen(data) >= 4096)
+        return urun_error_set(err, E2BIG, "overlay rootfs: too many layers for one mount");
+    cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (cwd < 0 || chdir(p.layers) < 0)
+        return urun_error_errno(err, "overlay rootfs: enter %s", p.layers);
+    r = mount("overlay", c->rootfs, "overlay", 0, data) < 0 ? -errno : 0;
+    if (fchdir(cwd) < 0 && r == 0)
+        r = -errno;
+    if (r < 0)
+        return urun_error_set(err, -r, "overlay rootfs: mount overlayfs on %s", c->rootfs);
+    return 0;
+}
+
 int mounts_setup(const struct mounts_config *c, struct urun_error *err)
 {
     const struct urun_spec *s = c->spec;
@@ -500,6 +559,9 @@ int mounts_setup(const struct mounts_config *c, struct urun_error *err)
     /* Nothing we mount may propagate back to the caller's namespace. */
     if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
         return urun_error_errno(err, "make / a slave mount");
+    r = mounts_rootfs_overlay(c, err);
+    if (r < 0)
+        return r;
     if (mount(c->rootfs, c->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
         return urun_error_errno(err, "bind rootfs %s", c->rootfs);
     rootfd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -16,6 +16,18 @@ struct mounts_config {
     bool new_netns;      /* sysfs can only be mounted with a netns of our own */
 };
 
+/* A bundle made from an image (runtime/image.c) holds this file: what to mount on its rootfs/.
+ *     overlay\nLAYERS_DIR\nLOWER:LOWER:...\n
+ * LAYERS_DIR absolute; each LOWER a layer directory's name in
+ * it (64 hex digits), top first; upper/ and work/ are the bundle's. */
+#define MOUNTS_OVERLAY_FILE "urun-overlay"
+#define MOUNTS_OVERLAY_MAX 65536
+
+/* The container's init, first thing in its mount namespace: when the bundle has MOUNTS_OVERLAY_FILE,
+ * mount that overlay on the rootfs (the kernel's overlayfs, which a user namespace may mount since
+ * Linux 5.11).  Nothing to do (0) without the file. */
+int mounts_rootfs_overlay(const struct mounts_config *c, struct urun_error *err);
+
 /* Everything before the switch of root, in order: "/" made rslave, the rootfs bound onto itself,
  * the spec's mounts, /dev's standard nodes and links, linux.devices, maskedPaths, readonlyPaths and
  * root.readonly.  All of it is resolved through the rootfs fd (pathres.h). */

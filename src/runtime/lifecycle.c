@@ -1,6 +1,7 @@
 /* Implementation of container.h for existing containers: load, start, kill, delete, the post hooks.
  * Making one is create.c. */
 #include "runtime/lifecycle.h"
+#include "runtime/image.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -449,6 +450,13 @@ static int stop_recorded(int dirfd, const char *id, struct urun_error *err)
     return 0;
 }
 
+/* The container directory, then the bundle `create --image` made for it, if it has one. */
+static int remove_container(const struct state_root *root, const char *id, int dirfd, struct urun_error *err)
+{
+    int r = state_container_remove(root, id, dirfd, err);
+    return r < 0 ? r : image_bundle_remove(root, id, err);
+}
+
 int container_delete(const struct state_root *root, const char *id, bool force, struct urun_error *err)
 {
     _cleanup_(state_freep) struct urun_state *st = NULL;
@@ -468,7 +476,7 @@ int container_delete(const struct state_root *root, const char *id, bool force, 
         /* Unreadable (--force), or missing: with the lock held, that is a create that died half-way.
          * Serving another user, root signals nothing on such a record: it only removes the directory. */
         r = root->foreign ? 0 : stop_recorded(dirfd, id, err);
-        return r < 0 ? r : state_container_remove(root, id, dirfd, err);
+        return r < 0 ? r : remove_container(root, id, dirfd, err);
     }
     if ((r = check_served(root, st, err)) < 0)
         return r;
@@ -490,7 +498,7 @@ int container_delete(const struct state_root *root, const char *id, bool force, 
                     (unsigned)root->owner);
     else
         run_late_hooks(dirfd, st, URUN_STATUS_STOPPED, SPEC_HOOK_POSTSTOP);
-    return state_container_remove(root, id, dirfd, err);
+    return remove_container(root, id, dirfd, err);
 }
 
 int container_pause(const struct state_root *root, const char *id, bool freeze, struct urun_error *err)

@@ -581,6 +581,38 @@ int state_container_remove(const struct state_root *r, const char *id, int dirfd
     return 0;
 }
 
+char *state_image_bundle_path(const struct state_root *r, const char *id)
+{
+    char name[STATE_NAME_MAX];
+    dirname_for(id, name);
+    return xasprintf("%s/%s/%s", r->path, STATE_IMAGE_DIR, name);
+}
+
+int state_image_bundle_remove(const struct state_root *r, const char *id, struct urun_error *err)
+{
+    _cleanup_free_ struct remover *rm = xcalloc(1, sizeof(*rm));
+    _cleanup_close_ int images = openat(r->fd, STATE_IMAGE_DIR, DIR_OPEN_FLAGS), dirfd = -1;
+    char name[STATE_NAME_MAX];
+    int k = 0;
+
+    dirname_for(id, name);
+    if (images >= 0)
+        dirfd = openat(images, name, DIR_OPEN_FLAGS);
+    if (dirfd < 0)
+        return errno == ENOENT ? 0 : urun_error_errno(err, "open %s/%s/%s", r->path, STATE_IMAGE_DIR, name);
+    rm->err = err;
+    rm->topfd = dirfd;
+    for (int round = 0; round < REMOVE_MAX_ROUNDS && k >= 0; round++) {
+        rm->again = false;
+        k = empty_dir(rm, dirfd, 0);
+        if (!rm->again)
+            break;
+    }
+    if (k >= 0 && unlinkat(images, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+        k = urun_error_errno(err, "remove %s/%s/%s", r->path, STATE_IMAGE_DIR, name);
+    return k < 0 ? urun_error_wrap(err, k, "remove image bundle %s/%s/%s", r->path, STATE_IMAGE_DIR, name) : 0;
+}
+
 /* ---- listing ----------------------------------------------------------------------------- */
 
 static int cmp_str(const void *a, const void *b)

@@ -117,6 +117,14 @@ int state_container_remove(const struct state_root *r, const char *id, int dirfd
  * /etc/passwd instead). */
 void state_owner_name(uid_t uid, char out[STATE_OWNER_NAME_MAX]);
 
+/* Where `create --image` makes a container's bundle: ROOT/.image/DIRNAME (the container directory
+ * itself is made by create, after the bundle exists).  A hidden name: `list` never sees it. */
+#define STATE_IMAGE_DIR ".image"
+char *state_image_bundle_path(const struct state_root *r, const char *id);
+/* Remove that bundle as state_container_remove removes a container directory; 0 when there is none.
+ * Fails on what only the user namespace may remove (files of subordinate IDs). */
+int state_image_bundle_remove(const struct state_root *r, const char *id, struct urun_error *err);
+
 /* state.json: write to a temporary file, fsync, rename into place; STATE_PROCS_FILE before it. */
 int state_write(int dirfd, const struct urun_state *st, struct urun_error *err);
 /* -ENOENT (with err set) when there is no state.json yet: the container is still being created.

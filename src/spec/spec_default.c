@@ -17,10 +17,10 @@ static void mount_entry(struct json_writer *w, const char *dest, const char *typ
     json_end_object(w);
 }
 
-static void write_process(struct json_writer *w)
+static void write_process(struct json_writer *w, const struct spec_default_opts *o)
 {
-    static const char *const args[] = {"sh", NULL};
-    static const char *const env[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    static const char *const default_args[] = {"sh", NULL};
+    static const char *const default_env[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                                       "TERM=xterm", NULL};
     /* podman's default set: what package managers and services dropping to their own users need
      * (chown, setuid/setgid, file ownership), and nothing that reaches past the user namespace. */
@@ -33,12 +33,12 @@ static void write_process(struct json_writer *w)
     json_kv_bool(w, "terminal", false);
     json_key(w, "user");
     json_begin_object(w);
-    json_kv_uint(w, "uid", 0);
-    json_kv_uint(w, "gid", 0);
+    json_kv_uint(w, "uid", o->uid);
+    json_kv_uint(w, "gid", o->gid);
     json_end_object(w);
-    json_kv_string_array(w, "args", args);
-    json_kv_string_array(w, "env", env);
-    json_kv_string(w, "cwd", "/");
+    json_kv_string_array(w, "args", o->args ? o->args : default_args);
+    json_kv_string_array(w, "env", o->env ? o->env : default_env);
+    json_kv_string(w, "cwd", o->cwd ? o->cwd : "/");
     json_key(w, "capabilities");
     json_begin_object(w);
     json_kv_string_array(w, "bounding", caps);
@@ -57,8 +57,10 @@ static void write_process(struct json_writer *w)
     json_end_object(w);
 }
 
-static void write_mounts(struct json_writer *w)
+static void write_mounts(struct json_writer *w, const struct spec_default_opts *o)
 {
+    static const char *const bind_rw[] = {"rbind", NULL};
+    static const char *const bind_ro[] = {"rbind", "ro", NULL};
     static const char *const none[] = {NULL};
     static const char *const dev[] = {"nosuid", "strictatime", "mode=755", "size=65536k", NULL};
     static const char *const pts[] = {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5", NULL};
@@ -77,6 +79,8 @@ static void write_mounts(struct json_writer *w)
     mount_entry(w, "/dev/mqueue", "mqueue", "mqueue", mq);
     mount_entry(w, "/sys", "sysfs", "sysfs", sys);
     mount_entry(w, "/sys/fs/cgroup", "cgroup", "cgroup", cg);
+    for (size_t i = 0; i < o->n_binds; i++)
+        mount_entry(w, o->binds[i].destination, "bind", o->binds[i].source, o->binds[i].ro ? bind_ro : bind_rw);
     json_end_array(w);
 }
 
@@ -113,19 +117,32 @@ static void write_linux(struct json_writer *w, bool rootless)
 
 char *spec_default_json(bool rootless)
 {
+    struct spec_default_opts o = {.rootless = rootless};
+    return spec_default_json_opts(&o);
+}
+
+char *spec_default_json_opts(const struct spec_default_opts *o)
+{
     struct json_writer w;
     json_init(&w, /* pretty= */ true);
     json_begin_object(&w);
     json_kv_string(&w, "ociVersion", "1.2.0");
-    write_process(&w);
+    write_process(&w, o);
     json_key(&w, "root");
     json_begin_object(&w);
     json_kv_string(&w, "path", "rootfs");
-    json_kv_bool(&w, "readonly", true);
+    json_kv_bool(&w, "readonly", !o->root_writable);
     json_end_object(&w);
     json_kv_string(&w, "hostname", "urun");
-    write_mounts(&w);
-    write_linux(&w, rootless);
+    if (o->n_annotations) {
+        json_key(&w, "annotations");
+        json_begin_object(&w);
+        for (size_t i = 0; i < o->n_annotations; i++)
+            json_kv_string(&w, o->annotations[i].key, o->annotations[i].value);
+        json_end_object(&w);
+    }
+    write_mounts(&w, o);
+    write_linux(&w, o->rootless);
     json_end_object(&w);
     char *s = json_steal(&w, NULL);
     json_free(&w);

@@ -153,6 +153,15 @@ static void test_parse(void)
     TAP_OK(parse(&cl, &err, "--version", NULL) == 0 && cl.set[OPT_VERSION] && !cl.cmd, "--version alone");
     TAP_OK(parse(&cl, &err, "--systemd-cgroup", "list", NULL) == 0 && cl.set[OPT_SYSTEMD_CGROUP],
            "--systemd-cgroup is accepted");
+    TAP_OK(parse(&cl, &err, "image", "import", "x.tar", "n:t", NULL) == 0 && strcmp(cl.cmd->name, "image import") == 0 &&
+               cl.n_args == 2 && strcmp(cl.args[0], "x.tar") == 0, "image import: a group's subcommand is the second word");
+    TAP_OK(parse(&cl, &err, "image", "list", "--format", "json", NULL) == 0 && cl.set[OPT_FORMAT] &&
+               strcmp(cl.cmd->name, "image list") == 0, "image list --format json");
+    TAP_OK(parse(&cl, &err, "image", "frobnicate", NULL) == 0 && strcmp(cl.cmd->name, "image") == 0 &&
+               cl.n_args == 1, "image with an unknown subcommand reaches the group (which refuses it)");
+    TAP_OK(parse(&cl, &err, "run", "--image", "busybox", "c1", "--", "echo", "-n", "hi", NULL) == 0 &&
+               cl.n_args == 4 && strcmp(cl.args[2], "-n") == 0 && cl.set[OPT_IMAGE],
+           "run --image ID -- CMD ARGS: everything after -- is the command");
     const struct urun_option *o = urun_option_find(urun_global_options, "systemd-cgroup", 0);
     TAP_OK(o && (o->flags & URUN_OPT_IGNORED), "--systemd-cgroup is marked as ignored for --help");
 }
@@ -173,7 +182,8 @@ static void test_completions(void)
         fclose(mem);
         bool ok = r == 0;
         for (const struct urun_command *c = urun_commands; ok && c->name; c++) {
-            ok = strstr(buf, c->name) != NULL;
+            /* a group's subcommand ("image import") is completed as its second word */
+            ok = strstr(buf, strchr(c->name, ' ') ? strchr(c->name, ' ') + 1 : c->name) != NULL;
             for (const struct urun_option *opt = c->options; ok && opt->name; opt++)
                 ok = strstr(buf, opt->name) != NULL;
         }
@@ -212,14 +222,28 @@ static void test_usage(void)
 
     TAP_OK(!w, "urun --help: no line over %d columns%s%.100s", URUN_USAGE_WIDTH, w ? ": " : "", w ? w : "");
     for (const struct urun_command *c = urun_commands; c->name; c++) {
-        char prefix[64];
+        char prefix[64], group[64];
+        const char *sp = strchr(c->name, ' ');
+        if (sp) { /* "image import": listed by `urun image --help`, as "  import" */
+            snprintf(group, sizeof(group), "%.*s", (int)(sp - c->name), c->name);
+            snprintf(prefix, sizeof(prefix), "  %s", sp + 1);
+            char *text = capture_usage(urun_print_usage, urun_command_find(group));
+            bool ok = has_line(text, prefix);
+            free(text);
+            if (!ok) {
+                printf("# urun %s --help does not list %s\n", group, sp + 1);
+                listed = false;
+            }
+            continue;
+        }
         snprintf(prefix, sizeof(prefix), "  %s", c->name);
         if (!has_line(all, prefix)) {
             printf("# urun --help does not list %s\n", c->name);
             listed = false;
         }
     }
-    TAP_OK(listed, "urun --help lists every command of the table, completion and help included");
+    TAP_OK(listed, "urun --help lists every command of the table, completion and help included (a group's "
+                   "subcommands: its own --help)");
     free(all);
     for (const struct urun_command *c = urun_commands; c->name; c++) {
         char *text = capture_usage(urun_print_usage, c);
@@ -237,7 +261,8 @@ static void test_usage(void)
         const char *opts = strstr(text, "\nOptions:\n");
         /* below Options:, a line is an option ("  -x, --name" or "      --name") or a continuation
          * that starts exactly at the description column (31) */
-        for (const char *l = opts ? opts + 10 : NULL; l && *l; l = next_line(l)) {
+        const char *cmds = opts ? strstr(opts, "\nCommands:\n") : NULL; /* a group's subcommands */
+        for (const char *l = opts ? opts + 10 : NULL; l && *l && (!cmds || l < cmds); l = next_line(l)) {
             size_t sp = strspn(l, " ");
             if (!(sp == 2 && l[2] == '-') && !(sp == 6 && l[6] == '-') && sp != 31) {
                 printf("# urun %s --help: misaligned line: %.60s\n", c->name, l);

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "runtime/image.h"
 #include "runtime/lifecycle.h"
 #include "runtime/run.h"
 
@@ -43,15 +44,60 @@ int cmd_fill_create_opts(const struct urun_context *ctx, struct container_create
     return 0;
 }
 
+static const enum urun_opt_key image_only[] = {OPT_ENV, OPT_VOLUME, OPT_WORKDIR, OPT_USER, OPT_READ_ONLY};
+static const char *const image_only_names[] = {"env", "volume", "workdir", "user", "read-only"};
+
+int cmd_image_prepare(const struct urun_context *ctx, struct container_create_opts *o, struct cmd_image_bundle *ret,
+                      struct urun_error *err)
+{
+    const struct urun_cmdline *cl = ctx->cl;
+    static const char *env[URUN_CMDLINE_MAX_REPEAT], *vol[URUN_CMDLINE_MAX_REPEAT];
+
+    *ret = (struct cmd_image_bundle){.lock = -1};
+    if (!cl->set[OPT_IMAGE]) {
+        for (size_t i = 0; i < sizeof(image_only) / sizeof(image_only[0]); i++)
+            if (cl->set[image_only[i]])
+                return urun_error_set(err, 0, "--%s needs --image (a bundle's config says it)", image_only_names[i]);
+        if (cl->n_args > 1)
+            return urun_error_set(err, 0, "too many arguments: a command after the ID needs --image");
+        return 0;
+    }
+    if (cl->set[OPT_BUNDLE])
+        return urun_error_set(err, 0, "--image and --bundle: give one (--image makes the bundle)");
+    urun_cmdline_all(cl, OPT_ENV, env, URUN_CMDLINE_MAX_REPEAT);
+    urun_cmdline_all(cl, OPT_VOLUME, vol, URUN_CMDLINE_MAX_REPEAT);
+    struct image_overrides ov = {
+        .args = cl->n_args > 1 ? cl->args + 1 : NULL, .env = env, .volumes = vol,
+        .workdir = cl->set[OPT_WORKDIR] ? cl->values[OPT_WORKDIR] : NULL,
+        .user = cl->set[OPT_USER] ? cl->values[OPT_USER] : NULL, .read_only = cl->set[OPT_READ_ONLY]};
+    int r = image_bundle_prepare(&ctx->root, ctx->id, cl->values[OPT_IMAGE], &ov, &ret->bundle, &ret->lock, err);
+    if (r >= 0)
+        o->bundle = ret->bundle;
+    return r;
+}
+
+void cmd_image_finish(const struct urun_context *ctx, struct cmd_image_bundle *b, int r)
+{
+    struct urun_error ignored;
+    if (b->bundle && r < 0)
+        image_bundle_discard(&ctx->root, ctx->id, &ignored);
+    free(b->bundle);
+    if (b->lock >= 0)
+        close(b->lock);
+}
+
 int cmd_create(struct urun_context *ctx, struct urun_error *err)
 {
     struct container_create_opts o;
     struct container_created c;
+    struct cmd_image_bundle ib = {.lock = -1};
     int r = cmd_fill_create_opts(ctx, &o, err);
-    if (r < 0)
-        return r;
-    r = container_create(&ctx->root, &o, &c, err);
+    if (r >= 0)
+        r = cmd_image_prepare(ctx, &o, &ib, err);
+    if (r >= 0)
+        r = container_create(&ctx->root, &o, &c, err);
     if (r >= 0 && c.pidfd >= 0)
         close(c.pidfd);
+    cmd_image_finish(ctx, &ib, r);
     return r;
 }
