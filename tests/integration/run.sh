@@ -64,12 +64,14 @@ if [ "$rc" -eq 3 ]; then
 	trap 'rm -rf "$stage"' EXIT
 	cp "$urun" "$stage/urun"
 	# urun looks for its slirp helper next to itself; the probe lives at tests/probe/ of the build
-	if [ -x "$(dirname "$urun")/urun-slirp" ]; then cp "$(dirname "$urun")/urun-slirp" "$stage/"; fi
+	for helper in urun-slirp urun-image; do
+		if [ -x "$(dirname "$urun")/$helper" ]; then cp "$(dirname "$urun")/$helper" "$stage/"; fi
+	done
 	if [ -x "$(dirname "$urun")/tests/probe/urun-probe" ]; then
 		mkdir -p "$stage/tests/probe" && cp "$(dirname "$urun")/tests/probe/urun-probe" "$stage/tests/probe/"
 	fi
 	mkdir "$stage/tests"
-	cp -r "$here" "$tests/security" "$tests/make-bundle.sh" "$stage/tests/"
+	cp -r "$here" "$tests/security" "$tests/image" "$tests/make-bundle.sh" "$stage/tests/"
 	chmod -R a+rX "$stage"
 	chown -R "$user:" "$stage/tests"
 	urun=$stage/urun
