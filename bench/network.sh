@@ -316,15 +316,18 @@ cp "$urun" "$stage/urun"
 cp "$here/network.sh" "$here/startup.sh" "$stage/bench/"
 cp "$repo/tests/make-bundle.sh" "$stage/tests/"
 chmod -R a+rX "$stage"
+# crun 1.8 cannot run rootless on this hybrid cgroup host as it is: the measurement then runs in a
+# private mount view made for crun (bench_crun_private_view in common.sh), every tool alike.
+bench_view=()
 if [ "$startup" = 1 ] && command -v crun >/dev/null; then
 	probe_dir=$(runuser -u "$user" -- mktemp -d /tmp/urun-netbench-probe.XXXXXX)
 	(cd "$home" && runuser -u "$user" -- bash "$stage/bench/startup.sh" --bundle "$probe_dir/bundle" "$stage/urun")
-	bench_crun_hybrid_fix "$probe_dir/bundle"
+	bench_crun_private_view "$probe_dir/bundle"
 	rm -rf "$probe_dir"
 fi
 
 cd "$home"
-runuser -u "$user" -- env -i HOME="$home" USER="$user" LOGNAME="$user" LANG=C.UTF-8 \
+"${bench_view[@]}" runuser -u "$user" -- env -i HOME="$home" USER="$user" LOGNAME="$user" LANG=C.UTF-8 \
 	PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin XDG_RUNTIME_DIR="/run/user/$uid" \
 	BENCH_TIME="$time_s" BENCH_RUNS="$runs" BENCH_MTU="$mtu" BENCH_REVERSE="$reverse" BENCH_STARTUP="$startup" \
 	BENCH_STARTUP_RUNS="$startup_runs" \
