@@ -1,7 +1,8 @@
 #!/bin/bash
 # Network benchmark.  Start-up: `urun run --network slirp` of /bin/true against crun + slirp4netns
-# (--configure, --ready-fd, from a createRuntime hook; runc where crun cannot run) doing the same, and both without a network, in
-# one hyperfine run.  Throughput: iperf3 from a container to an iperf3 server on the host's loopback
+# doing the same as podman runs them (a user namespace kept across containers, a new network namespace
+# per container with slirp4netns --configure --ready-fd; runc with a createRuntime hook where crun
+# cannot run), and both without a network, in one hyperfine run.  Throughput: iperf3 from a container to an iperf3 server on the host's loopback
 # and back (-R), through urun's built-in slirp (10.0.2.2 is the host's loopback with
 # --allow-host-loopback), then in the same run through slirp4netns and pasta (where installed) under
 # the same MTU.  Prints medians and the ratios against the other tools.
@@ -124,9 +125,53 @@ measure_pasta() {
 
 # --- start-up: a container whose network is up when its process starts --------------------------
 
-# crun's createRuntime hook (run in crun's namespaces, with the container's state on stdin): slirp4netns
-# for the container's network namespace, and no return before it has configured tap0 (--ready-fd), as
-# podman does it.  Its pid goes to s4n.pid, for the run to stop it afterwards.
+# crun as podman runs it rootless.  One user namespace lives across containers (podman's pause
+# process), with the start-up bundle's ID maps written by newuidmap/newgidmap; its pid goes to
+# $work/userns.pid.  Each container gets a new network namespace in it, slirp4netns --configure for
+# that namespace (--ready-fd), and crun runs in the namespace once tap0 is up, with a spec that creates
+# neither a user nor a network namespace (nbundle).  A createRuntime hook cannot do this for crun: its
+# container process is not dumpable before it execs, so slirp4netns may not open /proc/PID/ns/net.
+make_podman_like() {
+	local work=$1 h
+	mkdir -p "$work/nbundle"
+	jq --arg rootfs "$work/sbundle/rootfs" '.root.path = $rootfs | del(.linux.uidMappings, .linux.gidMappings)
+		| .linux.namespaces |= map(select(.type != "user" and .type != "network"))' \
+		"$work/sbundle/config.json" >"$work/nbundle/config.json"
+	cat >"$work/crun-net.sh" <<'RUN'
+# crun-net.sh WORK MTU ID, inside the user namespace: one container with slirp4netns, as podman runs it
+d=$(mktemp -d "$1/run.XXXXXX")
+mkfifo "$d/go" "$d/ready"
+unshare --net sh -c 'read -r _ <"$0" && exec crun --root "$1" run --bundle "$2" "$3"' "$d/go" "$1/sc" "$1/nbundle" "$3" &
+ctr=$!
+# slirp4netns must find the new namespace, not the one unshare starts in
+me=$(readlink /proc/self/ns/net)
+i=0
+while [ "$(readlink "/proc/$ctr/ns/net")" = "$me" ] && [ $((i += 1)) -lt 10000 ]; do :; done
+slirp4netns --configure --mtu="$2" --ready-fd=3 "$ctr" tap0 3>"$d/ready" </dev/null >/dev/null 2>&1 &
+s4n=$!
+rc=1
+# slirp4netns writes "1" (no newline) once tap0 is up
+if [ "$(head -c 1 <"$d/ready")" = 1 ]; then echo >"$d/go"; wait "$ctr"; rc=$?; else kill "$ctr"; fi
+kill "$s4n"
+rm -rf "$d"
+exit "$rc"
+RUN
+	unshare --user sleep infinity &
+	h=$!
+	echo "$h" >"$work/userns.pid"
+	# the maps can be written once unshare has made the namespace
+	for _ in $(seq 100); do
+		[ "$(readlink "/proc/$h/ns/user")" != "$(readlink /proc/self/ns/user)" ] && break
+		sleep 0.01
+	done
+	# shellcheck disable=SC2046 # one argument per number
+	newuidmap "$h" $(jq -r '.linux.uidMappings[] | "\(.containerID) \(.hostID) \(.size)"' "$work/sbundle/config.json") &&
+		newgidmap "$h" $(jq -r '.linux.gidMappings[] | "\(.containerID) \(.hostID) \(.size)"' "$work/sbundle/config.json")
+}
+
+# runc, where crun cannot run: its createRuntime hook (run in runc's namespaces, with the container's
+# state on stdin) starts slirp4netns for the container's network namespace and does not return before
+# it has configured tap0 (--ready-fd).  Its pid goes to s4n.pid, for the run to stop it afterwards.
 write_s4n_hook() {
 	local work=$1
 	mkfifo "$work/s4n.ready"
@@ -141,14 +186,14 @@ echo $! >"$work/s4n.pid"
 HOOK
 }
 
-# The crun bundle: the start-up bundle's config (same rootfs) plus the hook.
-make_crun_bundle() {
+# The runc bundle: the start-up bundle's config (same rootfs) plus the hook.
+make_runc_bundle() {
 	local work=$1
-	mkdir -p "$work/cbundle"
+	mkdir -p "$work/rbundle"
 	jq --arg rootfs "$work/sbundle/rootfs" --arg hook "$work/s4n-hook.sh" --arg work "$work" --arg mtu "$mtu" '
 		.root.path = $rootfs |
 		.hooks.createRuntime = [{"path": "/bin/sh", "args": ["sh", $hook, $work, $mtu]}]' \
-		"$work/sbundle/config.json" >"$work/cbundle/config.json"
+		"$work/sbundle/config.json" >"$work/rbundle/config.json"
 }
 
 # Medians (ms) and the two ratios that have targets.
@@ -166,6 +211,37 @@ startup_report() {
 		   else "  no crun/runc + slirp4netns measurement" end)' "$1"
 }
 
+# The crun (podman-like) or runc commands for hyperfine, appended to the array cmds; prints the
+# runtime's name, or nothing when neither can run.
+startup_other_cmds() {
+	local work=$1 ns
+	command -v slirp4netns >/dev/null || { say "slirp4netns is not installed: no start-up case against it"; return 0; }
+	if command -v crun >/dev/null && make_podman_like "$work"; then
+		ns="nsenter --user=/proc/$(cat "$work/userns.pid")/ns/user --preserve-credentials --"
+		if $ns sh "$work/crun-net.sh" "$work" "$mtu" "probe-$$" </dev/null >/dev/null 2>&1; then
+			cmds+=(-n "crun + slirp4netns" "$ns sh $work/crun-net.sh $work $mtu c\$\$"
+				-n "crun" "$ns unshare --net crun --root $work/sc0 run --bundle $work/nbundle d\$\$")
+			echo crun
+			return 0
+		fi
+		say "crun cannot run the start-up bundle in a podman-like user namespace with slirp4netns: left out"
+		crun --root "$work/sc" delete --force "probe-$$" >/dev/null 2>&1 || true
+	fi
+	command -v runc >/dev/null || return 0
+	write_s4n_hook "$work"
+	make_runc_bundle "$work"
+	# the probe: it runs, and the hook brought tap0 up
+	if runc --root "$work/sc" run --bundle "$work/rbundle" "probe-$$" </dev/null >/dev/null 2>&1 &&
+		kill "$(cat "$work/s4n.pid")" 2>/dev/null; then
+		cmds+=(-n "runc + slirp4netns" "runc --root $work/sc run --bundle $work/rbundle c\$\$ && kill \$(cat $work/s4n.pid)"
+			-n "runc" "runc --root $work/sc0 run --bundle $work/sbundle d\$\$")
+		echo runc
+		return 0
+	fi
+	say "runc cannot run the start-up bundle with its slirp4netns hook: left out"
+	runc --root "$work/sc" delete --force "probe-$$" >/dev/null 2>&1 || true
+}
+
 measure_startup() {
 	local urun=$1 work=$2
 	command -v hyperfine >/dev/null || { say "hyperfine is not installed: no start-up case"; return 0; }
@@ -175,29 +251,9 @@ measure_startup() {
 		-n "urun --network slirp" "$urun --root $work/su run --network slirp --bundle $work/sbundle u\$\$"
 		-n "urun" "$urun --root $work/su0 run --bundle $work/sbundle n\$\$"
 	)
-	# crun as podman runs it; runc where crun cannot run rootless here (see bench/README.md)
-	local rt="" c
-	if command -v slirp4netns >/dev/null; then
-		write_s4n_hook "$work"
-		make_crun_bundle "$work"
-		for c in crun runc; do
-			command -v "$c" >/dev/null || continue
-			# the probe: it runs, and the hook brought tap0 up
-			if "$c" --root "$work/sc" run --bundle "$work/cbundle" "probe-$$" </dev/null >/dev/null 2>&1 &&
-				kill "$(cat "$work/s4n.pid")" 2>/dev/null; then
-				rt=$c
-				break
-			fi
-			say "$c cannot run the start-up bundle with its slirp4netns hook: left out"
-			"$c" --root "$work/sc" delete --force "probe-$$" >/dev/null 2>&1 || true
-		done
-	else
-		say "slirp4netns is not installed: no start-up case against it"
-	fi
-	if [ -n "$rt" ]; then
-		cmds+=(-n "$rt + slirp4netns" "$rt --root $work/sc run --bundle $work/cbundle c\$\$ && kill \$(cat $work/s4n.pid)"
-			-n "$rt" "$rt --root $work/sc0 run --bundle $work/sbundle d\$\$")
-	fi
+	local rt
+	startup_other_cmds "$work" >"$work/rt"
+	rt=$(cat "$work/rt")
 	say "start-up: ${startup_runs} runs of each, in one hyperfine invocation"
 	hyperfine -w 3 -r "$startup_runs" --export-json "$work/startup.json" "${cmds[@]}" >/dev/null 2>&1 ||
 		{ say "hyperfine failed"; return 0; }
@@ -258,7 +314,7 @@ measure() {
 	port=$(free_port)
 	iperf3 -s -B 127.0.0.1 -p "$port" >/dev/null 2>&1 &
 	server=$!
-	trap 'set +e; kill $server 2>/dev/null; "$bench_urun" --root "$work/root" delete --force "bench-net-$$" >/dev/null 2>&1; rm -rf "$work"' EXIT
+	trap 'set +e; kill $server 2>/dev/null; [ -f "$work/userns.pid" ] && kill "$(cat "$work/userns.pid")"; "$bench_urun" --root "$work/root" delete --force "bench-net-$$" >/dev/null 2>&1; rm -rf "$work"' EXIT
 	make_iperf_bundle "$work/bundle" "$urun"
 	for _ in $(seq 100); do ss -H -ltn "sport = :$port" | grep -q . && break; sleep 0.05; done
 
@@ -316,15 +372,18 @@ cp "$urun" "$stage/urun"
 cp "$here/network.sh" "$here/startup.sh" "$stage/bench/"
 cp "$repo/tests/make-bundle.sh" "$stage/tests/"
 chmod -R a+rX "$stage"
+# crun 1.8 cannot run rootless on this hybrid cgroup host as it is: the measurement then runs in a
+# private mount view made for crun (bench_crun_private_view in common.sh), every tool alike.
+bench_view=()
 if [ "$startup" = 1 ] && command -v crun >/dev/null; then
 	probe_dir=$(runuser -u "$user" -- mktemp -d /tmp/urun-netbench-probe.XXXXXX)
 	(cd "$home" && runuser -u "$user" -- bash "$stage/bench/startup.sh" --bundle "$probe_dir/bundle" "$stage/urun")
-	bench_crun_hybrid_fix "$probe_dir/bundle"
+	bench_crun_private_view "$probe_dir/bundle"
 	rm -rf "$probe_dir"
 fi
 
 cd "$home"
-runuser -u "$user" -- env -i HOME="$home" USER="$user" LOGNAME="$user" LANG=C.UTF-8 \
+"${bench_view[@]}" runuser -u "$user" -- env -i HOME="$home" USER="$user" LOGNAME="$user" LANG=C.UTF-8 \
 	PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin XDG_RUNTIME_DIR="/run/user/$uid" \
 	BENCH_TIME="$time_s" BENCH_RUNS="$runs" BENCH_MTU="$mtu" BENCH_REVERSE="$reverse" BENCH_STARTUP="$startup" \
 	BENCH_STARTUP_RUNS="$startup_runs" \

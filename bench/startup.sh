@@ -262,32 +262,18 @@ as_user=(runuser -u "$user" -- env -i HOME="$home" USER="$user" LOGNAME="$user" 
 	XDG_RUNTIME_DIR="/run/user/$uid" BENCH_RUNS="$runs" BENCH_WARMUP="$warmup" BENCH_NO_SHELL="${BENCH_NO_SHELL:-0}")
 as_user() { (cd "$home" && "${as_user[@]}" "$@"); }
 
-# crun 1.8 refuses to run rootless when the cgroup2 mount of a hybrid hierarchy (v1 controllers plus a
-# cgroup2 at /sys/fs/cgroup/unified) lists a controller in its cgroup.controllers: "cgroups in hybrid
-# mode not supported".  Here that controller is hugetlb, and it cannot be moved to a v1 hierarchy while
-# cgroups below the cgroup2 root enable it (tests/delegate-cgroup.sh does, for the integration tests).
-# So the host is left alone: the measurement runs in a private mount namespace in which an empty file
-# is bound over that cgroup.controllers.  crun then sees what a hybrid host with no v2 controller
-# shows.  Nothing else changes: urun reads that file only in a delegated cgroup, which the benchmark's
-# user does not have, and the view ends with the benchmark.
-private_view=()
+# crun 1.8 cannot run rootless on this hybrid cgroup host as it is: the measurement then runs in a
+# private mount view made for crun (bench_crun_private_view in common.sh).
+bench_view=()
 if command -v crun >/dev/null; then
 	probe_dir=$(as_user mktemp -d /tmp/urun-bench-probe.XXXXXX)
 	as_user bash "$stage/bench/startup.sh" --bundle "$probe_dir/bundle" "$stage/urun"
-	if ! err=$(as_user crun --root "$probe_dir/root" run --bundle "$probe_dir/bundle" probe 2>&1 </dev/null) &&
-		[[ $err == *hybrid* ]] && grep -q . /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null; then
-		say "crun refuses to run rootless: $err"
-		say "measuring in a private mount namespace where /sys/fs/cgroup/unified/cgroup.controllers is empty"
-		: >"$stage/no-controllers"
-		private_view=(unshare --mount --propagation private
-			bash -c 'mount --bind "$0" /sys/fs/cgroup/unified/cgroup.controllers && exec "$@"' "$stage/no-controllers")
-	fi
-	as_user crun --root "$probe_dir/root" delete --force probe >/dev/null 2>&1 || true
+	bench_crun_private_view "$probe_dir/bundle"
 	rm -rf "$probe_dir"
 fi
 
 out_dir=$(mktemp -d "$stage/out.XXXXXX")
 chown "$user:" "$out_dir"
-(cd "$home" && "${private_view[@]}" "${as_user[@]}" bash "$stage/bench/startup.sh" --measure "$stage/urun" "$out_dir/startup.json")
+(cd "$home" && "${bench_view[@]}" "${as_user[@]}" bash "$stage/bench/startup.sh" --measure "$stage/urun" "$out_dir/startup.json")
 cp "$out_dir/startup.json" "$result"
 say "results saved to $result"

@@ -42,7 +42,10 @@ static int open_tap(struct urun_error *err)
                               "distributions ship it)" : e == ENOENT ? " (is the tun module loaded?)" : "");
     }
     memset(&ifr, 0, sizeof(ifr));
-    ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+    /* IFF_VNET_HDR: a virtio-net header before each frame, by which urun-slirp marks the checksums
+     * libslirp computed as needing no check (helper/tapio.h).  No offloads are enabled (TUNSETOFFLOAD),
+     * so the container's kernel still sends whole frames with their checksums. */
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
     strncpy(ifr.ifr_name, NETNS_TAP_NAME, IFNAMSIZ - 1);
     if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
         int e = errno;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "netns/helper/frame.h"
+#include "netns/helper/tapio.h"
 #include "netns/netns.h"
 
 #define DNS_HLEN 12
@@ -133,7 +134,7 @@ void dnsfwd_answer(struct dnsfwd *d, int tap)
         memcpy(u.src_ip, d->dns_ip, 4);
         memcpy(u.dst_ip, p->guest_ip, 4);
         size_t len = frame_build_udp4(d->frame, &u, d->ip_id++);
-        ssize_t unused = write(tap, d->frame, len);
+        ssize_t unused = tapio_write(tap, d->frame, len);
         (void)unused;
     }
 }

@@ -4,6 +4,8 @@
  *    into one buffer big enough for any frame of the MTU, without a poll(2) between frames;
  *  - the ACKs libslirp answers a burst with are merged (ackmerge.c): one write, and one ACK for the
  *    container's kernel to process, per connection and burst instead of one per segment;
+ *  - frames to the container say in their virtio-net header that libslirp's checksums need no
+ *    second check in the container's kernel, whose receive path runs in our write(2) (tapio.h);
  *  - no GLib main loop and no allocation per iteration. */
 #include "netns/helper/loop.h"
 
@@ -20,6 +22,7 @@
 #include <unistd.h>
 
 #include "netns/helper/ackmerge.h"
+#include "netns/helper/tapio.h"
 #include "netns/helper/dnsfwd.h"
 #include "base/log.h"
 #include "netns/helper/udpfwd.h"
@@ -78,9 +81,7 @@ static void tap_write(const void *buf, size_t len, void *opaque)
     ssize_t n;
 
     l->tap_writes++;
-    do
-        n = write(l->tap, buf, len);
-    while (n < 0 && errno == EINTR);
+    n = tapio_write(l->tap, buf, len);
     /* EIO: the container took tap0 down, and may bring it up again; only an unregistered device
      * (EBADFD, its network namespace is gone) ends the loop.  Anything else is a dropped frame. */
     if (n < 0 && (errno == EBADFD || errno == EBADF))
@@ -270,8 +271,8 @@ int slirp_loop_new(const struct slirp_loop_args *a, struct slirp_loop **ret, str
     l->pidfd = a->pidfd;
     l->init_pid = a->init_pid;
     l->init_start = a->init_start;
-    /* Room for any frame of the MTU plus its Ethernet header. */
-    l->rx_size = a->config->mtu + 64;
+    /* Room for any frame of the MTU plus its Ethernet and virtio-net headers. */
+    l->rx_size = TAPIO_HLEN + a->config->mtu + 64;
     l->rx = g_malloc(l->rx_size);
     if (fcntl(l->tap, F_SETFL, fcntl(l->tap, F_GETFL) | O_NONBLOCK) < 0) {
         r = urun_error_errno(err, "tap: set non-blocking");
@@ -386,11 +387,16 @@ static void read_tap_burst(struct slirp_loop *l)
         }
         if (n == 0)
             return;
-        if (l->dns && dnsfwd_query(l->dns, l->rx, (size_t)n))
+        /* the virtio-net header: without offloads (tapdev.c), nothing in it concerns the frame */
+        if ((size_t)n <= TAPIO_HLEN)
             continue;
-        if (udpfwd_from_guest(l->udp, l->rx, (size_t)n, now))
+        uint8_t *frame = l->rx + TAPIO_HLEN;
+        size_t len = (size_t)n - TAPIO_HLEN;
+        if (l->dns && dnsfwd_query(l->dns, frame, len))
             continue;
-        slirp_input(l->slirp, l->rx, (int)n);
+        if (udpfwd_from_guest(l->udp, frame, len, now))
+            continue;
+        slirp_input(l->slirp, frame, (int)len);
     }
 }
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "netns/helper/frame.h"
+#include "netns/helper/tapio.h"
 
 #define FLOWS 64                     /* clients per published port */
 #define FLOW_IDLE_MS (180 * 1000)    /* as conntrack's UDP stream timeout */
@@ -175,7 +176,7 @@ void udpfwd_receive(struct udpfwd *u, size_t i, int tap, int64_t now)
         memcpy(d.src_ip, u->gateway_ip, 4);
         memcpy(d.dst_ip, u->guest_ip, 4);
         size_t len = frame_build_udp4(u->buf, &d, u->ip_id++);
-        ssize_t unused = write(tap, u->buf, len);
+        ssize_t unused = tapio_write(tap, u->buf, len);
         (void)unused;
     }
 }

@@ -1,6 +1,6 @@
 /* Unit tests for netns/: the network settings from plain strings (from a spec: test_network.c), the
  * published-port syntax, resolv.conf generation, the helper protocol's framing, ACK merging, the UDP
- * frames the helper builds itself, and the host port check (against real loopback sockets). */
+ * frames the helper builds itself, the virtio-net header before frames to the tap, and the host port check (against real loopback sockets). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +13,7 @@
 
 #include "netns/helper/ackmerge.h"
 #include "netns/helper/frame.h"
+#include "netns/helper/tapio.h"
 #include "netns/netns.h"
 #include "netns/common/proto.h"
 #include "tap.h"
@@ -286,6 +287,44 @@ static void test_frames(void)
     TAP_OK(frame_parse_udp4(buf, len, &p) && p.fragment, "a fragment is reported as one");
 }
 
+/* The virtio-net header: where the checksum is, and a pseudo-header sum from which completing the
+ * checksum (as a kernel forwarding the packet would: the sum from csum_start on, field included)
+ * gives back libslirp's checksum. */
+static void test_tapio(void)
+{
+    uint8_t buf[FRAME_UDP4_HLEN + 64], pseudo[2];
+    const char *text = "checksummed elsewhere";
+    struct frame_udp4 u = {.dst_mac = frame_guest_mac, .src_mac = frame_gateway_mac, .src_port = 4000,
+                           .dst_port = 5000, .payload = (const uint8_t *)text, .len = strlen(text)};
+    struct virtio_net_hdr h;
+
+    inet_pton(AF_INET, "10.0.2.2", u.src_ip);
+    inet_pton(AF_INET, "10.0.2.100", u.dst_ip);
+    size_t len = frame_build_udp4(buf, &u, 1), l4_len = len - 34;
+    uint16_t sum = (uint16_t)(buf[40] << 8 | buf[41]);
+    TAP_OK(tapio_header(buf, len, &h, pseudo) == 40 && h.flags == VIRTIO_NET_HDR_F_NEEDS_CSUM &&
+               h.csum_start == 34 && h.csum_offset == 6 && h.gso_type == VIRTIO_NET_HDR_GSO_NONE,
+           "UDP over IPv4: the checksum's place");
+    memcpy(buf + 40, pseudo, 2);
+    uint32_t completed = 0xffffu - fold(sum16(buf + 34, l4_len));
+    TAP_OK(completed == sum, "completing the pseudo-header sum gives the checksum");
+    buf[40] = buf[41] = 0;
+    TAP_OK(tapio_header(buf, len, &h, pseudo) == 0 && h.flags == 0, "UDP without a checksum: no flags");
+    buf[14 + 9] = 6; /* the same bytes as a TCP segment: 29 bytes, header and data */
+    TAP_OK(tapio_header(buf, len, &h, pseudo) == 50 && h.csum_offset == 16, "TCP: the checksum at offset 16");
+    TAP_OK(tapio_header(buf, len - 1, &h, pseudo) == 0, "an IP length beyond the frame: no flags");
+    buf[14 + 6] = 0x20; /* more fragments */
+    TAP_OK(tapio_header(buf, len, &h, pseudo) == 0, "a fragment: no flags");
+    buf[12] = 0x08, buf[13] = 0x06; /* ARP */
+    TAP_OK(tapio_header(buf, len, &h, pseudo) == 0 && h.flags == 0, "not IP: no flags");
+
+    uint8_t f6[14 + 40 + 20] = {[12] = 0x86, [13] = 0xdd, [14] = 0x60, [19] = 20, [20] = 6};
+    f6[14 + 8 + 15] = 1, f6[14 + 24 + 15] = 2; /* ::1 -> ::2 */
+    TAP_OK(tapio_header(f6, sizeof(f6), &h, pseudo) == 54 + 16 && h.csum_start == 54 &&
+               (pseudo[0] << 8 | pseudo[1]) == 1 + 2 + 6 + 20,
+           "TCP over IPv6: place and pseudo-header");
+}
+
 /* --- the host port check ------------------------------------------------------------------------- */
 
 static void test_check_ports(void)
@@ -333,6 +372,7 @@ int main(void)
     test_proto();
     test_ackmerge();
     test_frames();
+    test_tapio();
     test_check_ports();
     test_helper_path();
     return tap_done();
