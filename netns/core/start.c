@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/util.h"
 #include "config.h"
 #include "netns/netns.h"
 #include "netns/common/proto.h"
@@ -30,21 +31,7 @@
 
 int netns_helper_path(char *buf, size_t size)
 {
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            snprintf(buf, size, "%s/%s", exe, HELPER_NAME);
-            if (access(buf, X_OK) == 0)
-                return 0;
-        }
-    }
-    snprintf(buf, size, "%s/%s", URUN_LIBEXECDIR, HELPER_NAME);
-    return access(buf, X_OK) == 0 ? 0 : -ENOENT;
+    return util_helper_path(HELPER_NAME, buf, size);
 }
 
 /* /proc/PID/stat field 22: with the pid, what identifies the init for a helper without pidfds. */

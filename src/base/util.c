@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "config.h"
 
 int write_all(int fd, const void *data, size_t len)
 {
@@ -242,4 +244,23 @@ int util_connect_unix(const char *path, int timeout_ms, int *ret_fd, struct urun
         return urun_error_errno(err, "connect %s: set a timeout", path);
     *ret_fd = TAKE_FD(fd);
     return 0;
+}
+
+int util_helper_path(const char *name, char *buf, size_t size)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            snprintf(buf, size, "%s/%s", exe, name);
+            if (access(buf, X_OK) == 0)
+                return 0;
+        }
+    }
+    snprintf(buf, size, "%s/%s", URUN_LIBEXECDIR, name);
+    return access(buf, X_OK) == 0 ? 0 : -ENOENT;
 }

@@ -35,3 +35,7 @@ bool user_name_of(uid_t uid, char *buf, size_t size);
  * that never reads fails with EAGAIN instead of hanging.  Errors name the path: "connect PATH: no
  * connection accepted within 5 s" (ETIMEDOUT), "connect PATH: No such file or directory". */
 int util_connect_unix(const char *path, int timeout_ms, int *ret_fd, struct urun_error *err);
+
+/* One of urun's helper programs (urun-slirp, urun-image): next to the running urun first (a build
+ * directory), else in libexecdir.  -ENOENT when neither is executable; buf then names the latter. */
+int util_helper_path(const char *name, char *buf, size_t size);

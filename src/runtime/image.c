@@ -26,20 +26,7 @@
 /* Next to urun first (a build directory), then libexecdir: as urun-slirp. */
 static int helper_path(char *buf, size_t size)
 {
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            snprintf(buf, size, "%s/%s", exe, HELPER_NAME);
-            if (access(buf, X_OK) == 0)
-                return 0;
-        }
-    }
-    snprintf(buf, size, "%s/%s", URUN_LIBEXECDIR, HELPER_NAME);
-    return access(buf, X_OK) == 0 ? 0 : -ENOENT;
+    return util_helper_path(HELPER_NAME, buf, size);
 }
 
 static int run_plain(char **argv, int *ret_exit, struct urun_error *err)
