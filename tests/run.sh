@@ -174,13 +174,12 @@ run_integration() {
 # Sanitizer reports written by urun processes the tests could not see (e.g. a container's helper).
 check_sanitizer_dir() {
 	local dir=$1 label=$2 f n=0
-	for f in "$dir"/*; do
-		[ -f "$f" ] || continue
-		case $f in *.seen) continue ;; esac
+	# tests/integration/run.sh gives each of its parallel jobs a directory of its own inside DIR.
+	while IFS= read -r f; do
 		echo "--- unattributed sanitizer report $f:"
 		cat "$f"
 		n=$((n + 1))
-	done
+	done < <(find "$dir" -type f ! -name '*.seen' | LC_ALL=C sort)
 	if [ "$n" -gt 0 ]; then
 		failed=$((failed + 1))
 		failures+=("$label: $n sanitizer report(s) outside any test")

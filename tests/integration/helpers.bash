@@ -34,7 +34,7 @@ common_setup() {
 	SHARED=$BATS_TEST_TMPDIR/shared
 	PIDFILE=$BATS_TEST_TMPDIR/ctr.pid
 	# A sleep argument no other process on the host has, to find the container's processes by.
-	SLEEP_ARG=1$(printf '%04d%05d' "$((BATS_SUITE_TEST_NUMBER % 10000))" "$RANDOM")
+	SLEEP_ARG=1$(printf '%04d%05d' "$(((${URUN_TEST_NUMBER_BASE:-0} + BATS_SUITE_TEST_NUMBER) % 10000))" "$RANDOM")
 	DETACHED_N=0
 	# Further state roots a test uses (with $URUN directly); teardown empties them too.
 	EXTRA_ROOTS=()
