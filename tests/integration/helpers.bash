@@ -219,6 +219,17 @@ wait_for_file() {
 	return 1
 }
 
+# Waits until FILE (e.g. what a peer process prints) contains TEXT, for at most 10 seconds.
+wait_for_text() {
+	local f=$1 text=$2
+	for _ in $(seq 200); do
+		grep -qF -- "$text" "$f" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "timed out waiting for '$text' in $f" >&2
+	return 1
+}
+
 # --- bundles ----------------------------------------------------------------------------------
 
 # new_bundle DIR [ARGS...]: a private copy of the per-file base bundle, optionally with process.args.
