@@ -328,6 +328,8 @@ bg=$(mktemp -d /tmp/urun-run.XXXXXX)
 bg_pid=
 # shellcheck disable=SC2154 # set when the trap runs
 trap 'if [ -n "$bg_pid" ]; then kill -TERM -- -"$bg_pid" 2>/dev/null || kill -TERM "$bg_pid" 2>/dev/null; fi; rm -rf "$bg"' EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 for ((b = 0; b < ${#build_list[@]}; b++)); do
 	dir=${build_list[b]}

@@ -170,25 +170,54 @@ declare -A weight=(
 	[repeat.bats]=20 [list.bats]=20 [root.bats]=20 [nsjoin.bats]=20 [console-socket.bats]=15
 	[proc-exe.bats]=15 [containerd.bats]=12 [state-root.bats]=12
 )
+# Files whose many slow tests would make them the last to end: their tests are dealt out to this
+# many jobs (round robin, by bats --filter with the exact names), each of which runs setup_file.
+declare -A split=([fd-escape.bats]=2)
 serial_group=" root.bats state-root.bats slurm.bats "
 job_files=()
 job_weight=()
+job_filter=()
 group=
 group_w=0
+filtered=0
+for a in "${opts[@]}"; do
+	case $a in -f | --filter | --filter=*) filtered=1 ;; esac
+done
 for f in "${files[@]}"; do
 	b=${f##*/}
 	w=${weight[$b]:-10}
 	if [[ $serial_group == *" $b "* ]]; then
 		group+=${group:+$'\n'}$f
 		group_w=$((group_w + w))
-	else
+		continue
+	fi
+	n=${split[$b]:-1}
+	names=()
+	if [ "$n" -gt 1 ] && [ "$filtered" -eq 0 ]; then
+		# the names as bats reads them: only plain ones (no quoting or expansion to undo)
+		mapfile -t names < <(sed -n 's/^@test "\([^"\\$`]*\)" {$/\1/p' "$f")
+		[ "${#names[@]}" -eq "$(grep -c '^@test ' "$f")" ] || names=()
+	fi
+	if [ "${#names[@]}" -lt 2 ]; then
 		job_files+=("$f")
 		job_weight+=("$w")
+		job_filter+=("")
+		continue
 	fi
+	for ((k = 0; k < n; k++)); do
+		re=
+		for ((t = k; t < ${#names[@]}; t += n)); do
+			re+=${re:+|}$(sed 's/[][\.*^$+?(){}|]/\\&/g' <<<"${names[t]}")
+		done
+		job_files+=("$f")
+		job_weight+=("$((w / n))")
+		job_filter+=("^($re)\$")
+	done
 done
 if [ -n "$group" ]; then
 	job_files+=("$group")
 	job_weight+=("$group_w")
+	job_filter+=("")
 fi
 order=()
 mapfile -t order < <(for i in "${!job_files[@]}"; do echo "${job_weight[i]} $i"; done | sort -k1,1nr -k2,2n | cut -d' ' -f2)
@@ -208,12 +237,18 @@ total=0
 base=()
 for i in "${order[@]}"; do
 	mapfile -t jf <<<"${job_files[i]}"
-	n=$(bats --count "${opts[@]}" "${jf[@]}") || n=0
+	n=$(bats --count "${opts[@]}" ${job_filter[i]:+--filter "${job_filter[i]}"} "${jf[@]}") || n=0
 	base[i]=$total
 	total=$((total + n))
 done
+# A split file's jobs must hold each of its tests exactly once.
+if [ "$total" -ne "$(bats --count "${opts[@]}" "${files[@]}")" ]; then
+	echo "run.sh: the jobs hold $total tests, the files $(bats --count "${opts[@]}" "${files[@]}")" >&2
+	exit 2
+fi
 
 declare -A running=()
+job_cg=()
 # On any exit: the jobs still running (a timeout), the run's cgroups (empty now unless a test left a
 # container behind, and then it failed already), the private Slurm, the staged copy.
 cleanup() {
@@ -227,6 +262,8 @@ cleanup() {
 	if [ -n "${stage:-}" ]; then rm -rf "$stage"; fi
 }
 trap cleanup EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 # start_job I: starts job I in the background (its own cgroup leaf, sanitizer directory and TAP file).
 start_job() {
@@ -238,6 +275,7 @@ start_job() {
 	if [[ $'\n'${job_files[i]}$'\n' == *"/slurm.bats"$'\n'* ]]; then slurm=("${slurm_env[@]}"); fi
 	if leaf=$("$orig_tests/delegate-cgroup.sh" "$user") && [ -n "$leaf" ]; then
 		leaves+=("$leaf")
+		job_cg[i]=$(dirname "$leaf")
 		# shellcheck disable=SC2016
 		cg=(sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$leaf")
 	fi
@@ -258,7 +296,7 @@ start_job() {
 		URUN="$urun" URUN_TEST_NUMBER_BASE="${base[i]}" \
 		"${slurm[@]}" \
 		"${pass[@]}" \
-		bats --tap "${opts[@]}" "${jf[@]}" </dev/null >"$out/$i.tap" 2>&1 &
+		bats --tap "${opts[@]}" ${job_filter[i]:+--filter "${job_filter[i]}"} "${jf[@]}" </dev/null >"$out/$i.tap" 2>&1 &
 	running[$!]=$i
 }
 
@@ -280,7 +318,13 @@ finish_job() {
 	done <"$out/$i.tap"
 	t0=$(cat "$out/$i.start")
 	t1=$(date +%s)
-	echo "# $(tr '\n' ' ' <<<"${job_files[i]//"$tests/"/}")- $n tests in $((t1 - t0)) s, status $rc"
+	# CPU time of the job's cgroup: its bats and the containers its tests made (not podman's,
+	# Docker's or containerd's daemons and their containers, nor Slurm's)
+	cpu=
+	if [ -n "${job_cg[i]:-}" ] && cpu=$(awk '$1 == "usage_usec" { print int($2 / 1000000) }' "${job_cg[i]}/cpu.stat" 2>/dev/null); then
+		cpu=", $cpu s CPU"
+	fi
+	echo "# $(tr '\n' ' ' <<<"${job_files[i]//"$tests/"/}")${job_filter[i]:+(part) }- $n tests in $((t1 - t0)) s$cpu, status $rc"
 	if [ -z "$plan" ] || [ "$plan" -ne "$n" ]; then
 		echo "# ${job_files[i]}: planned ${plan:-nothing}, saw $n" >&2
 		rc=2
