@@ -9,7 +9,7 @@
 #   URUN_TEST_INTEGRATION=0        skip the bats suite
 #   URUN_TEST_BATS_ARGS="-f kill"  arguments for bats instead of the whole suite
 #   URUN_TEST_FUZZ_SECONDS=60      how long each libFuzzer harness of tests/fuzz/ runs (0: skip fuzzing)
-#   URUN_TEST_JOBS=4               bats files run at once by tests/integration/run.sh (as root)
+#   URUN_TEST_JOBS=6               bats files run at once by tests/integration/run.sh (as root)
 #
 # Overlap (the whole run takes about 15 minutes on 2 cores): the first build is made, then its tests
 # run while, in the background, the other builds are made and then the fuzz harnesses, which then run

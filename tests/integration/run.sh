@@ -7,7 +7,7 @@
 # usage: tests/integration/run.sh URUN [BATS-ARGS...]
 #   BATS-ARGS default to the whole suite (this directory and ../security); e.g. `-f kill` or a
 #   single .bats file. Options are given to each job's bats.
-#   URUN_TEST_JOBS   how many bats files run at once (default 4; the suite mostly waits on urun)
+#   URUN_TEST_JOBS   how many bats files run at once (default 6; the suite mostly waits on urun)
 #   Passed through to the suite: ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS URUN_SANITIZER_LOG_DIR
 #   URUN_TEST_TIMEOUT CI.
 set -euo pipefail
@@ -222,7 +222,7 @@ fi
 order=()
 mapfile -t order < <(for i in "${!job_files[@]}"; do echo "${job_weight[i]} $i"; done | sort -k1,1nr -k2,2n | cut -d' ' -f2)
 
-jobs=${URUN_TEST_JOBS:-4}
+jobs=${URUN_TEST_JOBS:-6}
 if ! [[ $jobs =~ ^[1-9][0-9]*$ ]]; then
 	echo "run.sh: URUN_TEST_JOBS=$jobs is not a positive number" >&2
 	exit 2
