@@ -34,7 +34,7 @@ common_setup() {
 	SHARED=$BATS_TEST_TMPDIR/shared
 	PIDFILE=$BATS_TEST_TMPDIR/ctr.pid
 	# A sleep argument no other process on the host has, to find the container's processes by.
-	SLEEP_ARG=1$(printf '%04d%05d' "$((BATS_SUITE_TEST_NUMBER % 10000))" "$RANDOM")
+	SLEEP_ARG=1$(printf '%04d%05d' "$(((${URUN_TEST_NUMBER_BASE:-0} + BATS_SUITE_TEST_NUMBER) % 10000))" "$RANDOM")
 	DETACHED_N=0
 	# Further state roots a test uses (with $URUN directly); teardown empties them too.
 	EXTRA_ROOTS=()
@@ -219,6 +219,17 @@ wait_for_file() {
 	return 1
 }
 
+# Waits until FILE (e.g. what a peer process prints) contains TEXT, for at most 10 seconds.
+wait_for_text() {
+	local f=$1 text=$2
+	for _ in $(seq 200); do
+		grep -qF -- "$text" "$f" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "timed out waiting for '$text' in $f" >&2
+	return 1
+}
+
 # --- bundles ----------------------------------------------------------------------------------
 
 # new_bundle DIR [ARGS...]: a private copy of the per-file base bundle, optionally with process.args.
@@ -270,9 +281,20 @@ bundle_long_running() {
 
 # --- processes --------------------------------------------------------------------------------
 
-# PIDs of live processes whose command line contains STRING (zombies have an empty command line).
+# PIDs of live processes whose command line (arguments joined by spaces) contains STRING (zombies
+# have an empty command line). One grep over every /proc/PID/cmdline: a fork per process would cost a
+# third of a second per call on a busy host. A STRING without blanks cannot span two arguments, so
+# grep on the raw NUL-separated cmdline finds exactly what the joined command line holds; one with
+# blanks takes the slow way.
 procs_with() {
 	local p cmd
+	if [[ $1 != *[[:space:]]* ]]; then
+		while IFS= read -r p; do
+			p=${p#/proc/}
+			echo "${p%/cmdline}"
+		done < <(grep -lasF -- "$1" /proc/[0-9]*/cmdline)
+		return 0
+	fi
 	for p in /proc/[0-9]*; do
 		cmd=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
 		if [[ $cmd == *"$1"* ]]; then

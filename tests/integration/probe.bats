@@ -271,7 +271,7 @@ cap_mask() {
 @test "process: NOTIFY_SOCKET: start waits for READY=1 from the container and passes it on with MAINPID" {
 	command -v python3 >/dev/null || skip "python3 is needed for the NOTIFY_SOCKET peer"
 	local sock=$BATS_TEST_TMPDIR/host-notify.sock
-	python3 "$BATS_TEST_DIRNAME/tools/notify-receiver.py" "$sock" 15 >"$BATS_TEST_TMPDIR/notify.out" 3>&- &
+	python3 "$BATS_TEST_DIRNAME/tools/notify-receiver.py" "$sock" "$URUN_TEST_TIMEOUT" >"$BATS_TEST_TMPDIR/notify.out" 3>&- &
 	local peer=$!
 	wait_for_file "$sock.ready"
 	bundle_share
@@ -284,7 +284,7 @@ cap_mask() {
 	[ -e "$SHARED/before-ready" ]
 	local pid
 	pid=$(state_field ntf .pid)
-	sleep 0.5
+	wait_for_text "$BATS_TEST_TMPDIR/notify.out" "READY=1" || true
 	kill "$peer" 2>/dev/null || true
 	run cat "$BATS_TEST_TMPDIR/notify.out"
 	[[ $output == *"MAINPID=$pid|READY=1"* ]]

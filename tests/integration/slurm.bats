@@ -22,7 +22,7 @@ setup() {
 	SLURM_DIR=${SLURM_CONF%/etc/slurm.conf}
 	BUNDLE=$SLURM_DIR/bundle
 	STATE_ROOT=/tmp/urun-$(id -u)
-	SLEEP_ARG=1$(printf '%04d%05d' "$((BATS_SUITE_TEST_NUMBER % 10000))" "$RANDOM")
+	SLEEP_ARG=1$(printf '%04d%05d' "$(((${URUN_TEST_NUMBER_BASE:-0} + BATS_SUITE_TEST_NUMBER) % 10000))" "$RANDOM")
 	JOB_NAME=urun-bats-$SLEEP_ARG
 	SRUN_OUT=$BATS_TEST_TMPDIR/srun.out
 	SRUN_PID=

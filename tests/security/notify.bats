@@ -25,7 +25,7 @@ teardown() {
 @test "notify: the container writes nothing under /run/notify, still sends READY=1, and delete -f leaves nothing" {
 	command -v python3 >/dev/null || skip "python3 is needed for the NOTIFY_SOCKET peer"
 	local sock=$BATS_TEST_TMPDIR/host-notify.sock
-	python3 "$BATS_TEST_DIRNAME/../integration/tools/notify-receiver.py" "$sock" 15 >"$BATS_TEST_TMPDIR/notify.out" 3>&- &
+	python3 "$BATS_TEST_DIRNAME/../integration/tools/notify-receiver.py" "$sock" "$URUN_TEST_TIMEOUT" >"$BATS_TEST_TMPDIR/notify.out" 3>&- &
 	PEER=$!
 	wait_for_file "$sock.ready"
 	bundle_share
@@ -63,6 +63,7 @@ teardown() {
 	run urun delete --force ntfro
 	[ "$status" -eq 0 ]
 	[ ! -e "$URUN_ROOT/ntfro" ]
+	wait_for_text "$BATS_TEST_TMPDIR/notify.out" "READY=1" || true
 	kill "$PEER" 2>/dev/null || true
 	wait "$PEER" || true
 	run cat "$BATS_TEST_TMPDIR/notify.out"

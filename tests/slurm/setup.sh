@@ -11,6 +11,8 @@
 #   URUN_SLURM_SECOND_USER, URUN_SLURM_TEST_USER: when set, the second user submits a job whose
 #     containerised step waits until the test user creates DIR/shared/go (tests/slurm/second-user.sh).
 #   URUN_SLURM_PORT   slurmctld's port; slurmd gets the next one (default 46817)
+#   URUN_SLURM_FIRST_JOB_ID   the first job ID (default 1): containers are named after job IDs
+#     (NODE.USER.JOB.STEP.0) in each user's /tmp/urun-UID, so two clusters at once need apart ranges
 set -euo pipefail
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -26,6 +28,7 @@ urun=$(realpath -e "$1")
 dir=${2:-/run/urun-slurm}
 ctld_port=${URUN_SLURM_PORT:-46817}
 slurmd_port=$((ctld_port + 1))
+first_job_id=${URUN_SLURM_FIRST_JOB_ID:-1}
 
 for c in munged slurmctld slurmd sinfo srun; do
 	if ! command -v "$c" >/dev/null; then
@@ -114,6 +117,7 @@ SchedulerType=sched/builtin
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 ReturnToService=2
+FirstJobId=$first_job_id
 # scancel: SIGTERM, then SIGKILL 2 s later.
 KillWait=2
 InactiveLimit=0
