@@ -94,7 +94,6 @@ struct making {
     struct cgroup cg;
     struct spawn sp;
     pid_t helper_pid; /* the slirp helper, 0 when none */
-    char owner_name[STATE_OWNER_NAME_MAX]; /* the caller's login name, resolved once, on the host */
 };
 
 /* The slirp network's resolv.conf (DNS at 10.0.2.3), in the state directory, bound onto the
@@ -141,7 +140,6 @@ static int make_state(struct making *m, struct urun_error *err)
     if (o->console_socket)
         r = spawn_connect_console(o->console_socket, &m->console_fd, err);
     if (r >= 0) {
-        state_owner_name(geteuid(), m->owner_name);
         r = state_container_create(m->root, o->id, &m->dirfd, err);
         m->made_dir = r >= 0;
     }
@@ -171,7 +169,7 @@ static int start_init(struct making *m, struct urun_error *err)
         return r;
     struct init_args a = {
         .id = m->o->id, .spec = m->b.spec, .plan = &m->plan, .rootfs = m->b.rootfs, .bundle = m->b.path,
-        .owner_name = m->owner_name, .sync = m->sp.sync, .fifo_fd = m->fifo, .proc_fd = m->procfd,
+        .owner_name = m->plan.owner_name, .sync = m->sp.sync, .fifo_fd = m->fifo, .proc_fd = m->procfd,
         .ns_listen_fd = m->ns_listen,
     };
     /* The container directory's flock belongs to this create, not to the init: holding it until
@@ -184,7 +182,7 @@ static int start_init(struct making *m, struct urun_error *err)
 /* Between the maps and the init's go-ahead: its namespaces are opened while it still waits (not yet
  * non-dumpable, so they can be joined), and the network is then set up while the init does its
  * mounts.  tap0 exists before create returns, so before anything of the container's process runs. */
-static int start_network_joined(struct spawn *sp, void *data, struct urun_error *err)
+static int open_network_target(struct spawn *sp, void *data, struct urun_error *err)
 {
     struct netns_target *t = data;
     return netns_target_open(sp->pid, t, err);
@@ -198,7 +196,7 @@ static int maps_and_network(struct making *m, struct urun_error *err)
 
     if (!(m->plan.phases & SYNC_PHASE_MAPS)) /* no user namespace (real root): nothing to join first */
         return net ? netns_start(m->sp.pid, net, urun_log_fd(), urun_log_is_json(), &m->helper_pid, err) : 0;
-    r = spawn_write_maps(&m->sp, &m->plan.maps, &m->plan.user, net ? start_network_joined : NULL, &t, err);
+    r = spawn_write_maps(&m->sp, &m->plan.maps, &m->plan.user, net ? open_network_target : NULL, &t, err);
     if (r >= 0 && net)
         r = netns_start_target(&t, net, urun_log_fd(), urun_log_is_json(), &m->helper_pid, err);
     netns_target_close(&t);
@@ -211,7 +209,7 @@ static int record_state(struct making *m, struct urun_error *err)
     char created[64], letter;
     struct urun_state st = {
         .id = (char *)m->o->id, .bundle = b->path, .rootfs = b->rootfs, .pid = m->sp.pid, .created = created,
-        .owner = geteuid(), .owner_name = m->owner_name, .annotations = b->spec->annotations,
+        .owner = geteuid(), .owner_name = m->plan.owner_name, .annotations = b->spec->annotations,
         .n_annotations = b->spec->n_annotations,
         .cgroup = m->cg.path,
     };
@@ -244,7 +242,7 @@ static int finish_create(struct making *m, struct urun_error *err)
     if (r >= 0 && (m->plan.phases & SYNC_PHASE_HOOKS)) {
         r = sync_step(&m->sp.sync, SYNC_SIDE_PARENT, SYNC_PHASE_HOOKS, NULL, err);
         if (r >= 0)
-            r = run_create_hooks(m->o->id, &m->b, m->owner_name, m->sp.pid, err);
+            r = run_create_hooks(m->o->id, &m->b, m->plan.owner_name, m->sp.pid, err);
         if (r >= 0)
             r = sync_step(&m->sp.sync, SYNC_SIDE_PARENT, SYNC_PHASE_HOOKS_DONE, NULL, err);
     }

@@ -322,6 +322,11 @@ int plan_create(struct urun_bundle *b, const struct create_plan_opts *o, const s
         r = plan_user_namespace(s, host, p, err);
     if (r >= 0 && p->net.slirp)
         p->resolv_conf = plan_resolv_conf(b);
+    /* the maps already looked the caller up (same rule: the login name, else the UID) */
+    if (r >= 0 && (p->clone_flags & CLONE_NEWUSER) && strlen(p->user.name) < sizeof(p->owner_name))
+        memcpy(p->owner_name, p->user.name, strlen(p->user.name) + 1);
+    else if (r >= 0)
+        state_owner_name(host->euid, p->owner_name);
     if (r < 0) {
         plan_clear(p);
         return r;

@@ -16,6 +16,7 @@
 #include "netns/netns.h"
 #include "runtime/cgroup.h"
 #include "runtime/nsjoin.h"
+#include "runtime/state.h"
 #include "spec/bundle.h"
 
 struct urun_seccomp;
@@ -61,6 +62,7 @@ struct create_plan {
     struct urun_seccomp *seccomp; /* NULL: none */
     struct cgroup_limits limits;
     unsigned phases;   /* enum sync_phase bits (runtime/sync.h) */
+    char owner_name[STATE_OWNER_NAME_MAX]; /* the caller's login name, for every state document */
     /* Passed on from the options. */
     bool terminal, no_pivot, no_new_keyring;
     int preserve_fds, listen_fds;
