@@ -381,12 +381,16 @@ int container_exec(const struct state_root *root, const struct exec_opts *o, int
     run_block_signals(&set, &old);
     r = spawn_process(root, o, &t, &x, console_fd, &sp, &master, err);
     close_target(&t);
-    if (r < 0)
+    if (r < 0) {
         spawn_abort(&sp);
-    else if (o->detach)
+    } else if (o->detach) {
         *ret_exit = 0;
-    else if (sp.pidfd = pidfd_open_fd(sp.pid), (r = run_wait_forwarding(sp.pid, sp.pidfd, &set, master, ret_exit)) < 0)
-        r = urun_error_set(err, -r, "wait for the exec'd process");
+    } else {
+        sp.pidfd = pidfd_open_fd(sp.pid);
+        r = run_wait_forwarding(sp.pid, sp.pidfd, &set, master, ret_exit);
+        if (r < 0)
+            r = urun_error_set(err, -r, "wait for the exec'd process");
+    }
     closep(&master);
     spawn_release(&sp);
     sigprocmask(SIG_SETMASK, &old, NULL);
