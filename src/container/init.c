@@ -277,7 +277,9 @@ static void enter(struct init_run *in)
     if (sync_step(&in->c.sync, SYNC_SIDE_INIT, SYNC_PHASE_UNSHARED, NULL, &err) < 0 ||
         sync_step(&in->c.sync, SYNC_SIDE_INIT, SYNC_PHASE_MAPS, NULL, &err) < 0)
         _exit(1); /* the parent is gone or failed: it cleans up and reports */
-    if (spawn_enter(&in->c, &p->join, p->unshare_flags, p->become_root, false, NULL, &err) < 0 ||
+    /* the respawn comes later, once the init is non-dumpable */
+    const struct spawn_entry e = {.join = &p->join, .unshare_flags = p->unshare_flags, .become_root = p->become_root};
+    if (spawn_enter(&in->c, &e, &err) < 0 ||
         (p->time_offsets && set_time_offsets(a, &err) < 0) ||
         process_apply_oom_score_adj(a->spec->process, &err) < 0)
         spawn_fail(&in->c, &err);

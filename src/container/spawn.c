@@ -76,18 +76,17 @@ static int become_root(struct urun_error *err)
     return 0;
 }
 
-int spawn_enter(struct spawn_child *c, const struct nsjoin *j, unsigned long unshare_flags, bool root, bool respawn,
-                const char *what, struct urun_error *err)
+int spawn_enter(struct spawn_child *c, const struct spawn_entry *e, struct urun_error *err)
 {
     int r = 0;
 
-    if ((j && j->any) || unshare_flags)
-        r = nsjoin_enter(j, unshare_flags, err);
-    nsjoin_release(j);
-    if (r >= 0 && root)
+    if ((e->join && e->join->any) || e->unshare_flags)
+        r = nsjoin_enter(e->join, e->unshare_flags, err);
+    nsjoin_release(e->join);
+    if (r >= 0 && e->become_root)
         r = become_root(err);
-    if (r >= 0 && respawn)
-        r = sync_step_respawn(&c->sync, what, err);
+    if (r >= 0 && e->respawn)
+        r = sync_step_respawn(&c->sync, e->respawn_what, err);
     return r;
 }
 

@@ -33,11 +33,15 @@ struct spawn_child {
 /* Close every fd but stdio, the preserved fds and `keep` (negative entries ignored). */
 void spawn_seal_fds(const struct spawn_child *c, const int *keep, size_t n_keep);
 
-/* Join j's namespaces (may be NULL), the user namespace first, then unshare `unshare_flags`; with
- * become_root, setresuid/gid 0 there and drop supplementary groups; with respawn, fork once more
- * (SYNC_PHASE_PID) and go on in the child.  `what` names the respawn in an error. */
-int spawn_enter(struct spawn_child *c, const struct nsjoin *j, unsigned long unshare_flags, bool become_root,
-                bool respawn, const char *what, struct urun_error *err);
+/* How a process enters its container. */
+struct spawn_entry {
+    const struct nsjoin *join;   /* namespaces to join, the user namespace first (NULL: none) */
+    unsigned long unshare_flags; /* then made */
+    bool become_root;            /* setresuid/gid 0 there, supplementary groups dropped */
+    bool respawn;                /* fork once more (SYNC_PHASE_PID) and go on in the child */
+    const char *respawn_what;    /* names the respawn in an error */
+};
+int spawn_enter(struct spawn_child *c, const struct spawn_entry *e, struct urun_error *err);
 
 /* chdir(p->cwd) inside the container and check the result is under the process's root (getcwd
  * reports a directory outside it, reached through a magic link or an fd, as unreachable); then the

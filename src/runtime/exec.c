@@ -245,8 +245,11 @@ _Noreturn static void child_main(const struct exec_child *x, struct sync_chan sy
     for (int t = 0; t < SPEC_NS__MAX; t++)
         keep[n_keep++] = x->join->fd[t];
     spawn_seal_fds(&c, keep, n_keep);
-    if (spawn_enter(&c, x->join, 0, x->join->fd[SPEC_NS_USER] >= 0, x->respawn,
-                    "fork into the container's pid namespace", &err) < 0)
+    const struct spawn_entry e = {
+        .join = x->join, .become_root = x->join->fd[SPEC_NS_USER] >= 0, .respawn = x->respawn,
+        .respawn_what = "fork into the container's pid namespace",
+    };
+    if (spawn_enter(&c, &e, &err) < 0)
         spawn_fail(&c, &err);
     urun_log_close();
     if (spawn_prepare(x->p, "cwd", exe, sizeof(exe), &err) < 0 ||
