@@ -87,21 +87,46 @@ int image_helper_run(const char *const *args, bool userns, struct urun_error *er
     return urun_error_set(err, 0, "%s %s: exited with status %d", HELPER_NAME, argv[3], status);
 }
 
+/* fuse-overlayfs on PATH, with /dev/fuse open to us. */
+static bool find_fuse(char *buf, size_t size)
+{
+    const char *path = getenv("PATH");
+    _cleanup_free_ char *dirs = xstrdup(path ? path : "/usr/bin:/bin");
+    if (access("/dev/fuse", R_OK | W_OK) < 0)
+        return false;
+    for (char *save = NULL, *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+        snprintf(buf, size, "%s/fuse-overlayfs", d);
+        if (d[0] == '/' && access(buf, X_OK) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* The rootfs of a container from an image: the kernel's overlayfs where a user namespace may mount
- * it (Linux 5.11), else a copy.  URUN_IMAGE_ROOTFS=copy forces the copy (tests, debugging).
- * fuse-overlayfs is not used: started by the init, its daemon shares the container's mount
- * namespace, pivot_root moves its root onto its own mount, and its next lookup deadlocks. */
-static const char *rootfs_mode(void)
+ * it (Linux 5.11), else fuse-overlayfs if installed, else a copy.  URUN_IMAGE_ROOTFS=overlay,
+ * fuse-overlayfs or copy forces one (tests, debugging); a forced fuse-overlayfs that cannot run is
+ * refused rather than replaced. */
+static int rootfs_mode(char *fuse, size_t size, const char **ret_mode, struct urun_error *err)
 {
     const char *forced = getenv("URUN_IMAGE_ROOTFS");
+    bool have_fuse = find_fuse(fuse, size);
     struct utsname u;
     unsigned major = 0, minor = 0;
 
-    if (forced && strcmp(forced, "copy") == 0)
-        return "copy";
+    if (forced && forced[0]) {
+        if (strcmp(forced, "overlay") != 0 && strcmp(forced, "copy") != 0 && strcmp(forced, "fuse-overlayfs") != 0)
+            return urun_error_set(err, EINVAL, "URUN_IMAGE_ROOTFS=%s: not overlay, fuse-overlayfs or copy", forced);
+        if (strcmp(forced, "fuse-overlayfs") == 0 && !have_fuse)
+            return urun_error_set(err, ENOENT, "URUN_IMAGE_ROOTFS=fuse-overlayfs: no fuse-overlayfs on PATH or "
+                                               "/dev/fuse is not open to us");
+        *ret_mode = forced;
+        return 0;
+    }
     if (uname(&u) == 0 && sscanf(u.release, "%u.%u", &major, &minor) == 2 && (major > 5 || (major == 5 && minor >= 11)))
-        return "overlay";
-    return "copy";
+        *ret_mode = "overlay";
+    else
+        *ret_mode = have_fuse ? "fuse-overlayfs" : "copy";
+    return 0;
 }
 
 struct loaded {
@@ -153,16 +178,18 @@ static int load_image(const char *ref, struct loaded *l, struct urun_error *err)
     return r;
 }
 
-/* OVERLAY_FILE's text for l's layers, top first. */
-static char *overlay_text(const struct loaded *l)
+/* OVERLAY_FILE's text for l's layers, top first (mounts.h). */
+static char *overlay_text(const struct loaded *l, const char *mode, const char *fuse)
 {
-    size_t n = strlen(l->store) + 64 + l->rec->n_layers * 65;
+    size_t n = strlen(l->store) + strlen(fuse) + 64 + l->rec->n_layers * 65;
     char *t = malloc(n), *p = t;
     if (!t)
         abort();
-    p += sprintf(p, "overlay\n%s/layers\n", l->store);
+    p += sprintf(p, "%s\n%s/layers\n", mode, l->store);
     for (size_t i = l->rec->n_layers; i-- > 0;)
         p += sprintf(p, "%s%s", l->rec->layers[i] + 7, i ? ":" : "\n");
+    if (strcmp(mode, "fuse-overlayfs") == 0)
+        sprintf(p, "%s\n", fuse);
     return t;
 }
 
@@ -170,22 +197,26 @@ static char *overlay_text(const struct loaded *l)
 static int fill_bundle(int dirfd, const char *bundle, const char *ref, const struct loaded *l, const char *json,
                        const char *id, struct urun_error *err)
 {
-    const char *mode = rootfs_mode();
-    int r = write_file_atomic_at(dirfd, "config.json", json, strlen(json), 0600, false, err);
+    char fuse[PATH_MAX] = "";
+    const char *mode = "copy";
+    int r = rootfs_mode(fuse, sizeof(fuse), &mode, err);
 
+    if (r >= 0)
+        r = write_file_atomic_at(dirfd, "config.json", json, strlen(json), 0600, false, err);
     if (r < 0)
         return r;
     if (mkdirat(dirfd, "rootfs", 0755) < 0)
         return urun_error_errno(err, "%s/rootfs", bundle);
     log_info("container %s: rootfs from image %s: %s", id, ref,
-             strcmp(mode, "overlay") == 0 ? "overlay (the kernel's overlayfs, in the container's user namespace)"
-                                          : "copy (no overlayfs the user namespace may mount)");
+             strcmp(mode, "overlay") == 0  ? "overlay (the kernel's overlayfs, in the container's user namespace)"
+             : strcmp(mode, "copy") == 0   ? "copy (no overlayfs the user namespace may mount)"
+                                           : "fuse-overlayfs (no kernel overlayfs the user namespace may mount)");
     if (strcmp(mode, "copy") == 0) {
         _cleanup_free_ char *rootfs = xasprintf("%s/rootfs", bundle);
         const char *args[] = {"flatten", ref, rootfs, NULL};
         return image_helper_run(args, /* userns= */ true, err);
     }
-    _cleanup_free_ char *text = overlay_text(l);
+    _cleanup_free_ char *text = overlay_text(l, mode, fuse);
     if (mkdirat(dirfd, "upper", 0755) < 0 || mkdirat(dirfd, "work", 0700) < 0)
         return urun_error_errno(err, "%s: make upper/ and work/", bundle);
     return write_file_atomic_at(dirfd, MOUNTS_OVERLAY_FILE, text, strlen(text), 0600, false, err);
