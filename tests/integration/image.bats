@@ -264,3 +264,18 @@ pids_naming() {
 	[[ "$output" == *"URUN_IMAGE_ROOTFS=zfs: not overlay, fuse-overlayfs or copy"* ]]
 	[ ! -e "$URUN_ROOT/.image/c1" ]
 }
+
+@test "run --image --network slirp: the overlay rootfs gets the container's resolv.conf (DNS at 10.0.2.3), without a warning" {
+	# the image deletes its /etc/resolv.conf (a whiteout): the bind makes one in the container's
+	# upper dir, not in a layer
+	python3 "$MAKE_IMAGE" layer "$BATS_TEST_TMPDIR/nores.tar" --entry '{"path": "etc/.wh.resolv.conf"}'
+	make_image docker-archive "$BATS_TEST_TMPDIR/b.tar" localhost/nores:1 bb.tar "$BATS_TEST_TMPDIR/nores.tar"
+	urun image import "$BATS_TEST_TMPDIR/b.tar"
+	URUN_IMAGE_ROOTFS=overlay run --separate-stderr urun run --image localhost/nores:1 --network slirp c1 -- cat /etc/resolv.conf
+	echo "$stderr" >&2
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"nameserver 10.0.2.3"* ]]
+	[[ "$stderr" != *"no /etc/resolv.conf"* ]]
+	run urun run --image localhost/nores:1 c1 -- sh -c 'ls /etc/resolv.conf 2>/dev/null || echo none'
+	[ "$output" = none ]
+}
