@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -338,4 +339,68 @@ int image_bundle_write(const char *ref, const char *dir, struct urun_error *err)
         image_helper_run(rm, true, &ignored);
     }
     return r;
+}
+
+/* Line 3 of MOUNTS_OVERLAY_FILE in bundle dir name of images: its layers, top first; NULL without. */
+static char *bundle_lowers(int images, const char *name)
+{
+    _cleanup_free_ char *file = xasprintf("%s/%s", name, MOUNTS_OVERLAY_FILE), *text = NULL;
+    struct urun_error ignored;
+    char *save = NULL, *l;
+    size_t len;
+
+    if (read_regular_file_at(images, file, MOUNTS_OVERLAY_MAX, &text, &len, &ignored) < 0)
+        return NULL;
+    l = strtok_r(text, "\n", &save);
+    for (int i = 0; l && i < 2; i++)
+        l = strtok_r(NULL, "\n", &save);
+    return l ? xstrdup(l) : NULL;
+}
+
+/* ", ID" for bundle dir name, from its container's id file (the name where it has none). */
+static void append_id(const struct state_root *root, const char *name, char **ids)
+{
+    _cleanup_free_ char *file = xasprintf("%s/%s", name, STATE_ID_FILE), *id = NULL, *old = *ids;
+    struct urun_error ignored;
+    size_t len;
+    if (read_regular_file_at(root->fd, file, STATE_NAME_MAX, &id, &len, &ignored) < 0)
+        id = xstrdup(name);
+    id[strcspn(id, "\n")] = '\0';
+    *ids = old ? xasprintf("%s, %s", old, id) : xstrdup(id);
+}
+
+int image_users(const struct state_root *root, const char *ref, char **ret_ids, struct urun_error *err)
+{
+    _cleanup_free_ char *name = NULL, *tag = NULL, *store = NULL, *want = NULL, *ids = NULL;
+    _cleanup_close_ int storefd = -1;
+    _cleanup_(image_record_freep) struct image_record *rec = NULL;
+    int r = image_ref_parse(ref, &name, &tag, err);
+
+    if (r >= 0)
+        r = store_open(/* create= */ false, &storefd, &store, err);
+    if (r >= 0)
+        r = image_record_load(storefd, name, tag, &rec, err);
+    if (r < 0)
+        return r;
+    struct loaded l = {.store = store, .rec = rec};
+    want = overlay_text(&l, "overlay", "");
+    /* want is "overlay\nSTORE/layers\nLOWERS\n": w, its third line */
+    char *w = strchr(strchr(want, '\n') + 1, '\n') + 1;
+    w[strcspn(w, "\n")] = '\0';
+    int fd = openat(root->fd, STATE_IMAGE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
+        *ret_ids = NULL;
+        return errno == ENOENT ? 0 : urun_error_errno(err, "%s/%s", root->path, STATE_IMAGE_DIR);
+    }
+    for (struct dirent *de; (de = readdir(d));) {
+        _cleanup_free_ char *lowers = de->d_name[0] == '.' ? NULL : bundle_lowers(dirfd(d), de->d_name);
+        if (lowers && strcmp(w, lowers) == 0)
+            append_id(root, de->d_name, &ids);
+    }
+    closedir(d);
+    *ret_ids = TAKE_PTR(ids);
+    return 0;
 }

@@ -279,3 +279,32 @@ pids_naming() {
 	run urun run --image localhost/nores:1 c1 -- sh -c 'ls /etc/resolv.conf 2>/dev/null || echo none'
 	[ "$output" = none ]
 }
+
+@test "image rm refuses an image a container uses unless --force; prune keeps that container's layers" {
+	make_image docker-archive "$BATS_TEST_TMPDIR/b.tar" localhost/iso:1 bb.tar ids.tar
+	urun image import "$BATS_TEST_TMPDIR/b.tar"
+	run_detached run -d --image localhost/iso:1 c1 -- sleep "$SLEEP_ARG"
+	[ "$status" -eq 0 ]
+	run urun image rm localhost/iso:1
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"image localhost/iso:1: in use by container c1 (delete it first, or --force)"* ]]
+	[ -n "$(urun image list -q)" ]
+	run urun image rm --force localhost/iso:1
+	[ "$status" -eq 0 ]
+	[ -z "$(urun image list -q)" ]
+	run urun image prune
+	[ "$output" = "Removed 0 layers" ]
+	[ "$(ls "$STORE/layers" | wc -l)" = 2 ]
+	run urun exec c1 cat /home/alice/f
+	[ "$output" = alice ]
+	urun delete --force c1
+	run urun image prune
+	[ "$output" = "Removed 2 layers" ]
+	assert_store_empty
+	# a copy rootfs uses no layer: rm goes ahead
+	urun image import "$BATS_TEST_TMPDIR/b.tar"
+	URUN_IMAGE_ROOTFS=copy run_detached run -d --image localhost/iso:1 c2 -- sleep "$SLEEP_ARG"
+	[ "$status" -eq 0 ]
+	urun image rm localhost/iso:1
+	urun delete --force c2
+}
