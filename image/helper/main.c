@@ -6,7 +6,7 @@
  *
  *   urun-image [--error-fd N] import SOURCE [NAME[:TAG]]
  *   urun-image [--error-fd N] rm NAME[:TAG]
- *   urun-image [--error-fd N] prune
+ *   urun-image [--error-fd N] prune [BUNDLES FILE]   (keeps the layers line 3 of BUNDLES/ * /FILE names)
  *   urun-image [--error-fd N] flatten NAME[:TAG] DIR
  *   urun-image [--error-fd N] rmtree DIR */
 #include <errno.h>
@@ -47,14 +47,14 @@ static int dispatch(int argc, char **argv, struct urun_error *err)
         return image_import(argv[1], argc == 3 ? argv[2] : NULL, err);
     if (strcmp(cmd, "rm") == 0 && argc == 2)
         return image_rm(argv[1], err);
-    if (strcmp(cmd, "prune") == 0 && argc == 1)
-        return image_prune(err);
+    if (strcmp(cmd, "prune") == 0 && (argc == 1 || argc == 3))
+        return image_prune(argc == 3 ? argv[1] : NULL, argc == 3 ? argv[2] : NULL, err);
     if (strcmp(cmd, "flatten") == 0 && argc == 3)
         return image_flatten(argv[1], argv[2], err);
     if (strcmp(cmd, "rmtree") == 0 && argc == 2)
         return rmtree(argv[1], err);
     return urun_error_set(err, 0, "usage: urun-image [--error-fd N] import SOURCE [NAME[:TAG]] | rm NAME[:TAG] | "
-                          "prune | flatten NAME[:TAG] DIR | rmtree DIR");
+                          "prune [BUNDLES FILE] | flatten NAME[:TAG] DIR | rmtree DIR");
 }
 
 int main(int argc, char **argv)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/util.h"
 #include "image/common/store.h"
 #include "image/helper/helper.h"
 
@@ -64,9 +65,44 @@ int image_rm(const char *ref, struct urun_error *err)
     return 0;
 }
 
-/* Remove what dir holds that no record uses: layers/HEX, configs/HEX.json. */
-static int sweep(int storefd, const char *dir, struct image_record **all, size_t n, unsigned *ret_count,
-                 struct urun_error *err)
+/* Every container bundle's layers: line 3 of BUNDLES/NAME/FILE ("HEX:HEX..."), one line each.  A
+ * bundle without the file (a copy rootfs) uses none. */
+static int bundle_layers(const char *bundles, const char *file, char **ret, struct urun_error *err)
+{
+    DIR *d = opendir(bundles);
+    size_t size = 0;
+    FILE *out = open_memstream(ret, &size);
+
+    if (!out)
+        abort();
+    if (!d) {
+        fclose(out);
+        return errno == ENOENT ? 0 : urun_error_errno(err, "image prune: list the containers' bundles %s", bundles);
+    }
+    for (struct dirent *de; (de = readdir(d));) {
+        _cleanup_free_ char *path = NULL, *text = NULL;
+        struct urun_error ignored;
+        size_t len;
+        char *save = NULL, *l;
+        if (de->d_name[0] == '.' || asprintf(&path, "%s/%s", de->d_name, file) < 0)
+            continue;
+        if (read_regular_file_at(dirfd(d), path, 65536, &text, &len, &ignored) < 0)
+            continue;
+        l = strtok_r(text, "\n", &save);
+        for (int i = 0; l && i < 2; i++)
+            l = strtok_r(NULL, "\n", &save);
+        if (l)
+            fprintf(out, "%s\n", l);
+    }
+    closedir(d);
+    fclose(out);
+    return 0;
+}
+
+/* Remove what dir holds that no record uses and (layers) no container's bundle names in keep:
+ * layers/HEX, configs/HEX.json. */
+static int sweep(int storefd, const char *dir, struct image_record **all, size_t n, const char *keep,
+                 unsigned *ret_count, struct urun_error *err)
 {
     int fd = openat(storefd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
@@ -84,7 +120,8 @@ static int sweep(int storefd, const char *dir, struct image_record **all, size_t
         if (de->d_name[0] == '.' || strlen(de->d_name) < 64)
             continue;
         snprintf(hex, sizeof(hex), "%.64s", de->d_name);
-        if (in_use(all, n, hex, layers ? 'l' : 'c'))
+        /* keep: 64-hex names between ':' and '\n', so a match is a whole name */
+        if (in_use(all, n, hex, layers ? 'l' : 'c') || (layers && keep && strstr(keep, hex)))
             continue;
         r = helper_rm_tree(dirfd(d), de->d_name, err);
         if (r >= 0)
@@ -94,9 +131,10 @@ static int sweep(int storefd, const char *dir, struct image_record **all, size_t
     return r < 0 ? urun_error_wrap(err, r, "image store: %s", dir) : 0;
 }
 
-int image_prune(struct urun_error *err)
+int image_prune(const char *bundles, const char *file, struct urun_error *err)
 {
     _cleanup_close_ int storefd = -1, lock = -1;
+    _cleanup_free_ char *keep = NULL;
     struct image_record **all = NULL;
     size_t n = 0;
     unsigned layers = 0, configs = 0;
@@ -108,12 +146,14 @@ int image_prune(struct urun_error *err)
     }
     if (r >= 0)
         r = image_record_list(storefd, &all, &n, err);
+    if (r >= 0 && bundles)
+        r = bundle_layers(bundles, file, &keep, err);
     if (r >= 0)
         r = helper_clean_tmp(storefd, err);
     if (r >= 0)
-        r = sweep(storefd, "layers", all, n, &layers, err);
+        r = sweep(storefd, "layers", all, n, keep, &layers, err);
     if (r >= 0)
-        r = sweep(storefd, "configs", all, n, &configs, err);
+        r = sweep(storefd, "configs", all, n, NULL, &configs, err);
     image_record_list_free(all, n);
     if (r >= 0)
         printf("Removed %u layer%s\n", layers, layers == 1 ? "" : "s");

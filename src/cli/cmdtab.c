@@ -149,6 +149,12 @@ static const struct urun_option help_options[] = {
     OPT_END,
 };
 
+static const struct urun_option image_rm_options[] = {
+    {"force", 'f', OPT_FORCE, NULL, NULL, 0, "remove the image even while containers use it (they keep its layers)"},
+    OPT_HELP_ENTRY,
+    OPT_END,
+};
+
 static const struct urun_option image_list_options[] = {
     {"format", 'f', OPT_FORMAT, "FORMAT", list_formats, 0, "table or json"},
     {"quiet", 'q', OPT_QUIET, NULL, NULL, 0, "print the NAME:TAG references only"},
@@ -201,9 +207,10 @@ const struct urun_command urun_commands[] = {
      "import an image: oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE (docker/podman save), or a "
      "path", plain_options, 1, 2, 0, cmd_image_import},
     {"image list", "", "list imported images", image_list_options, 0, 0, 0, cmd_image_list},
-    {"image rm", "<name[:tag]>", "remove an image (its layers stay until image prune)", plain_options, 1, 1, 0,
-     cmd_image_rm},
-    {"image prune", "", "remove the layers no image uses", plain_options, 0, 0, 0, cmd_image_prune},
+    {"image rm", "<name[:tag]>", "remove an image no container uses (its layers stay until image prune)",
+     image_rm_options, 1, 1, CMD_NEEDS_ROOT, cmd_image_rm},
+    {"image prune", "", "remove the layers no image and no container uses", plain_options, 0, 0, CMD_NEEDS_ROOT,
+     cmd_image_prune},
     {"image bundle", "<name[:tag]> <dir>", "write a bundle (config.json, rootfs as a plain tree) for any runtime",
      plain_options, 2, 2, 0, cmd_image_bundle},
     {"completion", "<bash|zsh|fish>", "print a shell completion script", plain_options, 1, 1, 0, cmd_completion,

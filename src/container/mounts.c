@@ -12,7 +12,9 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sched.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/cleanup.h"
@@ -494,26 +496,74 @@ static int readonly_paths(int rootfd, char *const *paths, struct urun_error *err
 /* ---- an image's overlay rootfs ------------------------------------------------------------ */
 
 struct overlay_plan {
-    char *text; /* MOUNTS_OVERLAY_FILE, split in place */
-    const char *mode, *layers, *lowers;
+    const char *mode, *layers, *lowers, *fuse;
 };
 
 /* Strictly what runtime/image.c writes: anything else in the file is refused, not mounted. */
 static int overlay_parse(char *text, const char *bundle, struct overlay_plan *p, struct urun_error *err)
 {
-    char *line[4] = {0}, *save = NULL;
+    char *line[5] = {0}, *save = NULL;
     size_t n = 0;
-    for (char *l = strtok_r(text, "\n", &save); l && n < 4; l = strtok_r(NULL, "\n", &save))
+    for (char *l = strtok_r(text, "\n", &save); l && n < 5; l = strtok_r(NULL, "\n", &save))
         line[n++] = l;
-    p->mode = line[0], p->layers = line[1], p->lowers = line[2];
-    if (n != 3 || strcmp(p->mode, "overlay") != 0 || p->layers[0] != '/' || strpbrk(p->layers, ",:") ||
-        strpbrk(bundle, ",:"))
+    p->mode = line[0], p->layers = line[1], p->lowers = line[2], p->fuse = line[3];
+    bool fuse = p->mode && strcmp(p->mode, "fuse-overlayfs") == 0;
+    if (n != (fuse ? 4u : 3u) || (!fuse && strcmp(p->mode, "overlay") != 0) || (fuse && p->fuse[0] != '/') ||
+        p->layers[0] != '/' || strpbrk(p->layers, ",:") || strpbrk(bundle, ",:"))
         return urun_error_set(err, 0, "%s/%s: malformed (or a path with ',' or ':')", bundle, MOUNTS_OVERLAY_FILE);
     size_t len = strlen(p->lowers);
     for (size_t i = 0; i < len; i += 65)
         if (len - i < 64 || strspn(p->lowers + i, "0123456789abcdef") != 64 || (p->lowers[i + 64] != ':' &&
                                                                                p->lowers[i + 64] != '\0'))
             return urun_error_set(err, 0, "%s/%s: malformed lower layers", bundle, MOUNTS_OVERLAY_FILE);
+    return 0;
+}
+
+/* fuse-overlayfs -o OPTS: the lower layers by full path (its options are not one page). */
+static char *fuse_options(const struct overlay_plan *p, const char *bundle)
+{
+    size_t cap = (strlen(p->lowers) / 65 + 1) * (strlen(p->layers) + 67) + 2 * strlen(bundle) + 64;
+    char *opts = malloc(cap);
+    if (!opts)
+        abort();
+    size_t o = (size_t)snprintf(opts, cap, "lowerdir=");
+    for (const char *l = p->lowers; *l; l += l[64] ? 65 : 64)
+        o += (size_t)snprintf(opts + o, cap - o, "%s%s/%.64s", l == p->lowers ? "" : ":", p->layers, l);
+    snprintf(opts + o, cap - o, ",upperdir=%s/upper,workdir=%s/work", bundle, bundle);
+    return opts;
+}
+
+/* fuse-overlayfs mounts in our mount namespace and daemonises; its first process exits once the mount
+ * is there.  pivot_root(2) moves the root of every process of the mount namespace whose root is the
+ * old root, the daemon's too, which would then serve its own mount and deadlock.  So we leave it alone
+ * in this namespace (nobody else uses it; the daemon ends with the container's pid namespace) and go on
+ * in a private copy of it (unshare(2), CLONE_NEWNS), which holds the FUSE mount too. */
+static int overlay_fuse(const struct overlay_plan *p, const char *bundle, const char *rootfs, struct urun_error *err)
+{
+    _cleanup_free_ char *opts = fuse_options(p, bundle);
+    int status;
+    pid_t pid = fork();
+    if (pid < 0)
+        return urun_error_errno(err, "fuse-overlayfs: fork");
+    if (pid == 0) {
+        int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (null >= 0)
+            dup2(null, STDIN_FILENO);
+        syscall(SYS_close_range, 3, ~0u, 0);
+        execl(p->fuse, "fuse-overlayfs", "-o", opts, rootfs, (char *)NULL);
+        _exit(127);
+    }
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return urun_error_errno(err, "fuse-overlayfs: wait");
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return urun_error_set(err, 0, "fuse-overlayfs %s on %s: failed (%s %d)", p->fuse, rootfs,
+                              WIFEXITED(status) ? "exit status" : "signal",
+                              WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+    if (unshare(CLONE_NEWNS) < 0)
+        return urun_error_errno(err, "fuse-overlayfs: a mount namespace of our own (unshare)");
+    if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+        return urun_error_errno(err, "fuse-overlayfs: make / a slave mount");
     return 0;
 }
 
@@ -534,6 +584,8 @@ int mounts_rootfs_overlay(const struct mounts_config *c, struct urun_error *err)
     }
     if ((r = overlay_parse(text, c->bundle, &p, err)) < 0)
         return r;
+    if (strcmp(p.mode, "fuse-overlayfs") == 0)
+        return overlay_fuse(&p, c->bundle, c->rootfs, err);
     /* The lower layers by name relative to their directory: a mount's options fit in one page, and
      * 65 bytes a layer lets about 60 layers in where full paths would let a dozen. */
     data = xasprintf("lowerdir=%s,upperdir=%s/upper,workdir=%s/work,userxattr", p.lowers, c->bundle, c->bundle);

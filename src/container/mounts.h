@@ -18,6 +18,8 @@ struct mounts_config {
 
 /* A bundle made from an image (runtime/image.c) holds this file: what to mount on its rootfs/.
  *     overlay\nLAYERS_DIR\nLOWER:LOWER:...\n
+ * or, for fuse-overlayfs, a fourth line with the absolute path of the program:
+ *     fuse-overlayfs\nLAYERS_DIR\nLOWER:LOWER:...\nPROGRAM\n
  * LAYERS_DIR absolute; each LOWER a layer directory's name in
  * it (64 hex digits), top first; upper/ and work/ are the bundle's. */
 #define MOUNTS_OVERLAY_FILE "urun-overlay"
@@ -25,7 +27,8 @@ struct mounts_config {
 
 /* The container's init, first thing in its mount namespace: when the bundle has MOUNTS_OVERLAY_FILE,
  * mount that overlay on the rootfs (the kernel's overlayfs, which a user namespace may mount since
- * Linux 5.11).  Nothing to do (0) without the file. */
+ * Linux 5.11, or fuse-overlayfs, after which the init continues in a new mount namespace of its own
+ * so that pivot_root leaves the daemon's root alone).  Nothing to do (0) without the file. */
 int mounts_rootfs_overlay(const struct mounts_config *c, struct urun_error *err);
 
 /* Everything before the switch of root, in order: "/" made rslave, the rootfs bound onto itself,

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,21 +75,46 @@ int image_helper_run(const char *const *args, bool userns, struct urun_error *er
     return urun_error_set(err, 0, "%s %s: exited with status %d", HELPER_NAME, argv[3], status);
 }
 
+/* fuse-overlayfs on PATH, with /dev/fuse open to us. */
+static bool find_fuse(char *buf, size_t size)
+{
+    const char *path = getenv("PATH");
+    _cleanup_free_ char *dirs = xstrdup(path ? path : "/usr/bin:/bin");
+    if (access("/dev/fuse", R_OK | W_OK) < 0)
+        return false;
+    for (char *save = NULL, *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+        snprintf(buf, size, "%s/fuse-overlayfs", d);
+        if (d[0] == '/' && access(buf, X_OK) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* The rootfs of a container from an image: the kernel's overlayfs where a user namespace may mount
- * it (Linux 5.11), else a copy.  URUN_IMAGE_ROOTFS=copy forces the copy (tests, debugging).
- * fuse-overlayfs is not used: started by the init, its daemon shares the container's mount
- * namespace, pivot_root moves its root onto its own mount, and its next lookup deadlocks. */
-static const char *rootfs_mode(void)
+ * it (Linux 5.11), else fuse-overlayfs if installed, else a copy.  URUN_IMAGE_ROOTFS=overlay,
+ * fuse-overlayfs or copy forces one (tests, debugging); a forced fuse-overlayfs that cannot run is
+ * refused rather than replaced. */
+static int rootfs_mode(char *fuse, size_t size, const char **ret_mode, struct urun_error *err)
 {
     const char *forced = getenv("URUN_IMAGE_ROOTFS");
+    bool have_fuse = find_fuse(fuse, size);
     struct utsname u;
     unsigned major = 0, minor = 0;
 
-    if (forced && strcmp(forced, "copy") == 0)
-        return "copy";
+    if (forced && forced[0]) {
+        if (strcmp(forced, "overlay") != 0 && strcmp(forced, "copy") != 0 && strcmp(forced, "fuse-overlayfs") != 0)
+            return urun_error_set(err, EINVAL, "URUN_IMAGE_ROOTFS=%s: not overlay, fuse-overlayfs or copy", forced);
+        if (strcmp(forced, "fuse-overlayfs") == 0 && !have_fuse)
+            return urun_error_set(err, ENOENT, "URUN_IMAGE_ROOTFS=fuse-overlayfs: no fuse-overlayfs on PATH or "
+                                               "/dev/fuse is not open to us");
+        *ret_mode = forced;
+        return 0;
+    }
     if (uname(&u) == 0 && sscanf(u.release, "%u.%u", &major, &minor) == 2 && (major > 5 || (major == 5 && minor >= 11)))
-        return "overlay";
-    return "copy";
+        *ret_mode = "overlay";
+    else
+        *ret_mode = have_fuse ? "fuse-overlayfs" : "copy";
+    return 0;
 }
 
 struct loaded {
@@ -140,16 +166,18 @@ static int load_image(const char *ref, struct loaded *l, struct urun_error *err)
     return r;
 }
 
-/* OVERLAY_FILE's text for l's layers, top first. */
-static char *overlay_text(const struct loaded *l)
+/* OVERLAY_FILE's text for l's layers, top first (mounts.h). */
+static char *overlay_text(const struct loaded *l, const char *mode, const char *fuse)
 {
-    size_t n = strlen(l->store) + 64 + l->rec->n_layers * 65;
+    size_t n = strlen(l->store) + strlen(fuse) + 64 + l->rec->n_layers * 65;
     char *t = malloc(n), *p = t;
     if (!t)
         abort();
-    p += sprintf(p, "overlay\n%s/layers\n", l->store);
+    p += sprintf(p, "%s\n%s/layers\n", mode, l->store);
     for (size_t i = l->rec->n_layers; i-- > 0;)
         p += sprintf(p, "%s%s", l->rec->layers[i] + 7, i ? ":" : "\n");
+    if (strcmp(mode, "fuse-overlayfs") == 0)
+        sprintf(p, "%s\n", fuse);
     return t;
 }
 
@@ -157,22 +185,26 @@ static char *overlay_text(const struct loaded *l)
 static int fill_bundle(int dirfd, const char *bundle, const char *ref, const struct loaded *l, const char *json,
                        const char *id, struct urun_error *err)
 {
-    const char *mode = rootfs_mode();
-    int r = write_file_atomic_at(dirfd, "config.json", json, strlen(json), 0600, false, err);
+    char fuse[PATH_MAX] = "";
+    const char *mode = "copy";
+    int r = rootfs_mode(fuse, sizeof(fuse), &mode, err);
 
+    if (r >= 0)
+        r = write_file_atomic_at(dirfd, "config.json", json, strlen(json), 0600, false, err);
     if (r < 0)
         return r;
     if (mkdirat(dirfd, "rootfs", 0755) < 0)
         return urun_error_errno(err, "%s/rootfs", bundle);
     log_info("container %s: rootfs from image %s: %s", id, ref,
-             strcmp(mode, "overlay") == 0 ? "overlay (the kernel's overlayfs, in the container's user namespace)"
-                                          : "copy (no overlayfs the user namespace may mount)");
+             strcmp(mode, "overlay") == 0  ? "overlay (the kernel's overlayfs, in the container's user namespace)"
+             : strcmp(mode, "copy") == 0   ? "copy (no overlayfs the user namespace may mount)"
+                                           : "fuse-overlayfs (no kernel overlayfs the user namespace may mount)");
     if (strcmp(mode, "copy") == 0) {
         _cleanup_free_ char *rootfs = xasprintf("%s/rootfs", bundle);
         const char *args[] = {"flatten", ref, rootfs, NULL};
         return image_helper_run(args, /* userns= */ true, err);
     }
-    _cleanup_free_ char *text = overlay_text(l);
+    _cleanup_free_ char *text = overlay_text(l, mode, fuse);
     if (mkdirat(dirfd, "upper", 0755) < 0 || mkdirat(dirfd, "work", 0700) < 0)
         return urun_error_errno(err, "%s: make upper/ and work/", bundle);
     return write_file_atomic_at(dirfd, MOUNTS_OVERLAY_FILE, text, strlen(text), 0600, false, err);
@@ -294,4 +326,68 @@ int image_bundle_write(const char *ref, const char *dir, struct urun_error *err)
         image_helper_run(rm, true, &ignored);
     }
     return r;
+}
+
+/* Line 3 of MOUNTS_OVERLAY_FILE in bundle dir name of images: its layers, top first; NULL without. */
+static char *bundle_lowers(int images, const char *name)
+{
+    _cleanup_free_ char *file = xasprintf("%s/%s", name, MOUNTS_OVERLAY_FILE), *text = NULL;
+    struct urun_error ignored;
+    char *save = NULL, *l;
+    size_t len;
+
+    if (read_regular_file_at(images, file, MOUNTS_OVERLAY_MAX, &text, &len, &ignored) < 0)
+        return NULL;
+    l = strtok_r(text, "\n", &save);
+    for (int i = 0; l && i < 2; i++)
+        l = strtok_r(NULL, "\n", &save);
+    return l ? xstrdup(l) : NULL;
+}
+
+/* ", ID" for bundle dir name, from its container's id file (the name where it has none). */
+static void append_id(const struct state_root *root, const char *name, char **ids)
+{
+    _cleanup_free_ char *file = xasprintf("%s/%s", name, STATE_ID_FILE), *id = NULL, *old = *ids;
+    struct urun_error ignored;
+    size_t len;
+    if (read_regular_file_at(root->fd, file, STATE_NAME_MAX, &id, &len, &ignored) < 0)
+        id = xstrdup(name);
+    id[strcspn(id, "\n")] = '\0';
+    *ids = old ? xasprintf("%s, %s", old, id) : xstrdup(id);
+}
+
+int image_users(const struct state_root *root, const char *ref, char **ret_ids, struct urun_error *err)
+{
+    _cleanup_free_ char *name = NULL, *tag = NULL, *store = NULL, *want = NULL, *ids = NULL;
+    _cleanup_close_ int storefd = -1;
+    _cleanup_(image_record_freep) struct image_record *rec = NULL;
+    int r = image_ref_parse(ref, &name, &tag, err);
+
+    if (r >= 0)
+        r = store_open(/* create= */ false, &storefd, &store, err);
+    if (r >= 0)
+        r = image_record_load(storefd, name, tag, &rec, err);
+    if (r < 0)
+        return r;
+    struct loaded l = {.store = store, .rec = rec};
+    want = overlay_text(&l, "overlay", "");
+    /* want is "overlay\nSTORE/layers\nLOWERS\n": w, its third line */
+    char *w = strchr(strchr(want, '\n') + 1, '\n') + 1;
+    w[strcspn(w, "\n")] = '\0';
+    int fd = openat(root->fd, STATE_IMAGE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
+        *ret_ids = NULL;
+        return errno == ENOENT ? 0 : urun_error_errno(err, "%s/%s", root->path, STATE_IMAGE_DIR);
+    }
+    for (struct dirent *de; (de = readdir(d));) {
+        _cleanup_free_ char *lowers = de->d_name[0] == '.' ? NULL : bundle_lowers(dirfd(d), de->d_name);
+        if (lowers && strcmp(w, lowers) == 0)
+            append_id(root, de->d_name, &ids);
+    }
+    closedir(d);
+    *ret_ids = TAKE_PTR(ids);
+    return 0;
 }

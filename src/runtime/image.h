@@ -31,3 +31,7 @@ int image_bundle_discard(const struct state_root *root, const char *id, struct u
 
 /* `urun image bundle REF DIR`: DIR/config.json and DIR/rootfs as a plain tree, for other runtimes. */
 int image_bundle_write(const char *ref, const char *dir, struct urun_error *err);
+
+/* The containers in root whose overlay rootfs is image ref's layers, as "ID, ID" (NULL: none):
+ * `urun image rm` refuses such an image without --force, as podman's rmi does. */
+int image_users(const struct state_root *root, const char *ref, char **ret_ids, struct urun_error *err);

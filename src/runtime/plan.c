@@ -234,7 +234,10 @@ static int plan_placement(const struct spec_linux *lx, struct create_plan *p, st
 /* slirp puts the container's DNS server (10.0.2.3) in a resolv.conf bound from the state directory,
  * unless the spec mounts one itself.  The image is never written (a site-wide, root-owned or
  * read-only rootfs): with no file at /etc/resolv.conf to bind onto, name resolution stays
- * unconfigured, and the log says so. */
+ * unconfigured, and the log says so.  A bundle of urun's own for an image (MOUNTS_OVERLAY_FILE) is
+ * the exception: its rootfs is still an empty mountpoint here, and the overlay the init mounts on it
+ * writes into the container's own upper dir, where the bind may make its target; the image's
+ * layers are not looked at. */
 static bool plan_resolv_conf(const struct urun_bundle *b)
 {
     struct urun_error ignored;
@@ -242,6 +245,9 @@ static bool plan_resolv_conf(const struct urun_bundle *b)
     for (size_t i = 0; i < b->spec->n_mounts; i++)
         if (strcmp(b->spec->mounts[i].destination, "/etc/resolv.conf") == 0)
             return false;
+    _cleanup_free_ char *overlay = xasprintf("%s/%s", b->path, MOUNTS_OVERLAY_FILE);
+    if (faccessat(AT_FDCWD, overlay, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+        return true;
     _cleanup_close_ int rootfd = open(b->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC), target = -1;
     if (rootfd < 0 || pathres_open(rootfd, "/etc/resolv.conf", PATHRES_NO_CREATE, &target, &ignored) < 0) {
         log_warning("slirp network: the rootfs has no /etc/resolv.conf to put the container's DNS server "

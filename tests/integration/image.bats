@@ -202,3 +202,109 @@ teardown() {
 	run urun --debug run --image localhost/multi:v1 c1 -- true
 	[[ "$output" == *"rootfs from image localhost/multi:v1: overlay"* ]]
 }
+
+# fuse-overlayfs and /dev/fuse open to this user (as tests/integration/podman-env.bash checks)
+fuse_overlayfs_usable() {
+	command -v fuse-overlayfs >/dev/null && [ -r /dev/fuse ] && [ -w /dev/fuse ]
+}
+
+# The pids of this user's processes whose command line names $1 (a path of this test's own).
+pids_naming() {
+	local f
+	for f in /proc/[0-9]*/cmdline; do
+		[ -O "$f" ] && tr '\0' ' ' <"$f" 2>/dev/null | grep -qF -- "$1" && basename "${f%/cmdline}"
+	done
+	return 0
+}
+
+@test "run --image on fuse-overlayfs (URUN_IMAGE_ROOTFS=fuse-overlayfs): content, whiteouts, writes in upper/, owners; delete leaves no daemon" {
+	fuse_overlayfs_usable || skip "fuse-overlayfs is not installed or /dev/fuse is not open to this user"
+	make_image docker-archive "$BATS_TEST_TMPDIR/m.tar" localhost/multi:v1 bb.tar ids.tar top.tar
+	urun image import "$BATS_TEST_TMPDIR/m.tar" 2>/dev/null
+	URUN_IMAGE_ROOTFS=fuse-overlayfs run_detached --debug run -d --image localhost/multi:v1 c1 -- sleep "$SLEEP_ARG"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"rootfs from image localhost/multi:v1: fuse-overlayfs"* ]]
+	local upper=$URUN_ROOT/.image/c1/upper
+	[ -n "$(pids_naming "$upper")" ]
+	run urun exec c1 sh -c 'grep " / / " /proc/self/mountinfo; ls /opq; ls /gone 2>/dev/null || echo gone; echo "$(cat /home/alice/f)"; stat -c %u:%g /home/alice/f /bin/busybox'
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == *" - fuse.fuse-overlayfs "* ]]
+	[ "${lines[1]}" = new ]
+	[ "${lines[2]}" = gone ]
+	[ "${lines[3]}" = alice ]
+	[ "${lines[4]}" = 1000:1000 ]
+	[ "${lines[5]}" = 0:0 ]
+	# writes as root and as alice land in the container's upper dir, owned as in the container
+	urun exec c1 sh -c 'echo x >/new && su alice -c "echo y >/home/alice/g"'
+	[ "$(cat "$upper/new")" = x ]
+	[ "$(stat -c %u "$upper/new")" = "$(id -u)" ]
+	[ "$(cat "$upper/home/alice/g")" = y ]
+	local start
+	start=$(subuid_start)
+	[ -z "$start" ] || [ "$(stat -c %u "$upper/home/alice/g")" = "$((start + 999))" ]
+	urun delete --force c1
+	[ ! -e "$URUN_ROOT/.image/c1" ]
+	local i
+	for i in $(seq 50); do
+		[ -z "$(pids_naming "$upper")" ] && break
+		sleep 0.1
+	done
+	[ -z "$(pids_naming "$upper")" ]
+}
+
+@test "URUN_IMAGE_ROOTFS: overlay forces the kernel's overlayfs; an unknown mode is refused" {
+	make_image docker-archive "$BATS_TEST_TMPDIR/b.tar" localhost/bb:1 bb.tar
+	urun image import "$BATS_TEST_TMPDIR/b.tar"
+	URUN_IMAGE_ROOTFS=overlay run urun --debug run --image localhost/bb:1 c1 -- sh -c 'grep " / / " /proc/self/mountinfo'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"rootfs from image localhost/bb:1: overlay"* ]]
+	[[ "$output" == *" - overlay "* ]]
+	URUN_IMAGE_ROOTFS=zfs run urun run --image localhost/bb:1 c1 -- true
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"URUN_IMAGE_ROOTFS=zfs: not overlay, fuse-overlayfs or copy"* ]]
+	[ ! -e "$URUN_ROOT/.image/c1" ]
+}
+
+@test "run --image --network slirp: the overlay rootfs gets the container's resolv.conf (DNS at 10.0.2.3), without a warning" {
+	# the image deletes its /etc/resolv.conf (a whiteout): the bind makes one in the container's
+	# upper dir, not in a layer
+	python3 "$MAKE_IMAGE" layer "$BATS_TEST_TMPDIR/nores.tar" --entry '{"path": "etc/.wh.resolv.conf"}'
+	make_image docker-archive "$BATS_TEST_TMPDIR/b.tar" localhost/nores:1 bb.tar "$BATS_TEST_TMPDIR/nores.tar"
+	urun image import "$BATS_TEST_TMPDIR/b.tar"
+	URUN_IMAGE_ROOTFS=overlay run --separate-stderr urun run --image localhost/nores:1 --network slirp c1 -- cat /etc/resolv.conf
+	echo "$stderr" >&2
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"nameserver 10.0.2.3"* ]]
+	[[ "$stderr" != *"no /etc/resolv.conf"* ]]
+	run urun run --image localhost/nores:1 c1 -- sh -c 'ls /etc/resolv.conf 2>/dev/null || echo none'
+	[ "$output" = none ]
+}
+
+@test "image rm refuses an image a container uses unless --force; prune keeps that container's layers" {
+	make_image docker-archive "$BATS_TEST_TMPDIR/b.tar" localhost/iso:1 bb.tar ids.tar
+	urun image import "$BATS_TEST_TMPDIR/b.tar"
+	run_detached run -d --image localhost/iso:1 c1 -- sleep "$SLEEP_ARG"
+	[ "$status" -eq 0 ]
+	run urun image rm localhost/iso:1
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"image localhost/iso:1: in use by container c1 (delete it first, or --force)"* ]]
+	[ -n "$(urun image list -q)" ]
+	run urun image rm --force localhost/iso:1
+	[ "$status" -eq 0 ]
+	[ -z "$(urun image list -q)" ]
+	run urun image prune
+	[ "$output" = "Removed 0 layers" ]
+	[ "$(ls "$STORE/layers" | wc -l)" = 2 ]
+	run urun exec c1 cat /home/alice/f
+	[ "$output" = alice ]
+	urun delete --force c1
+	run urun image prune
+	[ "$output" = "Removed 2 layers" ]
+	assert_store_empty
+	# a copy rootfs uses no layer: rm goes ahead
+	urun image import "$BATS_TEST_TMPDIR/b.tar"
+	URUN_IMAGE_ROOTFS=copy run_detached run -d --image localhost/iso:1 c2 -- sleep "$SLEEP_ARG"
+	[ "$status" -eq 0 ]
+	urun image rm localhost/iso:1
+	urun delete --force c2
+}

@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "base/cleanup.h"
 #include "base/json.h"
+#include "base/util.h"
+#include "container/mounts.h"
 #include "cli/commands.h"
 #include "cli/usage.h"
 #include "image/common/store.h"
@@ -30,12 +33,22 @@ int cmd_image_import(struct urun_context *ctx, struct urun_error *err)
 int cmd_image_rm(struct urun_context *ctx, struct urun_error *err)
 {
     const char *args[] = {"rm", ctx->cl->args[0], NULL};
+    _cleanup_free_ char *users = NULL;
+    int r = image_users(&ctx->root, ctx->cl->args[0], &users, err);
+    if (r < 0)
+        return r;
+    if (users && !ctx->cl->set[OPT_FORCE])
+        return urun_error_set(err, EBUSY, "image %s: in use by container %s (delete it first, or --force)",
+                              ctx->cl->args[0], users);
     return image_helper_run(args, /* userns= */ false, err);
 }
 
+/* The layers of the overlay rootfs of any container in the state root stay (its image may have
+ * been removed with rm --force): the helper reads their bundles. */
 int cmd_image_prune(struct urun_context *ctx, struct urun_error *err)
 {
-    const char *args[] = {"prune", NULL};
+    _cleanup_free_ char *bundles = xasprintf("%s/%s", ctx->root.path, STATE_IMAGE_DIR);
+    const char *args[] = {"prune", bundles, MOUNTS_OVERLAY_FILE, NULL};
     return image_helper_run(args, /* userns= */ true, err);
 }
 
