@@ -5,15 +5,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <spawn.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
-#include <sys/statvfs.h>
-#include <sys/stat.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "base/cleanup.h"
@@ -224,9 +224,11 @@ static int check_in_namespace(const struct idmap_range *m, size_t n, const struc
                 }
         }
         if (cur <= last)
-            return urun_error_set(err, 0, "linux.%s[%zu]: host IDs %llu-%llu do not exist in the user namespace urun "
-                                  "runs in (see /proc/self/%s_map)", field, i, (unsigned long long)first,
-                                  (unsigned long long)last, field[0] == 'u' ? "uid" : "gid");
+            return urun_error_set(err, 0,
+                                  "linux.%s[%zu]: host IDs %llu-%llu do not exist in the user namespace urun "
+                                  "runs in (see /proc/self/%s_map)",
+                                  field, i, (unsigned long long)first, (unsigned long long)last,
+                                  field[0] == 'u' ? "uid" : "gid");
     }
     return 0;
 }
@@ -271,11 +273,14 @@ static int plan_explicit(const struct idmap_request *lx, const struct idmap_user
         return r;
     if ((!only_own(ret->uid, ret->n_uid, u->uid) && !u->newuidmap[0]) ||
         (!only_own(ret->gid, ret->n_gid, u->gid) && !u->newgidmap[0]))
-        return urun_error_set(err, 0, "linux.uidMappings/gidMappings: mapping subordinate IDs needs newuidmap and "
+        return urun_error_set(err, 0,
+                              "linux.uidMappings/gidMappings: mapping subordinate IDs needs newuidmap and "
                               "newgidmap, which are not installed (Debian package: uidmap)");
     if (u->helpers_blocked[0] && (!only_own(ret->uid, ret->n_uid, u->uid) || !only_own(ret->gid, ret->n_gid, u->gid)))
-        return urun_error_set(err, 0, "linux.uidMappings/gidMappings: mapping subordinate IDs needs newuidmap and "
-                              "newgidmap, but %s", u->helpers_blocked);
+        return urun_error_set(err, 0,
+                              "linux.uidMappings/gidMappings: mapping subordinate IDs needs newuidmap and "
+                              "newgidmap, but %s",
+                              u->helpers_blocked);
     return 0;
 }
 
@@ -293,16 +298,17 @@ int idmap_plan(const struct idmap_request *lx, const struct idmap_user *u, struc
         return 0;
     }
     if (u->uid != 0 && (!u->newuidmap[0] || !u->newgidmap[0])) {
-        snprintf(ret_warning, warning_size, "newuidmap/newgidmap are not installed (Debian package: uidmap): "
+        snprintf(ret_warning, warning_size,
+                 "newuidmap/newgidmap are not installed (Debian package: uidmap): "
                  "mapping only your own ID into the container");
         idmap_plan_own(u, ret);
         return 0;
     }
     if (u->uid != 0 && (u->subuid.n == 0 || u->subgid.n == 0)) {
-        snprintf(ret_warning, warning_size, "no subordinate IDs for %s in %s: mapping only your own ID into the "
+        snprintf(ret_warning, warning_size,
+                 "no subordinate IDs for %s in %s: mapping only your own ID into the "
                  "container (an administrator can add a line \"%s:%u:65536\" to /etc/subuid and /etc/subgid)",
-                 u->name, u->subuid.n == 0 ? u->subuid_path : u->subgid_path, u->name,
-                 (unsigned)u->suggest_start);
+                 u->name, u->subuid.n == 0 ? u->subuid_path : u->subgid_path, u->name, (unsigned)u->suggest_start);
         idmap_plan_own(u, ret);
         return 0;
     }
@@ -338,7 +344,7 @@ static int spawn_helper(const char *helper, pid_t pid, const struct idmap_range 
     char *argv[2 + 3 * IDMAP_MAX_LINES + 1];
     static char nums[2][1 + 3 * IDMAP_MAX_LINES][12]; /* two helpers may run at once */
     static int slot;
-    char (*num)[12] = nums[slot++ & 1];
+    char(*num)[12] = nums[slot++ & 1];
     posix_spawn_file_actions_t fa;
     int pipefd[2], k = 0, e;
 
@@ -448,17 +454,24 @@ int idmap_write(pid_t pid, const struct idmap *m, const struct idmap_user *u, st
 int idmap_check_user(const struct idmap_ids *u, const struct idmap *m, struct urun_error *err)
 {
     if (!idmap_maps(m->uid, m->n_uid, u->uid))
-        return urun_error_set(err, 0, "process.user.uid: %u is not mapped in the container's user namespace "
-                              "(see linux.uidMappings and /etc/subuid)", u->uid);
+        return urun_error_set(err, 0,
+                              "process.user.uid: %u is not mapped in the container's user namespace "
+                              "(see linux.uidMappings and /etc/subuid)",
+                              u->uid);
     if (!idmap_maps(m->gid, m->n_gid, u->gid))
-        return urun_error_set(err, 0, "process.user.gid: %u is not mapped in the container's user namespace "
-                              "(see linux.gidMappings and /etc/subgid)", u->gid);
+        return urun_error_set(err, 0,
+                              "process.user.gid: %u is not mapped in the container's user namespace "
+                              "(see linux.gidMappings and /etc/subgid)",
+                              u->gid);
     for (size_t i = 0; i < u->n_additional_gids; i++)
         if (!idmap_maps(m->gid, m->n_gid, u->additional_gids[i]))
-            return urun_error_set(err, 0, "process.user.additionalGids[%zu]: %u is not mapped in the container's "
-                                  "user namespace", i, u->additional_gids[i]);
+            return urun_error_set(err, 0,
+                                  "process.user.additionalGids[%zu]: %u is not mapped in the container's "
+                                  "user namespace",
+                                  i, u->additional_gids[i]);
     if (u->n_additional_gids && m->n_gid == 1 && m->gid[0].size == 1 && geteuid() != 0)
-        return urun_error_set(err, 0, "process.user.additionalGids: with only your own GID mapped the kernel "
+        return urun_error_set(err, 0,
+                              "process.user.additionalGids: with only your own GID mapped the kernel "
                               "denies setgroups; map subordinate GIDs (/etc/subgid) to use additional groups");
     return 0;
 }
@@ -499,16 +512,20 @@ void idmap_userns_advice(const struct idmap_userns_facts *f, char *buf, size_t s
 {
     buf[0] = '\0';
     if (f->max_user_namespaces == 0)
-        snprintf(buf, size, "user.max_user_namespaces is 0: an administrator raises it (sysctl -w "
+        snprintf(buf, size,
+                 "user.max_user_namespaces is 0: an administrator raises it (sysctl -w "
                  "user.max_user_namespaces=15000, and in /etc/sysctl.d to keep it)");
     else if (f->unprivileged_userns_clone == 0)
-        snprintf(buf, size, "kernel.unprivileged_userns_clone is 0: an administrator sets it to 1 (sysctl -w "
+        snprintf(buf, size,
+                 "kernel.unprivileged_userns_clone is 0: an administrator sets it to 1 (sysctl -w "
                  "kernel.unprivileged_userns_clone=1, and in /etc/sysctl.d to keep it)");
     else if (f->apparmor_restrict == 1)
-        snprintf(buf, size, "AppArmor restricts unprivileged user namespaces "
+        snprintf(buf, size,
+                 "AppArmor restricts unprivileged user namespaces "
                  "(kernel.apparmor_restrict_unprivileged_userns is 1): an administrator gives urun an AppArmor "
                  "profile that allows \"userns,\", or sets the sysctl to 0");
     else if (f->chrooted)
-        snprintf(buf, size, "urun runs in a chroot, where the kernel allows no new user namespace: run it outside "
+        snprintf(buf, size,
+                 "urun runs in a chroot, where the kernel allows no new user namespace: run it outside "
                  "the chroot");
 }

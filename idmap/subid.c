@@ -35,8 +35,8 @@ static bool parse_u32(const char *s, size_t len, uint32_t *ret)
     return true;
 }
 
-static void parse_line(const char *line, size_t len, const char *file, unsigned lineno, const char *name,
-                       uint32_t id, struct subid_ranges *ret)
+static void parse_line(const char *line, size_t len, const char *file, unsigned lineno, const char *name, uint32_t id,
+                       struct subid_ranges *ret)
 {
     const char *f[3];
     size_t fl[3], nf = 0;

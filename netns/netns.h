@@ -13,11 +13,11 @@
 #include "base/error.h"
 
 /* Annotations (options on create/run override the first three). */
-#define NETNS_ANN_NETWORK "run.urun.network"                 /* slirp | none */
-#define NETNS_ANN_PUBLISH "run.urun.publish"                 /* [HOSTIP:]HOSTPORT:CTRPORT[/tcp|udp],... */
+#define NETNS_ANN_NETWORK "run.urun.network"                   /* slirp | none */
+#define NETNS_ANN_PUBLISH "run.urun.publish"                   /* [HOSTIP:]HOSTPORT:CTRPORT[/tcp|udp],... */
 #define NETNS_ANN_HOST_LOOPBACK "run.urun.allow-host-loopback" /* true | false */
-#define NETNS_ANN_MTU "run.urun.mtu"                         /* 1280..65520 */
-#define NETNS_ANN_DNS_UPSTREAM "run.urun.dns-upstream"       /* IPV4[:PORT]: where 10.0.2.3 forwards (UDP) */
+#define NETNS_ANN_MTU "run.urun.mtu"                           /* 1280..65520 */
+#define NETNS_ANN_DNS_UPSTREAM "run.urun.dns-upstream"         /* IPV4[:PORT]: where 10.0.2.3 forwards (UDP) */
 
 #define NETNS_MTU_DEFAULT 65520u
 #define NETNS_MTU_MIN 1280u /* IPv6's minimum */
@@ -32,7 +32,10 @@
 #define NETNS_GUEST_IP6 "fd00::100"
 /* tap0's MAC, set when it is configured, so the helper can address frames to the container without
  * ARP: locally administered, 10.0.2.100 in its last four bytes as libslirp does for its own. */
-#define NETNS_GUEST_MAC {0x02, 0x55, 0x0a, 0x00, 0x02, 0x64}
+#define NETNS_GUEST_MAC                    \
+    {                                      \
+        0x02, 0x55, 0x0a, 0x00, 0x02, 0x64 \
+    }
 #define NETNS_GATEWAY_IP6 "fd00::2"
 #define NETNS_DNS_IP6 "fd00::3"
 

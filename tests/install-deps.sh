@@ -30,6 +30,8 @@ packages=(
 	# the libFuzzer harnesses of tests/fuzz/: clang, its fuzzer and sanitizer runtimes (only recommended
 	# by clang, so not pulled in with --no-install-recommends) and llvm-symbolizer for readable stacks
 	clang libclang-rt-dev llvm
+	# the format check of the unit tests (tests/unit/format-check.sh, with the repo's .clang-format)
+	clang-format
 	# fresh-clone basics
 	git ca-certificates
 )

@@ -14,12 +14,12 @@ struct image_config {
     char **entrypoint; /* NULL-terminated, NULL when absent */
     char **cmd;
     char **env;
-    char *workdir;     /* NULL when absent or empty */
+    char *workdir; /* NULL when absent or empty */
     char *user;
     char *stop_signal;
     struct image_label *labels;
     size_t n_labels;
-    char **diff_ids;   /* rootfs.diff_ids, NULL-terminated, each a valid sha256 digest */
+    char **diff_ids; /* rootfs.diff_ids, NULL-terminated, each a valid sha256 digest */
     size_t n_diff_ids;
 };
 

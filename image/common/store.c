@@ -133,8 +133,10 @@ int image_ref_parse(const char *ref, char **ret_name, char **ret_tag, struct uru
     for (size_t i = 0; ok && i < tlen; i++)
         ok = tag_char(tag[i]);
     if (!ok)
-        return urun_error_set(err, 0, "image \"%.200s\": tag must be 1 to %d of [A-Za-z0-9_.-], not starting "
-                              "with '.' or '-'", ref, STORE_TAG_MAX);
+        return urun_error_set(err, 0,
+                              "image \"%.200s\": tag must be 1 to %d of [A-Za-z0-9_.-], not starting "
+                              "with '.' or '-'",
+                              ref, STORE_TAG_MAX);
     *ret_name = strndup(ref, nlen);
     *ret_tag = xstrdup(tag);
     if (!*ret_name)
@@ -255,8 +257,7 @@ static int record_load_file(int imagesfd, const char *file, struct image_record 
     return k < 0 ? urun_error_wrap(err, k, "image record %s", file) : 0;
 }
 
-int image_record_load(int storefd, const char *name, const char *tag, struct image_record **ret,
-                      struct urun_error *err)
+int image_record_load(int storefd, const char *name, const char *tag, struct image_record **ret, struct urun_error *err)
 {
     _cleanup_close_ int dfd = openat(storefd, "images", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     char file[256];

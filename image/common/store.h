@@ -18,20 +18,20 @@
 
 #include "base/error.h"
 
-#define STORE_DOC_MAX (1u << 20)   /* index.json, manifests, configs, records */
-#define STORE_MAX_LAYERS 128       /* layers of one image (overlayfs takes 500 lower dirs at most) */
-#define STORE_NAME_MAX 120         /* an image name */
-#define STORE_TAG_MAX 128          /* a tag (the OCI distribution spec's limit) */
-#define STORE_DIGEST_LEN 71        /* "sha256:" + 64 hex digits */
+#define STORE_DOC_MAX (1u << 20) /* index.json, manifests, configs, records */
+#define STORE_MAX_LAYERS 128     /* layers of one image (overlayfs takes 500 lower dirs at most) */
+#define STORE_NAME_MAX 120       /* an image name */
+#define STORE_TAG_MAX 128        /* a tag (the OCI distribution spec's limit) */
+#define STORE_DIGEST_LEN 71      /* "sha256:" + 64 hex digits */
 
 struct image_record {
     char *name;
     char *tag;
-    char *config;   /* "sha256:HEX" of the config: the image ID */
-    char **layers;  /* diff IDs, bottom first, NULL-terminated */
+    char *config;  /* "sha256:HEX" of the config: the image ID */
+    char **layers; /* diff IDs, bottom first, NULL-terminated */
     size_t n_layers;
-    uint64_t size;  /* bytes of the layers' tars */
-    char *created;  /* when it was imported, RFC 3339 */
+    uint64_t size; /* bytes of the layers' tars */
+    char *created; /* when it was imported, RFC 3339 */
 };
 void image_record_free(struct image_record *r);
 static inline void image_record_freep(struct image_record **r)

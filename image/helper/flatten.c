@@ -174,7 +174,7 @@ static int merge_entry(struct flat *f, int sdir, int ddir, const char *name, int
         return urun_error_errno(err, "%s: stat", f->path);
     if (S_ISDIR(st.st_mode))
         return merge_subdir(f, sdir, ddir, name, &st, depth, err);
-    int r = helper_rm_tree(ddir, name, err); /* what lower layers had there, if anything */
+    int r = helper_rm_tree(ddir, name, err);               /* what lower layers had there, if anything */
     if (r < 0 || (S_ISCHR(st.st_mode) && st.st_rdev == 0)) /* a whiteout: deleting was all */
         return r;
     return S_ISREG(st.st_mode) ? copy_file(f, sdir, ddir, name, &st, err) : copy_special(f, sdir, ddir, name, &st, err);
@@ -238,8 +238,7 @@ int image_flatten(const char *ref, const char *dest, struct urun_error *err)
     for (size_t i = 0; i < rec->n_layers && r >= 0; i++) {
         _cleanup_close_ int l = openat(layers, rec->layers[i] + 7, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (l < 0)
-            r = urun_error_errno(err, "layer %s (urun image prune removed it? import the image again)",
-                                 rec->layers[i]);
+            r = urun_error_errno(err, "layer %s (urun image prune removed it? import the image again)", rec->layers[i]);
         else
             r = merge_dir(&f, l, destfd, 0, err);
     }

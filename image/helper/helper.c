@@ -90,9 +90,9 @@ void helper_progress_end(void)
 
 int open_beneath(int dirfd, const char *path, int flags, mode_t mode)
 {
-    struct open_how how = {.flags = (uint64_t)flags, .mode = mode,
-                           .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS |
-                                      RESOLVE_NO_XDEV};
+    struct open_how how = {.flags = (uint64_t)flags,
+                           .mode = mode,
+                           .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV};
     long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
     return fd < 0 ? -errno : (int)fd;
 }

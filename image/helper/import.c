@@ -310,8 +310,8 @@ static int one_layer(struct import *im, size_t i, struct urun_error *err)
     }
     helper_progress_step((unsigned)i + 1);
     r = precheck(&im->plan.layers[i], &b, diff_id, err);
-    if (r >= 0 && (mkdirat(im->tmpfd, name, 0755) < 0 || (dest = openat(im->tmpfd, name, O_RDONLY | O_DIRECTORY |
-                                                                        O_NOFOLLOW | O_CLOEXEC)) < 0))
+    if (r >= 0 && (mkdirat(im->tmpfd, name, 0755) < 0 ||
+                   (dest = openat(im->tmpfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0))
         r = urun_error_errno(err, "make a layer directory");
     if (r >= 0)
         r = layer_unpack(&b, diff_id, dest, &res, err);
@@ -325,8 +325,11 @@ static int one_layer(struct import *im, size_t i, struct urun_error *err)
 
 static int commit(struct import *im, const char *name, const char *tag, struct urun_error *err)
 {
-    struct image_record rec = {.name = (char *)name, .tag = (char *)tag, .config = im->config_digest,
-                               .layers = im->config->diff_ids, .n_layers = im->config->n_diff_ids};
+    struct image_record rec = {.name = (char *)name,
+                               .tag = (char *)tag,
+                               .config = im->config_digest,
+                               .layers = im->config->diff_ids,
+                               .n_layers = im->config->n_diff_ids};
     char file[256], now[64], cfg[80];
     time_t t = time(NULL);
     struct tm tm;
@@ -339,8 +342,7 @@ static int commit(struct import *im, const char *name, const char *tag, struct u
         char from[80];
         const char *hex = im->config->diff_ids[i] + 7;
         snprintf(from, sizeof(from), "L%s", hex);
-        if (im->fresh[i] && renameat(im->tmpfd, from, im->layersfd, hex) < 0 && errno != ENOTEMPTY &&
-            errno != EEXIST)
+        if (im->fresh[i] && renameat(im->tmpfd, from, im->layersfd, hex) < 0 && errno != ENOTEMPTY && errno != EEXIST)
             return urun_error_errno(err, "image store: move layer %s into place", hex);
     }
     snprintf(cfg, sizeof(cfg), "%s.json", im->config_digest + 7);

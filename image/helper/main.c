@@ -53,7 +53,8 @@ static int dispatch(int argc, char **argv, struct urun_error *err)
         return image_flatten(argv[1], argv[2], err);
     if (strcmp(cmd, "rmtree") == 0 && argc == 2)
         return rmtree(argv[1], err);
-    return urun_error_set(err, 0, "usage: urun-image [--error-fd N] import SOURCE [NAME[:TAG]] | rm NAME[:TAG] | "
+    return urun_error_set(err, 0,
+                          "usage: urun-image [--error-fd N] import SOURCE [NAME[:TAG]] | rm NAME[:TAG] | "
                           "prune [BUNDLES FILE] | flatten NAME[:TAG] DIR | rmtree DIR");
 }
 

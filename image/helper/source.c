@@ -135,8 +135,8 @@ static int add_entry(struct source *s, struct tar_walk *w, const unsigned char *
     if (!name) {
         size_t pl = strnlen((const char *)h + 345, 155), nl = strnlen((const char *)h, 100);
         bool ustar = memcmp(h + 257, "ustar", 5) == 0 && pl > 0;
-        snprintf(raw, sizeof(raw), "%.*s%s%.*s", ustar ? (int)pl : 0, (const char *)h + 345, ustar ? "/" : "",
-                 (int)nl, (const char *)h);
+        snprintf(raw, sizeof(raw), "%.*s%s%.*s", ustar ? (int)pl : 0, (const char *)h + 345, ustar ? "/" : "", (int)nl,
+                 (const char *)h);
         name = raw;
     }
     char *n = normalise(name, strlen(name));
@@ -151,8 +151,7 @@ static int add_entry(struct source *s, struct tar_walk *w, const unsigned char *
     char lk[101];
     snprintf(lk, sizeof(lk), "%.*s", (int)strnlen((const char *)h + 157, 100), (const char *)h + 157);
     v[s->n_entries++] = (struct source_entry){
-        .name = n, .link = h[156] == '2' ? xstrdup(w->long_link ? w->long_link : lk) : NULL, .off = off,
-        .size = size};
+        .name = n, .link = h[156] == '2' ? xstrdup(w->long_link ? w->long_link : lk) : NULL, .off = off, .size = size};
     return 0;
 }
 
@@ -368,7 +367,11 @@ static bool is_compressed(int fd)
     if (pread(fd, m, sizeof(m), 0) != (ssize_t)sizeof(m))
         return false;
     return (m[0] == 0x1f && m[1] == 0x8b) || (m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd) ||
-           (m[0] == 'B' && m[1] == 'Z' && m[2] == 'h') || memcmp(m, "\xfd" "7zXZ", 5) == 0;
+           (m[0] == 'B' && m[1] == 'Z' && m[2] == 'h') ||
+           memcmp(m,
+                  "\xfd"
+                  "7zXZ",
+                  5) == 0;
 }
 
 /* "PATH:TAG" when PATH:TAG does not exist but PATH does, at the first such ':' (a tag of an OCI
@@ -429,8 +432,10 @@ static int detect(struct source *s, const char *path, int tmpfd, struct urun_err
     else if (find_entry(s, "manifest.json"))
         s->kind = SOURCE_DOCKER_ARCHIVE;
     else
-        return urun_error_set(err, 0, "%s: neither an OCI archive (no oci-layout) nor a docker-archive (no "
-                              "manifest.json)", path);
+        return urun_error_set(err, 0,
+                              "%s: neither an OCI archive (no oci-layout) nor a docker-archive (no "
+                              "manifest.json)",
+                              path);
     return 0;
 }
 

@@ -127,8 +127,10 @@ static int open_parent(int destfd, char *path, const char **ret_base, int *ret_f
             next = open_beneath(cur, c, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
         *end = '/';
         if (next < 0)
-            return urun_error_set(err, -next, "member \"%.200s\": its directory is not a directory inside the "
-                                  "layer", path);
+            return urun_error_set(err, -next,
+                                  "member \"%.200s\": its directory is not a directory inside the "
+                                  "layer",
+                                  path);
         close(cur);
         cur = next;
         c = end + 1;
@@ -220,8 +222,7 @@ static int copy_data(struct archive *in, struct archive *out, const char *path, 
         if (k != ARCHIVE_OK)
             return urun_error_set(err, archive_errno(in), "member \"%.200s\": %s", path, archive_error_string(in));
         if (archive_write_data_block(out, buf, size, off) != ARCHIVE_OK)
-            return urun_error_set(err, archive_errno(out), "member \"%.200s\": %s", path,
-                                  archive_error_string(out));
+            return urun_error_set(err, archive_errno(out), "member \"%.200s\": %s", path, archive_error_string(out));
     }
 }
 

@@ -19,7 +19,7 @@ struct netns_hello {
     uint32_t magic;
     uint32_t size;
     int32_t init_pid;
-    int32_t has_pidfd;       /* 0: kernel without pidfds, watch init_pid + init_start_time instead */
+    int32_t has_pidfd;        /* 0: kernel without pidfds, watch init_pid + init_start_time instead */
     uint64_t init_start_time; /* /proc/PID/stat field 22 */
     int32_t log_json;
     int32_t log_is_file; /* 0: the log fd is urun's stderr ("urun: level: msg" lines) */

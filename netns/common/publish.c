@@ -30,7 +30,6 @@ int netns_publish_sockaddr(const struct netns_publish *p, struct sockaddr_storag
 const char *netns_publish_host_str(const struct netns_publish *p, char *buf, size_t size)
 {
     bool v6 = strchr(p->host_ip, ':') != NULL;
-    snprintf(buf, size, "%s%s%s:%u/%s", v6 ? "[" : "", p->host_ip, v6 ? "]" : "", p->host_port,
-             p->udp ? "udp" : "tcp");
+    snprintf(buf, size, "%s%s%s:%u/%s", v6 ? "[" : "", p->host_ip, v6 ? "]" : "", p->host_port, p->udp ? "udp" : "tcp");
     return buf;
 }

@@ -14,8 +14,7 @@ struct source {
     bool option;
 };
 
-static int src_error(struct urun_error *err, const struct source *src, const char *value, size_t len,
-                     const char *why)
+static int src_error(struct urun_error *err, const struct source *src, const char *value, size_t len, const char *why)
 {
     if (src->option)
         return urun_error_set(err, 0, "%s \"%.*s\": %s", src->name, (int)len, value, why);
@@ -102,7 +101,8 @@ int netns_parse_publish(const char *s, size_t len, struct netns_publish *ret, st
         if (canonical_ip(ip, ip_len, true, p.host_ip, sizeof(p.host_ip), &family) < 0)
             return urun_error_set(err, 0, "host IP \"%.*s\": not a numeric IPv6 address", (int)ip_len, ip);
     } else {
-        const char *c1 = memchr(s, ':', ports_len), *c2 = c1 ? memchr(c1 + 1, ':', ports_len - (size_t)(c1 + 1 - s)) : NULL;
+        const char *c1 = memchr(s, ':', ports_len),
+                   *c2 = c1 ? memchr(c1 + 1, ':', ports_len - (size_t)(c1 + 1 - s)) : NULL;
         if (c2 && memchr(c2 + 1, ':', ports_len - (size_t)(c2 + 1 - s)))
             return urun_error_set(err, 0, "%s (an IPv6 host IP goes in brackets: [::1]:8080:80)", PUBLISH_FORMAT);
         if (c2) {
@@ -184,8 +184,7 @@ static int add_publish(struct netns_config *c, const struct source *src, const c
     return 0;
 }
 
-static int add_publish_list(struct netns_config *c, const struct source *src, const char *list,
-                            struct urun_error *err)
+static int add_publish_list(struct netns_config *c, const struct source *src, const char *list, struct urun_error *err)
 {
     const char *p = list;
     for (;;) {
@@ -268,16 +267,15 @@ static int parse_settings(const struct netns_settings *in, struct netns_config *
         return urun_error_set(err, 0, "%s \"%s\": unknown network mode; expected none, slirp or host",
                               netns_mode_source(in), mode);
 
-    if ((v = in->ann_host_loopback) &&
-        (r = parse_bool(NETNS_ANN_HOST_LOOPBACK, v, &c->allow_host_loopback, err)) < 0)
+    if ((v = in->ann_host_loopback) && (r = parse_bool(NETNS_ANN_HOST_LOOPBACK, v, &c->allow_host_loopback, err)) < 0)
         return r;
     if (in->opt_allow_host_loopback)
         c->allow_host_loopback = true;
     c->mtu = NETNS_MTU_DEFAULT;
     if ((v = in->ann_mtu)) {
         if (!parse_uint(v, strlen(v), 1u << 20, &mtu) || mtu < NETNS_MTU_MIN || mtu > NETNS_MTU_MAX)
-            return urun_error_set(err, 0, "annotation %s: \"%s\": expected a number from %u to %u", NETNS_ANN_MTU,
-                                  v, NETNS_MTU_MIN, NETNS_MTU_MAX);
+            return urun_error_set(err, 0, "annotation %s: \"%s\": expected a number from %u to %u", NETNS_ANN_MTU, v,
+                                  NETNS_MTU_MIN, NETNS_MTU_MAX);
         c->mtu = (unsigned)mtu;
     }
     if ((v = in->ann_dns_upstream) && (r = parse_dns_upstream(v, c, err)) < 0)
@@ -299,14 +297,16 @@ int netns_config_parse(const struct netns_settings *in, struct netns_config *ret
             if ((r = add_publish_list(&c, &src, in->opt_publish[i], err)) < 0)
                 return r;
         if (!c.slirp)
-            return urun_error_set(err, 0, "--publish needs the slirp network (--network slirp or annotation "
-                                  NETNS_ANN_NETWORK ": slirp)");
+            return urun_error_set(err, 0,
+                                  "--publish needs the slirp network (--network slirp or annotation " NETNS_ANN_NETWORK
+                                  ": slirp)");
     } else if (in->ann_publish && *in->ann_publish) {
         const struct source src = {NETNS_ANN_PUBLISH, false};
         if ((r = add_publish_list(&c, &src, in->ann_publish, err)) < 0)
             return r;
         if (!c.slirp)
-            return urun_error_set(err, 0, "annotation " NETNS_ANN_PUBLISH " needs the slirp network (--network slirp "
+            return urun_error_set(err, 0,
+                                  "annotation " NETNS_ANN_PUBLISH " needs the slirp network (--network slirp "
                                   "or annotation " NETNS_ANN_NETWORK ": slirp)");
     }
     *ret = c;

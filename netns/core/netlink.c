@@ -80,15 +80,17 @@ static int add_address(struct nl_batch *b, int ifindex, int family, const char *
 {
     /* IPv6: no duplicate address detection, or the address stays "tentative" (unusable) for a second
      * after create returns; nobody else is on this link. */
-    struct ifaddrmsg ifa = {.ifa_family = (unsigned char)family, .ifa_prefixlen = (unsigned char)prefix,
-                            .ifa_flags = family == AF_INET6 ? IFA_F_NODAD : 0, .ifa_scope = RT_SCOPE_UNIVERSE,
+    struct ifaddrmsg ifa = {.ifa_family = (unsigned char)family,
+                            .ifa_prefixlen = (unsigned char)prefix,
+                            .ifa_flags = family == AF_INET6 ? IFA_F_NODAD : 0,
+                            .ifa_scope = RT_SCOPE_UNIVERSE,
                             .ifa_index = (unsigned)ifindex};
     unsigned char bin[16];
     size_t len = family == AF_INET ? 4 : 16;
-    struct nlmsghdr *h = nl_add(b, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, &ifa, sizeof(ifa),
-                                family == AF_INET ? "add address " NETNS_GUEST_IP4 "/24"
-                                                  : "add address " NETNS_GUEST_IP6 "/64",
-                                family == AF_INET6);
+    struct nlmsghdr *h =
+        nl_add(b, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, &ifa, sizeof(ifa),
+               family == AF_INET ? "add address " NETNS_GUEST_IP4 "/24" : "add address " NETNS_GUEST_IP6 "/64",
+               family == AF_INET6);
 
     if (!h || inet_pton(family, addr, bin) != 1)
         return -EINVAL;
@@ -99,8 +101,11 @@ static int add_address(struct nl_batch *b, int ifindex, int family, const char *
 
 static int add_default_route(struct nl_batch *b, int ifindex, int family, const char *gateway)
 {
-    struct rtmsg rt = {.rtm_family = (unsigned char)family, .rtm_table = RT_TABLE_MAIN, .rtm_protocol = RTPROT_BOOT,
-                       .rtm_scope = RT_SCOPE_UNIVERSE, .rtm_type = RTN_UNICAST};
+    struct rtmsg rt = {.rtm_family = (unsigned char)family,
+                       .rtm_table = RT_TABLE_MAIN,
+                       .rtm_protocol = RTPROT_BOOT,
+                       .rtm_scope = RT_SCOPE_UNIVERSE,
+                       .rtm_type = RTN_UNICAST};
     unsigned char bin[16];
     uint32_t oif = (uint32_t)ifindex;
     struct nlmsghdr *h = nl_add(b, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, &rt, sizeof(rt),

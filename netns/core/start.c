@@ -21,9 +21,9 @@
 #include "base/cleanup.h"
 #include "base/util.h"
 #include "config.h"
-#include "netns/netns.h"
 #include "netns/common/proto.h"
 #include "netns/core/tapdev.h"
+#include "netns/netns.h"
 
 #define HELPER_NAME "urun-slirp"
 #define START_TIMEOUT_MS 10000
@@ -71,8 +71,7 @@ static bool same_userns(pid_t pid)
     struct stat a, b;
 
     snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
-    return stat(path, &a) == 0 && stat("/proc/self/ns/user", &b) == 0 && a.st_dev == b.st_dev &&
-           a.st_ino == b.st_ino;
+    return stat(path, &a) == 0 && stat("/proc/self/ns/user", &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
 int netns_target_open(pid_t init_pid, struct netns_target *ret, struct urun_error *err)
@@ -311,8 +310,8 @@ static int reap_tap_child(pid_t *pid, struct urun_error *err)
     return 0;
 }
 
-static void fill_hello(struct netns_hello *h, pid_t init_pid, bool has_pidfd, const struct netns_config *c,
-                       int log_fd, int log_json)
+static void fill_hello(struct netns_hello *h, pid_t init_pid, bool has_pidfd, const struct netns_config *c, int log_fd,
+                       int log_json)
 {
     memset(h, 0, sizeof(*h));
     h->magic = NETNS_PROTO_MAGIC;

@@ -38,8 +38,11 @@ static int open_tap(struct urun_error *err)
 
     if (fd < 0) {
         int e = errno;
-        return urun_error_set(err, e, "open /dev/net/tun%s", e == EACCES ? " (slirp needs it mode 0666, as "
-                              "distributions ship it)" : e == ENOENT ? " (is the tun module loaded?)" : "");
+        return urun_error_set(err, e, "open /dev/net/tun%s",
+                              e == EACCES   ? " (slirp needs it mode 0666, as "
+                                              "distributions ship it)"
+                              : e == ENOENT ? " (is the tun module loaded?)"
+                                            : "");
     }
     memset(&ifr, 0, sizeof(ifr));
     /* IFF_VNET_HDR: a virtio-net header before each frame, by which urun-slirp marks the checksums

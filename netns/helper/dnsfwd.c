@@ -129,8 +129,12 @@ void dnsfwd_answer(struct dnsfwd *d, int tap)
             continue; /* too big for one frame; the client retries over TCP after a truncated answer */
         dns[0] = (uint8_t)(p->guest_id >> 8);
         dns[1] = (uint8_t)p->guest_id;
-        struct frame_udp4 u = {.dst_mac = p->guest_mac, .src_mac = p->our_mac, .src_port = 53,
-                               .dst_port = p->guest_port, .payload = dns, .len = (size_t)n};
+        struct frame_udp4 u = {.dst_mac = p->guest_mac,
+                               .src_mac = p->our_mac,
+                               .src_port = 53,
+                               .dst_port = p->guest_port,
+                               .payload = dns,
+                               .len = (size_t)n};
         memcpy(u.src_ip, d->dns_ip, 4);
         memcpy(u.dst_ip, p->guest_ip, 4);
         size_t len = frame_build_udp4(d->frame, &u, d->ip_id++);

@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "base/log.h"
-#include "netns/helper/loop.h"
 #include "netns/common/proto.h"
+#include "netns/helper/loop.h"
 #include "netns/helper/sandbox.h"
 
 /* GLib's (and so libslirp's) warnings and criticals go to the runtime log; its debug chatter does not. */
@@ -56,7 +56,10 @@ static int receive_hello(struct netns_hello *h, int *fds, size_t *n_fds)
 static int setup(const struct netns_hello *h, int tap, int pidfd, struct slirp_loop **ret, struct urun_error *err)
 {
     struct slirp_loop_args a = {
-        .config = &h->config, .tap = tap, .pidfd = pidfd, .init_pid = h->init_pid,
+        .config = &h->config,
+        .tap = tap,
+        .pidfd = pidfd,
+        .init_pid = h->init_pid,
         .init_start = h->init_start_time,
     };
     struct slirp_loop *l = NULL;
@@ -116,8 +119,8 @@ int main(int argc, char **argv)
         return 1;
     }
     close(NETNS_HELPER_CTL_FD);
-    log_info("serving container init %d: tap0 mtu %u, %zu published port(s)%s", (int)hello.init_pid,
-         hello.config.mtu, hello.config.n_publish, hello.config.allow_host_loopback ? ", host loopback allowed" : "");
+    log_info("serving container init %d: tap0 mtu %u, %zu published port(s)%s", (int)hello.init_pid, hello.config.mtu,
+             hello.config.n_publish, hello.config.allow_host_loopback ? ", host loopback allowed" : "");
     r = slirp_loop_run(loop);
     slirp_loop_free(loop);
     return r < 0 ? 1 : 0;

@@ -21,10 +21,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "netns/helper/ackmerge.h"
-#include "netns/helper/tapio.h"
-#include "netns/helper/dnsfwd.h"
 #include "base/log.h"
+#include "netns/helper/ackmerge.h"
+#include "netns/helper/dnsfwd.h"
+#include "netns/helper/tapio.h"
 #include "netns/helper/udpfwd.h"
 
 /* Frames read from the tap per wake-up before libslirp's sockets get their turn again. */

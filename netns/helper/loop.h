@@ -12,9 +12,9 @@ struct slirp_loop;
 
 struct slirp_loop_args {
     const struct netns_config *config;
-    int tap;          /* owned by the caller, outlives the loop */
-    int pidfd;        /* the container init's, or -1 */
-    pid_t init_pid;   /* with init_start, watched when pidfd is -1 */
+    int tap;        /* owned by the caller, outlives the loop */
+    int pidfd;      /* the container init's, or -1 */
+    pid_t init_pid; /* with init_start, watched when pidfd is -1 */
     uint64_t init_start;
 };
 

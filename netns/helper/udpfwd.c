@@ -18,9 +18,9 @@
 #include "netns/helper/frame.h"
 #include "netns/helper/tapio.h"
 
-#define FLOWS 64                     /* clients per published port */
-#define FLOW_IDLE_MS (180 * 1000)    /* as conntrack's UDP stream timeout */
-#define VPORT_FIRST 49152            /* when a client's own port is taken */
+#define FLOWS 64                  /* clients per published port */
+#define FLOW_IDLE_MS (180 * 1000) /* as conntrack's UDP stream timeout */
+#define VPORT_FIRST 49152         /* when a client's own port is taken */
 
 struct flow {
     bool used;
@@ -158,8 +158,7 @@ void udpfwd_receive(struct udpfwd *u, size_t i, int tap, int64_t now)
     for (int k = 0; k < 64; k++) {
         struct sockaddr_storage from;
         socklen_t from_len = sizeof(from);
-        ssize_t n = recvfrom(p->fd, payload, sizeof(u->buf) - FRAME_UDP4_HLEN, 0, (struct sockaddr *)&from,
-                             &from_len);
+        ssize_t n = recvfrom(p->fd, payload, sizeof(u->buf) - FRAME_UDP4_HLEN, 0, (struct sockaddr *)&from, &from_len);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
@@ -171,8 +170,12 @@ void udpfwd_receive(struct udpfwd *u, size_t i, int tap, int64_t now)
         if (!f)
             continue;
         f->last_ms = now;
-        struct frame_udp4 d = {.dst_mac = frame_guest_mac, .src_mac = frame_gateway_mac, .src_port = f->vport,
-                               .dst_port = p->ctr_port, .payload = payload, .len = (size_t)n};
+        struct frame_udp4 d = {.dst_mac = frame_guest_mac,
+                               .src_mac = frame_gateway_mac,
+                               .src_port = f->vport,
+                               .dst_port = p->ctr_port,
+                               .payload = payload,
+                               .len = (size_t)n};
         memcpy(d.src_ip, u->gateway_ip, 4);
         memcpy(d.dst_ip, u->guest_ip, 4);
         size_t len = frame_build_udp4(u->buf, &d, u->ip_id++);

@@ -9,7 +9,10 @@
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
 
-static inline void freep(void *p) { free(*(void **)p); }
+static inline void freep(void *p)
+{
+    free(*(void **)p);
+}
 /* Also usable to close early: it leaves -1 behind, so a later cleanup cannot close the number again
  * after the kernel has handed it out for something else. */
 static inline void closep(int *fd)
@@ -34,7 +37,10 @@ static inline void strv_free(char **v)
         free(*p);
     free(v);
 }
-static inline void strv_freep(char ***v) { strv_free(*v); }
+static inline void strv_freep(char ***v)
+{
+    strv_free(*v);
+}
 
 #define _cleanup_free_ _cleanup_(freep)
 #define _cleanup_close_ _cleanup_(closep)
@@ -42,17 +48,17 @@ static inline void strv_freep(char ***v) { strv_free(*v); }
 #define _cleanup_strv_ _cleanup_(strv_freep)
 
 /* Hand ownership over: return the value and leave the variable empty. */
-#define TAKE_PTR(p)                      \
-    ({                                   \
-        __typeof__(p) _tp_ = (p);        \
-        (p) = NULL;                      \
-        _tp_;                            \
+#define TAKE_PTR(p)               \
+    ({                            \
+        __typeof__(p) _tp_ = (p); \
+        (p) = NULL;               \
+        _tp_;                     \
     })
-#define TAKE_FD(fd)                      \
-    ({                                   \
-        int _tf_ = (fd);                 \
-        (fd) = -1;                       \
-        _tf_;                            \
+#define TAKE_FD(fd)      \
+    ({                   \
+        int _tf_ = (fd); \
+        (fd) = -1;       \
+        _tf_;            \
     })
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -10,17 +10,15 @@
 #define URUN_ERROR_MSG_MAX 1024
 
 struct urun_error {
-    int errnum;                    /* errno that caused it, 0 when there is none */
-    char msg[URUN_ERROR_MSG_MAX];  /* context chain, without the strerror() text */
+    int errnum;                   /* errno that caused it, 0 when there is none */
+    char msg[URUN_ERROR_MSG_MAX]; /* context chain, without the strerror() text */
 };
 
 /* Fill err.  Returns -errnum, or -EINVAL when errnum is 0, so callers can `return urun_error_set(...)`. */
-int urun_error_set(struct urun_error *err, int errnum, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int urun_error_set(struct urun_error *err, int errnum, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Prefix err->msg with "<context>: ".  Returns r unchanged, for `return urun_error_wrap(err, r, ...)`. */
-int urun_error_wrap(struct urun_error *err, int r, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int urun_error_wrap(struct urun_error *err, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* "msg: strerror(errnum)" (or just msg) into buf. Returns buf. */
 const char *urun_error_format(const struct urun_error *err, char *buf, size_t size);

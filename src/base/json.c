@@ -113,25 +113,53 @@ static void end(struct json_writer *w, char close)
     put_char(w, close);
 }
 
-void json_begin_object(struct json_writer *w) { begin(w, '{'); }
-void json_end_object(struct json_writer *w) { end(w, '}'); }
-void json_begin_array(struct json_writer *w) { begin(w, '['); }
-void json_end_array(struct json_writer *w) { end(w, ']'); }
+void json_begin_object(struct json_writer *w)
+{
+    begin(w, '{');
+}
+void json_end_object(struct json_writer *w)
+{
+    end(w, '}');
+}
+void json_begin_array(struct json_writer *w)
+{
+    begin(w, '[');
+}
+void json_end_array(struct json_writer *w)
+{
+    end(w, ']');
+}
 
 static void put_escape(struct json_writer *w, unsigned char c)
 {
     static const char hex[] = "0123456789abcdef";
-    char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xf] };
+    char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xf]};
 
     switch (c) {
-    case '"': put(w, "\\\"", 2); return;
-    case '\\': put(w, "\\\\", 2); return;
-    case '\n': put(w, "\\n", 2); return;
-    case '\t': put(w, "\\t", 2); return;
-    case '\r': put(w, "\\r", 2); return;
-    case '\b': put(w, "\\b", 2); return;
-    case '\f': put(w, "\\f", 2); return;
-    default: put(w, u, sizeof(u)); return;
+    case '"':
+        put(w, "\\\"", 2);
+        return;
+    case '\\':
+        put(w, "\\\\", 2);
+        return;
+    case '\n':
+        put(w, "\\n", 2);
+        return;
+    case '\t':
+        put(w, "\\t", 2);
+        return;
+    case '\r':
+        put(w, "\\r", 2);
+        return;
+    case '\b':
+        put(w, "\\b", 2);
+        return;
+    case '\f':
+        put(w, "\\f", 2);
+        return;
+    default:
+        put(w, u, sizeof(u));
+        return;
     }
 }
 
@@ -218,8 +246,14 @@ void json_uint(struct json_writer *w, uint64_t v)
     put_raw_value(w, b);
 }
 
-void json_bool(struct json_writer *w, bool v) { put_raw_value(w, v ? "true" : "false"); }
-void json_null(struct json_writer *w) { put_raw_value(w, "null"); }
+void json_bool(struct json_writer *w, bool v)
+{
+    put_raw_value(w, v ? "true" : "false");
+}
+void json_null(struct json_writer *w)
+{
+    put_raw_value(w, "null");
+}
 
 void json_kv_string(struct json_writer *w, const char *key, const char *s)
 {

@@ -11,11 +11,11 @@
 struct json_writer {
     char *buf;
     size_t len, cap;
-    bool pretty;         /* two-space indentation and newlines */
+    bool pretty; /* two-space indentation and newlines */
     int depth;
     bool first[JSON_MAX_DEPTH]; /* no member written yet at this depth */
-    bool after_key;      /* a key was written, the value comes next */
-    bool broken;         /* misused (unbalanced, too deep, a misplaced key): every later call is a no-op */
+    bool after_key;             /* a key was written, the value comes next */
+    bool broken;                /* misused (unbalanced, too deep, a misplaced key): every later call is a no-op */
 };
 
 void json_init(struct json_writer *w, bool pretty);

@@ -17,25 +17,45 @@ struct sig_name {
 
 /* Canonical names come first, so a number-to-name lookup finds TERM-style names before aliases. */
 static const struct sig_name sig_names[] = {
-    { "HUP", SIGHUP },       { "INT", SIGINT },       { "QUIT", SIGQUIT },   { "ILL", SIGILL },
-    { "TRAP", SIGTRAP },     { "ABRT", SIGABRT },     { "BUS", SIGBUS },     { "FPE", SIGFPE },
-    { "KILL", SIGKILL },     { "USR1", SIGUSR1 },     { "SEGV", SIGSEGV },   { "USR2", SIGUSR2 },
-    { "PIPE", SIGPIPE },     { "ALRM", SIGALRM },     { "TERM", SIGTERM },
+    {"HUP", SIGHUP},
+    {"INT", SIGINT},
+    {"QUIT", SIGQUIT},
+    {"ILL", SIGILL},
+    {"TRAP", SIGTRAP},
+    {"ABRT", SIGABRT},
+    {"BUS", SIGBUS},
+    {"FPE", SIGFPE},
+    {"KILL", SIGKILL},
+    {"USR1", SIGUSR1},
+    {"SEGV", SIGSEGV},
+    {"USR2", SIGUSR2},
+    {"PIPE", SIGPIPE},
+    {"ALRM", SIGALRM},
+    {"TERM", SIGTERM},
 #ifdef SIGSTKFLT
-    { "STKFLT", SIGSTKFLT },
+    {"STKFLT", SIGSTKFLT},
 #endif
-    { "CHLD", SIGCHLD },     { "CONT", SIGCONT },     { "STOP", SIGSTOP },   { "TSTP", SIGTSTP },
-    { "TTIN", SIGTTIN },     { "TTOU", SIGTTOU },     { "URG", SIGURG },     { "XCPU", SIGXCPU },
-    { "XFSZ", SIGXFSZ },     { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF },   { "WINCH", SIGWINCH },
-    { "IO", SIGIO },
+    {"CHLD", SIGCHLD},
+    {"CONT", SIGCONT},
+    {"STOP", SIGSTOP},
+    {"TSTP", SIGTSTP},
+    {"TTIN", SIGTTIN},
+    {"TTOU", SIGTTOU},
+    {"URG", SIGURG},
+    {"XCPU", SIGXCPU},
+    {"XFSZ", SIGXFSZ},
+    {"VTALRM", SIGVTALRM},
+    {"PROF", SIGPROF},
+    {"WINCH", SIGWINCH},
+    {"IO", SIGIO},
 #ifdef SIGPWR
-    { "PWR", SIGPWR },
+    {"PWR", SIGPWR},
 #endif
-    { "SYS", SIGSYS },
+    {"SYS", SIGSYS},
     /* aliases */
-    { "IOT", SIGIOT },
+    {"IOT", SIGIOT},
 #ifdef SIGPOLL
-    { "POLL", SIGPOLL },
+    {"POLL", SIGPOLL},
 #endif
 };
 

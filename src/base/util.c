@@ -83,12 +83,18 @@ int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *re
 static const char *file_type_name(mode_t mode)
 {
     switch (mode & S_IFMT) {
-    case S_IFDIR: return "a directory";
-    case S_IFLNK: return "a symlink";
-    case S_IFIFO: return "a fifo";
-    case S_IFSOCK: return "a socket";
-    case S_IFCHR: return "a character device";
-    case S_IFBLK: return "a block device";
+    case S_IFDIR:
+        return "a directory";
+    case S_IFLNK:
+        return "a symlink";
+    case S_IFIFO:
+        return "a fifo";
+    case S_IFSOCK:
+        return "a socket";
+    case S_IFCHR:
+        return "a character device";
+    case S_IFBLK:
+        return "a block device";
     }
     return "not a regular file";
 }
@@ -103,8 +109,7 @@ static int open_refused(int dirfd, const char *path, int e, struct urun_error *e
     return urun_error_set(err, e, "%s: cannot open", path);
 }
 
-int read_regular_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len,
-                         struct urun_error *err)
+int read_regular_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len, struct urun_error *err)
 {
     /* O_NONBLOCK: opening a fifo must not wait for a writer (nor a device for its carrier); on a
      * regular file it changes nothing.  O_NOFOLLOW: a symlink planted here is refused, not followed. */

@@ -14,8 +14,7 @@ int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *re
  * only when fstat says it is a regular file of at most max bytes, so a symlink, fifo, socket or
  * device planted in its place is an error naming it ("state.json: is a fifo, not a regular file"),
  * never a hang or a redirect. */
-int read_regular_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len,
-                         struct urun_error *err);
+int read_regular_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len, struct urun_error *err);
 /* Write a file atomically: path.tmp, fsync (when durable), rename.  mode for the new file. */
 int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode, bool durable,
                          struct urun_error *err);

@@ -111,8 +111,8 @@ int urun_cmdline_parse(int argc, char **argv, struct urun_cmdline *ret, struct u
         i++;
         /* "image import": a group's subcommand is the next word */
         char two[64];
-        if (i < argc && argv[i][0] != '-' && snprintf(two, sizeof(two), "%s %s", cl.cmd->name, argv[i]) <
-                                                   (int)sizeof(two) && urun_command_find(two)) {
+        if (i < argc && argv[i][0] != '-' &&
+            snprintf(two, sizeof(two), "%s %s", cl.cmd->name, argv[i]) < (int)sizeof(two) && urun_command_find(two)) {
             cl.cmd = urun_command_find(two);
             i++;
         }

@@ -5,8 +5,8 @@
 
 #include <stdbool.h>
 
-#include "cli/cmdtab.h"
 #include "base/error.h"
+#include "cli/cmdtab.h"
 
 #define URUN_CMDLINE_MAX_REPEAT 256
 
@@ -14,7 +14,7 @@ struct urun_cmdline {
     const char *values[OPT__MAX]; /* last value given, or "" for a flag that was set */
     bool set[OPT__MAX];
     const struct urun_command *cmd; /* NULL when only global options were given */
-    char **args; /* positional arguments of the command (points into argv), NULL-terminated */
+    char **args;                    /* positional arguments of the command (points into argv), NULL-terminated */
     int n_args;
     /* Every value of URUN_OPT_REPEAT options, in order. */
     struct {

@@ -14,8 +14,14 @@ static const char *const shells[] = {"bash", "zsh", "fish", NULL};
 static const char *const network_modes[] = {"none", "slirp", "host", NULL};
 static const char *const cgroup_managers[] = {"cgroupfs", "systemd", "disabled", NULL};
 
-#define OPT_HELP_ENTRY {"help", 'h', OPT_HELP, NULL, NULL, 0, "show this help"}
-#define OPT_END {NULL, 0, OPT_NONE, NULL, NULL, 0, NULL}
+#define OPT_HELP_ENTRY                                         \
+    {                                                          \
+        "help", 'h', OPT_HELP, NULL, NULL, 0, "show this help" \
+    }
+#define OPT_END                                \
+    {                                          \
+        NULL, 0, OPT_NONE, NULL, NULL, 0, NULL \
+    }
 
 int urun_exit_status;
 
@@ -37,33 +43,68 @@ const struct urun_option urun_global_options[] = {
     OPT_END,
 };
 
-#define OPT_BUNDLE_ENTRY {"bundle", 'b', OPT_BUNDLE, "DIR", NULL, 0, "bundle directory (default: current directory)"}
-#define OPT_PID_FILE_ENTRY {"pid-file", 0, OPT_PID_FILE, "FILE", NULL, 0, "write the container's pid to FILE"}
-#define OPT_CREATE_COMMON                                                                                     \
-    OPT_BUNDLE_ENTRY, OPT_PID_FILE_ENTRY,                                                                     \
-        {"console-socket", 0, OPT_CONSOLE_SOCKET, "SOCKET", NULL, 0,                                          \
-         "AF_UNIX socket that receives the pty master of a terminal container"},                               \
-        {"no-pivot", 0, OPT_NO_PIVOT, NULL, NULL, 0, "use MS_MOVE and chroot instead of pivot_root"},        \
-        {"no-new-keyring", 0, OPT_NO_NEW_KEYRING, NULL, NULL, 0,                                             \
-         "keep the caller's session keyring instead of making a new one"},                                     \
-        {"preserve-fds", 0, OPT_PRESERVE_FDS, "N", NULL, 0, "pass N extra fds (3 .. 3+N-1) to the container"},   \
-        {"network", 0, OPT_NETWORK, "MODE", network_modes, 0,                                                \
-         "none (loopback only), slirp (urun's built-in user-mode network) or host (the caller's network "  \
-         "namespace; the spec's network namespace is left out); default: annotation run.urun.network, else none"},                                                                    \
-        {"publish", 'p', OPT_PUBLISH, "SPEC", NULL, URUN_OPT_REPEAT,                                       \
-         "[IP:]HOSTPORT:CTRPORT[/tcp or udp]: forward a host port (slirp; repeatable; IP default 127.0.0.1)"}, \
-        {"allow-host-loopback", 0, OPT_ALLOW_HOST_LOOPBACK, NULL, NULL, 0,                                   \
-         "let the container reach the host's loopback at 10.0.2.2 (slirp)"}
+#define OPT_BUNDLE_ENTRY                                                                           \
+    {                                                                                              \
+        "bundle", 'b', OPT_BUNDLE, "DIR", NULL, 0, "bundle directory (default: current directory)" \
+    }
+#define OPT_PID_FILE_ENTRY                                                                \
+    {                                                                                     \
+        "pid-file", 0, OPT_PID_FILE, "FILE", NULL, 0, "write the container's pid to FILE" \
+    }
+#define OPT_CREATE_COMMON                                                                                          \
+    OPT_BUNDLE_ENTRY, OPT_PID_FILE_ENTRY,                                                                          \
+        {"console-socket",                                                                                         \
+         0,                                                                                                        \
+         OPT_CONSOLE_SOCKET,                                                                                       \
+         "SOCKET",                                                                                                 \
+         NULL,                                                                                                     \
+         0,                                                                                                        \
+         "AF_UNIX socket that receives the pty master of a terminal container"},                                   \
+        {"no-pivot", 0, OPT_NO_PIVOT, NULL, NULL, 0, "use MS_MOVE and chroot instead of pivot_root"},              \
+        {"no-new-keyring",                                                                                         \
+         0,                                                                                                        \
+         OPT_NO_NEW_KEYRING,                                                                                       \
+         NULL,                                                                                                     \
+         NULL,                                                                                                     \
+         0,                                                                                                        \
+         "keep the caller's session keyring instead of making a new one"},                                         \
+        {"preserve-fds", 0, OPT_PRESERVE_FDS, "N", NULL, 0, "pass N extra fds (3 .. 3+N-1) to the container"},     \
+        {"network",                                                                                                \
+         0,                                                                                                        \
+         OPT_NETWORK,                                                                                              \
+         "MODE",                                                                                                   \
+         network_modes,                                                                                            \
+         0,                                                                                                        \
+         "none (loopback only), slirp (urun's built-in user-mode network) or host (the caller's network "          \
+         "namespace; the spec's network namespace is left out); default: annotation run.urun.network, else none"}, \
+        {"publish",                                                                                                \
+         'p',                                                                                                      \
+         OPT_PUBLISH,                                                                                              \
+         "SPEC",                                                                                                   \
+         NULL,                                                                                                     \
+         URUN_OPT_REPEAT,                                                                                          \
+         "[IP:]HOSTPORT:CTRPORT[/tcp or udp]: forward a host port (slirp; repeatable; IP default 127.0.0.1)"},     \
+    {                                                                                                              \
+        "allow-host-loopback", 0, OPT_ALLOW_HOST_LOOPBACK, NULL, NULL, 0,                                          \
+            "let the container reach the host's loopback at 10.0.2.2 (slirp)"                                      \
+    }
 
 /* A container from an imported image (urun image import): urun makes its bundle. */
-#define OPT_IMAGE_RUN                                                                                         \
-    {"image", 0, OPT_IMAGE, "NAME[:TAG]", NULL, 0,                                                           \
-     "make the bundle from this imported image (then CMD ARGS may follow the ID, after --)"},             \
+#define OPT_IMAGE_RUN                                                                                           \
+    {"image",                                                                                                   \
+     0,                                                                                                         \
+     OPT_IMAGE,                                                                                                 \
+     "NAME[:TAG]",                                                                                              \
+     NULL,                                                                                                      \
+     0,                                                                                                         \
+     "make the bundle from this imported image (then CMD ARGS may follow the ID, after --)"},                   \
         {"env", 'e', OPT_ENV, "KEY=VALUE", NULL, URUN_OPT_REPEAT, "with --image: set an environment variable"}, \
-        {"volume", 'v', OPT_VOLUME, "SRC:DST[:ro]", NULL, URUN_OPT_REPEAT, "with --image: bind SRC at DST"},      \
-        {"workdir", 'w', OPT_WORKDIR, "DIR", NULL, 0, "with --image: the working directory"},                 \
+        {"volume", 'v', OPT_VOLUME, "SRC:DST[:ro]", NULL, URUN_OPT_REPEAT, "with --image: bind SRC at DST"},    \
+        {"workdir", 'w', OPT_WORKDIR, "DIR", NULL, 0, "with --image: the working directory"},                   \
         {"user", 'u', OPT_USER, "USER[:GROUP]", NULL, 0, "with --image: run as this user (name or ID)"},        \
-        {"read-only", 0, OPT_READ_ONLY, NULL, NULL, 0, "with --image: make the root filesystem read-only"}
+    {                                                                                                           \
+        "read-only", 0, OPT_READ_ONLY, NULL, NULL, 0, "with --image: make the root filesystem read-only"        \
+    }
 
 static const struct urun_option create_options[] = {OPT_CREATE_COMMON, OPT_IMAGE_RUN, OPT_HELP_ENTRY, OPT_END};
 
@@ -113,7 +154,8 @@ static const struct urun_option exec_options[] = {
      "accepted for compatibility (urun sets no LSM labels)"},
     {"process-label", 0, OPT_PROCESS_LABEL, "LABEL", NULL, URUN_OPT_IGNORED,
      "accepted for compatibility (urun sets no LSM labels)"},
-    {"ignore-paused", 0, OPT_IGNORE_PAUSED, NULL, NULL, 0, "exec even into a paused container (the process starts frozen)"},
+    {"ignore-paused", 0, OPT_IGNORE_PAUSED, NULL, NULL, 0,
+     "exec even into a paused container (the process starts frozen)"},
     OPT_HELP_ENTRY,
     OPT_END,
 };
@@ -171,41 +213,40 @@ static const struct urun_option spec_options[] = {
 
 const struct urun_command urun_commands[] = {
     {"create", "<container-id> [-- command [args...]]", "create a container; its process waits for start",
-     create_options, 1, -1,
-     CMD_TAKES_ID | CMD_NEEDS_ROOT, cmd_create},
+     create_options, 1, -1, CMD_TAKES_ID | CMD_NEEDS_ROOT, cmd_create},
     {"start", "<container-id>", "run the user's process of a created container", plain_options, 1, 1,
      CMD_TAKES_ID | CMD_NEEDS_ROOT, cmd_start},
     {"run", "<container-id> [-- command [args...]]", "create and start a container, wait for it and delete it",
-     run_options, 1, -1,
-     CMD_TAKES_ID | CMD_NEEDS_ROOT, cmd_run},
+     run_options, 1, -1, CMD_TAKES_ID | CMD_NEEDS_ROOT, cmd_run},
     {"state", "<container-id>", "print the OCI state of a container", plain_options, 1, 1,
      CMD_TAKES_ID | CMD_NEEDS_ROOT | CMD_ROOT_SERVES, cmd_state},
     {"kill", "<container-id> [signal]", "send a signal (default TERM) to a container", kill_options, 1, 2,
      CMD_TAKES_ID | CMD_NEEDS_ROOT | CMD_ROOT_SERVES, cmd_kill},
-    {"delete", "<container-id>", "delete a container's state (and with --force, kill it first)", delete_options,
-     1, 1, CMD_TAKES_ID | CMD_NEEDS_ROOT | CMD_ROOT_SERVES, cmd_delete},
-    {"exec", "<container-id> <command> [args...]", "run a new process in a running container", exec_options, 1,
-     -1, CMD_TAKES_ID | CMD_NEEDS_ROOT | CMD_ARGV_TAIL, cmd_exec},
+    {"delete", "<container-id>", "delete a container's state (and with --force, kill it first)", delete_options, 1, 1,
+     CMD_TAKES_ID | CMD_NEEDS_ROOT | CMD_ROOT_SERVES, cmd_delete},
+    {"exec", "<container-id> <command> [args...]", "run a new process in a running container", exec_options, 1, -1,
+     CMD_TAKES_ID | CMD_NEEDS_ROOT | CMD_ARGV_TAIL, cmd_exec},
     {"ps", "<container-id>", "list the processes of a container", list_format_options, 1, 1,
      CMD_TAKES_ID | CMD_NEEDS_ROOT | CMD_ROOT_SERVES, cmd_ps},
-    {"pause", "<container-id>", "freeze every process of a container (needs a delegated cgroup v2)", plain_options,
-     1, 1, CMD_TAKES_ID | CMD_NEEDS_ROOT, cmd_pause},
+    {"pause", "<container-id>", "freeze every process of a container (needs a delegated cgroup v2)", plain_options, 1,
+     1, CMD_TAKES_ID | CMD_NEEDS_ROOT, cmd_pause},
     {"resume", "<container-id>", "thaw a paused container", plain_options, 1, 1, CMD_TAKES_ID | CMD_NEEDS_ROOT,
      cmd_resume},
     {"update", "<container-id>", "change the resource limits of a container (needs a delegated cgroup v2)",
      update_options, 1, 1, CMD_TAKES_ID | CMD_NEEDS_ROOT, cmd_update},
     {"list", "", "list containers", list_options, 0, 0, CMD_NEEDS_ROOT | CMD_ROOT_SERVES, cmd_list},
-    {"features", "", "print the OCI features document: what this urun supports", plain_options, 0, 0, 0,
-     cmd_features},
+    {"features", "", "print the OCI features document: what this urun supports", plain_options, 0, 0, 0, cmd_features},
     {"spec", "", "write a config.json for a new bundle", spec_options, 0, 0, 0, cmd_spec},
     {"unshare", "[--] <command> [args...]",
      "run a command on the host in a user namespace with your default ID mapping (to remove or fix files "
-     "owned by subordinate IDs)", plain_options, 1, -1, CMD_ARGV_TAIL, cmd_unshare},
-    {"image", "<import|list|rm|prune|bundle> ...", "manage images: urun image <command> --help", plain_options, 0,
-     -1, 0, cmd_image},
+     "owned by subordinate IDs)",
+     plain_options, 1, -1, CMD_ARGV_TAIL, cmd_unshare},
+    {"image", "<import|list|rm|prune|bundle> ...", "manage images: urun image <command> --help", plain_options, 0, -1,
+     0, cmd_image},
     {"image import", "<source> [name[:tag]]",
      "import an image: oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE (docker/podman save), or a "
-     "path", plain_options, 1, 2, 0, cmd_image_import},
+     "path",
+     plain_options, 1, 2, 0, cmd_image_import},
     {"image list", "", "list imported images", image_list_options, 0, 0, 0, cmd_image_list},
     {"image rm", "<name[:tag]>", "remove an image no container uses (its layers stay until image prune)",
      image_rm_options, 1, 1, CMD_NEEDS_ROOT, cmd_image_rm},
@@ -269,13 +310,15 @@ static void print_arg_choices(const struct urun_command *cmd)
 
 static void completion_bash(void)
 {
-    printf("# bash completion for urun, generated from its command table\n"
-           "_urun_ids() { urun list -q 2>/dev/null; }\n"
-           "_urun() {\n"
-           "  local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} cmd= i\n"
-           "  for ((i=1; i<COMP_CWORD; i++)); do case ${COMP_WORDS[i]} in -*) ;; *) cmd=${COMP_WORDS[i]}; break;; esac; done\n"
-           "  case $prev in\n"
-           "    --root|--bundle|-b|--log|--pid-file|--console-socket) COMPREPLY=($(compgen -f -- \"$cur\")); return;;\n");
+    printf(
+        "# bash completion for urun, generated from its command table\n"
+        "_urun_ids() { urun list -q 2>/dev/null; }\n"
+        "_urun() {\n"
+        "  local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} cmd= i\n"
+        "  for ((i=1; i<COMP_CWORD; i++)); do case ${COMP_WORDS[i]} in -*) ;; *) cmd=${COMP_WORDS[i]}; break;; esac; "
+        "done\n"
+        "  case $prev in\n"
+        "    --root|--bundle|-b|--log|--pid-file|--console-socket) COMPREPLY=($(compgen -f -- \"$cur\")); return;;\n");
     for (const struct urun_option *o = urun_global_options; o->name; o++)
         if (o->choices) {
             printf("    --%s) COMPREPLY=($(compgen -W \"", o->name);
@@ -390,8 +433,8 @@ static void completion_fish(void)
     for (const struct urun_command *c = urun_commands; c->name; c++) {
         if (urun_command_is_sub(c, NULL)) {
             const char *sp = strchr(c->name, ' ');
-            printf("complete -c urun -n '__fish_seen_subcommand_from %.*s' -a %s -d '", (int)(sp - c->name),
-                   c->name, sp + 1);
+            printf("complete -c urun -n '__fish_seen_subcommand_from %.*s' -a %s -d '", (int)(sp - c->name), c->name,
+                   sp + 1);
             print_help_escaped(c->summary, FISH_QUOTED);
             printf("'\n");
             continue;
@@ -408,8 +451,7 @@ static void completion_fish(void)
             printf("'%s\n", o->arg ? " -r" : "");
         }
         if (c->flags & CMD_TAKES_ID)
-            printf("complete -c urun -n '__fish_seen_subcommand_from %s' -a '(urun list -q 2>/dev/null)'\n",
-                   c->name);
+            printf("complete -c urun -n '__fish_seen_subcommand_from %s' -a '(urun list -q 2>/dev/null)'\n", c->name);
         if ((c->flags & CMD_ARG_COMMAND) || c->arg_choices) {
             printf("complete -c urun -n '__fish_seen_subcommand_from %s' -a '", c->name);
             print_arg_choices(c);

@@ -72,10 +72,10 @@ enum urun_opt_flags {
 };
 
 struct urun_option {
-    const char *name;       /* long name without "--" */
-    char short_name;        /* 0 when none */
+    const char *name; /* long name without "--" */
+    char short_name;  /* 0 when none */
     enum urun_opt_key key;
-    const char *arg;        /* argument name; NULL for a flag */
+    const char *arg;            /* argument name; NULL for a flag */
     const char *const *choices; /* NULL-terminated allowed values, or NULL */
     unsigned flags;
     const char *help;

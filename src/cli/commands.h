@@ -1,8 +1,8 @@
 /* Entry points of the CLI verbs (src/cmd/), referenced only by the command table. */
 #pragma once
 
-#include "cli/cmdline.h"
 #include "base/error.h"
+#include "cli/cmdline.h"
 #include "runtime/state.h"
 
 /* What every command gets: the parsed command line and, for CMD_NEEDS_ROOT commands, the open root. */

@@ -4,23 +4,21 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
-#include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/id.h"
+#include "base/log.h"
 #include "cli/cmdline.h"
 #include "cli/commands.h"
 #include "cli/usage.h"
 #include "config.h"
-#include "base/id.h"
-#include "base/log.h"
 #include "runtime/state.h"
-
-
 
 /* urun gets its privileges from user namespaces alone.  Installed setuid/setgid or with file
  * capabilities it would hand them to whoever runs it, so it refuses to run at all. */

@@ -102,8 +102,9 @@ void urun_print_usage(const struct urun_command *cmd)
     printf("\nGlobal options:\n");
     print_options(urun_global_options);
     printf("\n");
-    print_wrapped(0, 0, "Run 'urun help COMMAND' (or 'urun COMMAND --help') for a command's options, and "
-                        "'man urun' for the whole manual.");
+    print_wrapped(0, 0,
+                  "Run 'urun help COMMAND' (or 'urun COMMAND --help') for a command's options, and "
+                  "'man urun' for the whole manual.");
 }
 
 /* --- man(7) roff ------------------------------------------------------------------------------ */

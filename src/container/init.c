@@ -5,8 +5,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <sched.h>
 #include <limits.h>
+#include <linux/keyctl.h>
+#include <linux/magic.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,23 +16,21 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
-#include <linux/keyctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
-#include <linux/magic.h>
 #include <unistd.h>
 
 #include "base/cleanup.h"
-#include "runtime/hooks.h"
 #include "base/log.h"
-#include "netns/core/loopback.h"
 #include "container/mounts.h"
-#include "runtime/nsjoin.h"
-#include "runtime/nsshare.h"
 #include "container/process.h"
 #include "container/seccomp_filter.h"
 #include "container/spawn.h"
+#include "netns/core/loopback.h"
+#include "runtime/hooks.h"
+#include "runtime/nsjoin.h"
+#include "runtime/nsshare.h"
 #include "runtime/state.h"
 #include "runtime/sync.h"
 
@@ -46,8 +46,12 @@ static void join_new_keyring(void)
 static char *state_json(const struct init_args *a, pid_t host_pid, enum urun_status status)
 {
     struct urun_state st = {
-        .id = (char *)a->id, .bundle = (char *)a->bundle, .rootfs = (char *)a->rootfs, .pid = host_pid,
-        .owner_name = (char *)a->owner_name, .annotations = a->spec->annotations,
+        .id = (char *)a->id,
+        .bundle = (char *)a->bundle,
+        .rootfs = (char *)a->rootfs,
+        .pid = host_pid,
+        .owner_name = (char *)a->owner_name,
+        .annotations = a->spec->annotations,
         .n_annotations = a->spec->n_annotations,
     };
     return state_to_json(&st, status, /* pretty= */ false);
@@ -96,13 +100,15 @@ static int open_container_proc(int fifo_fd, int *ret_fd, struct urun_error *err)
 
     _cleanup_close_ int fd = open("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0 || fstatfs(fd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)
-        return urun_error_set(err, 0, "/proc in the container is not a procfs: urun needs one to wait for `start` "
+        return urun_error_set(err, 0,
+                              "/proc in the container is not a procfs: urun needs one to wait for `start` "
                               "(mounts: add {\"destination\": \"/proc\", \"type\": \"proc\"})");
     snprintf(path, sizeof(path), "self/fd/%d", fifo_fd);
     _cleanup_close_ int probe = openat(fd, path, O_PATH | O_CLOEXEC);
     if (probe < 0 || fstat(probe, &got) < 0 || fstat(fifo_fd, &want) < 0 || got.st_dev != want.st_dev ||
         got.st_ino != want.st_ino)
-        return urun_error_set(err, 0, "/proc in the container does not show the container's init (a procfs of "
+        return urun_error_set(err, 0,
+                              "/proc in the container does not show the container's init (a procfs of "
                               "another pid namespace?)");
     *ret_fd = TAKE_FD(fd);
     return 0;
@@ -174,7 +180,10 @@ static int setup(struct init_run *in, struct urun_error *err)
     const struct init_args *a = in->a;
     const struct spec_process *p = a->spec->process;
     struct mounts_config mc = {
-        .spec = a->spec, .rootfs = a->rootfs, .bundle = a->bundle, .no_pivot = a->plan->no_pivot,
+        .spec = a->spec,
+        .rootfs = a->rootfs,
+        .bundle = a->bundle,
+        .no_pivot = a->plan->no_pivot,
         .new_netns = a->plan->made_flags & CLONE_NEWNET,
     };
     int r = setup_mounts(in, &mc, err);
@@ -279,8 +288,7 @@ static void enter(struct init_run *in)
         _exit(1); /* the parent is gone or failed: it cleans up and reports */
     /* the respawn comes later, once the init is non-dumpable */
     const struct spawn_entry e = {.join = &p->join, .unshare_flags = p->unshare_flags, .become_root = p->become_root};
-    if (spawn_enter(&in->c, &e, &err) < 0 ||
-        (p->time_offsets && set_time_offsets(a, &err) < 0) ||
+    if (spawn_enter(&in->c, &e, &err) < 0 || (p->time_offsets && set_time_offsets(a, &err) < 0) ||
         process_apply_oom_score_adj(a->spec->process, &err) < 0)
         spawn_fail(&in->c, &err);
     /* CVE-2019-5736: until it execs, this process is urun, and /proc/PID/exe would hand the urun
@@ -298,8 +306,15 @@ static void enter(struct init_run *in)
 _Noreturn void init_main(const struct init_args *a)
 {
     struct init_run in = {
-        .a = a, .master = -1, .slave = -1, .listener = -1, .procfd = -1,
-        .c = {.sync = a->sync, .report_fd = -1, .who = "container init", .preserve_fds = a->plan->preserve_fds,
+        .a = a,
+        .master = -1,
+        .slave = -1,
+        .listener = -1,
+        .procfd = -1,
+        .c = {.sync = a->sync,
+              .report_fd = -1,
+              .who = "container init",
+              .preserve_fds = a->plan->preserve_fds,
               .listen_fds = a->plan->listen_fds},
     };
     struct urun_error err = {0};
@@ -327,8 +342,11 @@ _Noreturn void init_main(const struct init_args *a)
         spawn_fail(&in.c, &err);
     _cleanup_free_ char *listener_state = in.listener >= 0 ? state_json(a, in.host_pid, URUN_STATUS_RUNNING) : NULL;
     struct process_seccomp sc = {
-        .filter = a->plan->seccomp, .listener_fd = in.listener, .host_pid = in.host_pid,
-        .state_json = listener_state, .metadata = a->plan->seccomp ? a->spec->linux_->seccomp->listener_metadata : NULL,
+        .filter = a->plan->seccomp,
+        .listener_fd = in.listener,
+        .host_pid = in.host_pid,
+        .state_json = listener_state,
+        .metadata = a->plan->seccomp ? a->spec->linux_->seccomp->listener_metadata : NULL,
     };
     spawn_exec(&in.c, a->spec->process, in.exe, &sc);
 }

@@ -18,10 +18,10 @@ struct init_args {
     const char *rootfs;
     const char *bundle;
     const char *owner_name; /* the caller, for the state documents hooks get (resolved on the host) */
-    struct sync_chan sync; /* our end of the sync socket, with the plan's phases */
-    int fifo_fd;      /* O_PATH fd of the exec fifo */
-    int proc_fd;      /* O_PATH fd of the host's /proc, until the container's paths are resolved */
-    int ns_listen_fd; /* listening socket of nsshare.h: hands our namespaces to exec/ps until start */
+    struct sync_chan sync;  /* our end of the sync socket, with the plan's phases */
+    int fifo_fd;            /* O_PATH fd of the exec fifo */
+    int proc_fd;            /* O_PATH fd of the host's /proc, until the container's paths are resolved */
+    int ns_listen_fd;       /* listening socket of nsshare.h: hands our namespaces to exec/ps until start */
 };
 
 _Noreturn void init_main(const struct init_args *a);

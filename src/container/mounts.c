@@ -6,13 +6,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/mount.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <sched.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,8 +20,8 @@
 #include "base/cleanup.h"
 #include "base/copytree.h"
 #include "base/log.h"
-#include "container/pathres.h"
 #include "base/util.h"
+#include "container/pathres.h"
 
 struct flag_entry {
     const char *name;
@@ -30,20 +30,35 @@ struct flag_entry {
 };
 
 static const struct flag_entry mount_flags[] = {
-    {"defaults", false, 0},         {"ro", false, MS_RDONLY},          {"rw", true, MS_RDONLY},
-    {"nosuid", false, MS_NOSUID},   {"suid", true, MS_NOSUID},         {"nodev", false, MS_NODEV},
-    {"dev", true, MS_NODEV},        {"noexec", false, MS_NOEXEC},      {"exec", true, MS_NOEXEC},
-    {"sync", false, MS_SYNCHRONOUS}, {"async", true, MS_SYNCHRONOUS},  {"dirsync", false, MS_DIRSYNC},
-    {"remount", false, MS_REMOUNT}, {"mand", false, MS_MANDLOCK},      {"nomand", true, MS_MANDLOCK},
-    {"atime", true, MS_NOATIME},    {"noatime", false, MS_NOATIME},    {"diratime", true, MS_NODIRATIME},
-    {"nodiratime", false, MS_NODIRATIME}, {"relatime", false, MS_RELATIME}, {"norelatime", true, MS_RELATIME},
-    {"strictatime", false, MS_STRICTATIME}, {"nostrictatime", true, MS_STRICTATIME},
+    {"defaults", false, 0},
+    {"ro", false, MS_RDONLY},
+    {"rw", true, MS_RDONLY},
+    {"nosuid", false, MS_NOSUID},
+    {"suid", true, MS_NOSUID},
+    {"nodev", false, MS_NODEV},
+    {"dev", true, MS_NODEV},
+    {"noexec", false, MS_NOEXEC},
+    {"exec", true, MS_NOEXEC},
+    {"sync", false, MS_SYNCHRONOUS},
+    {"async", true, MS_SYNCHRONOUS},
+    {"dirsync", false, MS_DIRSYNC},
+    {"remount", false, MS_REMOUNT},
+    {"mand", false, MS_MANDLOCK},
+    {"nomand", true, MS_MANDLOCK},
+    {"atime", true, MS_NOATIME},
+    {"noatime", false, MS_NOATIME},
+    {"diratime", true, MS_NODIRATIME},
+    {"nodiratime", false, MS_NODIRATIME},
+    {"relatime", false, MS_RELATIME},
+    {"norelatime", true, MS_RELATIME},
+    {"strictatime", false, MS_STRICTATIME},
+    {"nostrictatime", true, MS_STRICTATIME},
 };
 
 static const struct flag_entry propagation_flags[] = {
-    {"private", false, MS_PRIVATE},   {"rprivate", false, MS_PRIVATE | MS_REC},
-    {"shared", false, MS_SHARED},     {"rshared", false, MS_SHARED | MS_REC},
-    {"slave", false, MS_SLAVE},       {"rslave", false, MS_SLAVE | MS_REC},
+    {"private", false, MS_PRIVATE},       {"rprivate", false, MS_PRIVATE | MS_REC},
+    {"shared", false, MS_SHARED},         {"rshared", false, MS_SHARED | MS_REC},
+    {"slave", false, MS_SLAVE},           {"rslave", false, MS_SLAVE | MS_REC},
     {"unbindable", false, MS_UNBINDABLE}, {"runbindable", false, MS_UNBINDABLE | MS_REC},
 };
 
@@ -192,7 +207,8 @@ void mounts_warn_locked(const struct urun_spec *s, const char *bundle)
         locked_option_names(locked_flags(src), m->options, names, sizeof(names));
         if (names[0])
             log_warning("mounts[%zu] %s: %s not applied: inside a user namespace the kernel keeps the source's "
-                        "flags", i, m->destination, names);
+                        "flags",
+                        i, m->destination, names);
     }
 }
 
@@ -310,8 +326,7 @@ static bool is_bind(const struct spec_mount *m, const struct mount_opts *o)
     return o->bind || (m->type && strcmp(m->type, "bind") == 0);
 }
 
-static int mount_one(const struct mounts_config *c, int rootfd, const struct spec_mount *m,
-                     struct urun_error *err)
+static int mount_one(const struct mounts_config *c, int rootfd, const struct spec_mount *m, struct urun_error *err)
 {
     _cleanup_free_ char *src = NULL;
     _cleanup_close_ int fd = -1;
@@ -387,7 +402,7 @@ static int bind_device(int rootfd, const char *host_path, const char *dest, stru
     return bind_mount(host_path, target, /* rec= */ false, err);
 }
 
-static const char *const default_devices[] = {"/dev/null", "/dev/zero", "/dev/full",
+static const char *const default_devices[] = {"/dev/null",   "/dev/zero",    "/dev/full",
                                               "/dev/random", "/dev/urandom", "/dev/tty"};
 
 static bool spec_has_device(const struct urun_spec *s, const char *path)
@@ -409,7 +424,7 @@ static bool spec_mounts_at(const struct urun_spec *s, const char *dest)
 static int setup_dev(int rootfd, const struct urun_spec *s, struct urun_error *err)
 {
     static const char *const links[][2] = {
-        {"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"},
+        {"/proc/self/fd", "fd"},       {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"},
         {"/proc/self/fd/2", "stderr"}, {"/proc/kcore", "core"},
     };
     _cleanup_close_ int devfd = -1;
@@ -513,8 +528,8 @@ static int overlay_parse(char *text, const char *bundle, struct overlay_plan *p,
         return urun_error_set(err, 0, "%s/%s: malformed (or a path with ',' or ':')", bundle, MOUNTS_OVERLAY_FILE);
     size_t len = strlen(p->lowers);
     for (size_t i = 0; i < len; i += 65)
-        if (len - i < 64 || strspn(p->lowers + i, "0123456789abcdef") != 64 || (p->lowers[i + 64] != ':' &&
-                                                                               p->lowers[i + 64] != '\0'))
+        if (len - i < 64 || strspn(p->lowers + i, "0123456789abcdef") != 64 ||
+            (p->lowers[i + 64] != ':' && p->lowers[i + 64] != '\0'))
             return urun_error_set(err, 0, "%s/%s: malformed lower layers", bundle, MOUNTS_OVERLAY_FILE);
     return 0;
 }

@@ -10,10 +10,10 @@
 
 struct mounts_config {
     const struct urun_spec *spec;
-    const char *rootfs;  /* absolute host path */
-    const char *bundle;  /* for relative bind sources */
+    const char *rootfs; /* absolute host path */
+    const char *bundle; /* for relative bind sources */
     bool no_pivot;
-    bool new_netns;      /* sysfs can only be mounted with a netns of our own */
+    bool new_netns; /* sysfs can only be mounted with a netns of our own */
 };
 
 /* A bundle made from an image (runtime/image.c) holds this file: what to mount on its rootfs/.
@@ -46,8 +46,8 @@ void mounts_warn_locked(const struct urun_spec *s, const char *bundle);
 
 /* Exported for unit tests: mount(2) flags and data from an OCI options list. */
 struct mount_opts {
-    unsigned long flags;     /* applied when mounting */
-    unsigned long clear;     /* flags the options turn off (rw, suid, ...) */
+    unsigned long flags;       /* applied when mounting */
+    unsigned long clear;       /* flags the options turn off (rw, suid, ...) */
     unsigned long propagation; /* MS_SHARED etc., applied separately */
     bool bind, rec, rro;
     bool tmpcopyup; /* tmpfs only: start with a copy of what the rootfs has at the target */

@@ -3,11 +3,11 @@
 #include "container/process.h"
 
 #include <errno.h>
-#include <stdbool.h>
-#include <stdint.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,18 +20,18 @@
 
 #include "base/cleanup.h"
 #include "base/log.h"
-#include "container/seccomp_filter.h"
 #include "base/util.h"
+#include "container/seccomp_filter.h"
 
 static const struct {
     const char *name;
     int resource;
 } rlimits[] = {
-    {"RLIMIT_AS", RLIMIT_AS},           {"RLIMIT_CORE", RLIMIT_CORE},       {"RLIMIT_CPU", RLIMIT_CPU},
-    {"RLIMIT_DATA", RLIMIT_DATA},       {"RLIMIT_FSIZE", RLIMIT_FSIZE},     {"RLIMIT_LOCKS", RLIMIT_LOCKS},
+    {"RLIMIT_AS", RLIMIT_AS},           {"RLIMIT_CORE", RLIMIT_CORE},         {"RLIMIT_CPU", RLIMIT_CPU},
+    {"RLIMIT_DATA", RLIMIT_DATA},       {"RLIMIT_FSIZE", RLIMIT_FSIZE},       {"RLIMIT_LOCKS", RLIMIT_LOCKS},
     {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK}, {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE}, {"RLIMIT_NICE", RLIMIT_NICE},
-    {"RLIMIT_NOFILE", RLIMIT_NOFILE},   {"RLIMIT_NPROC", RLIMIT_NPROC},     {"RLIMIT_RSS", RLIMIT_RSS},
-    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},   {"RLIMIT_RTTIME", RLIMIT_RTTIME},   {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+    {"RLIMIT_NOFILE", RLIMIT_NOFILE},   {"RLIMIT_NPROC", RLIMIT_NPROC},       {"RLIMIT_RSS", RLIMIT_RSS},
+    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},   {"RLIMIT_RTTIME", RLIMIT_RTTIME},     {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
     {"RLIMIT_STACK", RLIMIT_STACK},
 };
 
@@ -70,8 +70,10 @@ int process_apply_oom_score_adj(const struct spec_process *p, struct urun_error 
     snprintf(v, sizeof(v), "%d", p->oom_score_adj);
     int r = write_file_str("/proc/self/oom_score_adj", v, err);
     if (r == -EACCES || r == -EPERM)
-        return urun_error_set(err, -r, "process.oomScoreAdj: %d is below the current value, and lowering it needs "
-                              "CAP_SYS_RESOURCE on the host", p->oom_score_adj);
+        return urun_error_set(err, -r,
+                              "process.oomScoreAdj: %d is below the current value, and lowering it needs "
+                              "CAP_SYS_RESOURCE on the host",
+                              p->oom_score_adj);
     return r < 0 ? urun_error_wrap(err, r, "process.oomScoreAdj") : 0;
 }
 
@@ -85,8 +87,8 @@ static int check_caps(const struct spec_capabilities *c, struct urun_error *err)
         for (size_t i = 0; sets[s] && sets[s][i]; i++) {
             cap_value_t v;
             if (cap_from_name(sets[s][i], &v) < 0)
-                return urun_error_set(err, 0, "process.capabilities.%s[%zu]: unknown capability \"%s\"",
-                                      names[s], i, sets[s][i]);
+                return urun_error_set(err, 0, "process.capabilities.%s[%zu]: unknown capability \"%s\"", names[s], i,
+                                      sets[s][i]);
         }
     return 0;
 }
@@ -130,7 +132,8 @@ void process_drop_unraisable_ambient(struct spec_capabilities *c, const char *wh
         c->ambient[w] = NULL;
     if (len)
         log_warning("%s: ambient capabilities %s skipped: an ambient capability must also be in the permitted and "
-                    "inheritable sets", what, skipped);
+                    "inheritable sets",
+                    what, skipped);
 }
 
 /* Dropping from the bounding set needs CAP_SETPCAP in the effective set, which a change to a
@@ -169,8 +172,10 @@ static int apply_caps(const struct spec_capabilities *c, struct urun_error *err)
         cap_value_t v;
         cap_from_name(c->ambient[i], &v);
         if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, v, 0, 0) < 0) {
-            r = urun_error_errno(err, "process.capabilities.ambient: raise %s (it must be in permitted and "
-                                 "inheritable)", c->ambient[i]);
+            r = urun_error_errno(err,
+                                 "process.capabilities.ambient: raise %s (it must be in permitted and "
+                                 "inheritable)",
+                                 c->ambient[i]);
             goto out;
         }
     }
@@ -184,12 +189,13 @@ static int set_user(const struct spec_user *u, struct urun_error *err)
     gid_t *gids = NULL;
     /* (uid_t)-1 means "leave unchanged" to setresuid/setresgid: never let it through. */
     if (u->uid == UINT32_MAX || u->gid == UINT32_MAX)
-        return urun_error_set(err, EINVAL, "process.user: %u is not a valid ID", u->uid == UINT32_MAX ? u->uid : u->gid);
+        return urun_error_set(err, EINVAL, "process.user: %u is not a valid ID",
+                              u->uid == UINT32_MAX ? u->uid : u->gid);
     if (u->n_additional_gids) {
         gids = (gid_t *)u->additional_gids; /* uint32_t and gid_t are both 32-bit on Linux */
         if (setgroups(u->n_additional_gids, gids) < 0)
             return urun_error_errno(err, "process.user.additionalGids: setgroups (with a single-ID mapping the "
-                                    "kernel denies setgroups; map more IDs)");
+                                         "kernel denies setgroups; map more IDs)");
     } else if (setgroups(0, NULL) < 0 && errno != EPERM) {
         /* EPERM: /proc/self/setgroups is "deny" in a single-ID user namespace; there are none to drop. */
         return urun_error_errno(err, "setgroups");

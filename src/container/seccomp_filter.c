@@ -35,10 +35,19 @@ struct urun_seccomp {
 
 /* ---- tables ---- */
 
-enum action_kind { ACT_ALLOW, ACT_ERRNO, ACT_KILL, ACT_KILL_THREAD, ACT_KILL_PROCESS, ACT_TRAP, ACT_TRACE, ACT_LOG, ACT_NOTIFY };
+enum action_kind {
+    ACT_ALLOW,
+    ACT_ERRNO,
+    ACT_KILL,
+    ACT_KILL_THREAD,
+    ACT_KILL_PROCESS,
+    ACT_TRAP,
+    ACT_TRACE,
+    ACT_LOG,
+    ACT_NOTIFY
+};
 
-#define ACTIONS(X)                                                                                        \
-    X(ALLOW) X(ERRNO) X(KILL) X(KILL_THREAD) X(KILL_PROCESS) X(TRAP) X(TRACE) X(LOG) X(NOTIFY)
+#define ACTIONS(X) X(ALLOW) X(ERRNO) X(KILL) X(KILL_THREAD) X(KILL_PROCESS) X(TRAP) X(TRACE) X(LOG) X(NOTIFY)
 #define ACTION_NAME(a) "SCMP_ACT_" #a,
 #define ACTION_KIND(a) ACT_##a,
 const char *const urun_seccomp_actions[] = {ACTIONS(ACTION_NAME) NULL};
@@ -55,9 +64,12 @@ static const enum scmp_compare op_values[] = {OPS(OP_VALUE)};
 #else
 #define ARCHS_NEW(X)
 #endif
-#define ARCHS(X)                                                                                          \
-    X(X86) X(X86_64) X(X32) X(ARM) X(AARCH64) X(MIPS) X(MIPS64) X(MIPS64N32) X(MIPSEL) X(MIPSEL64)         \
+/* A table of architectures, kept as written. */
+/* clang-format off */
+#define ARCHS(X) \
+    X(X86) X(X86_64) X(X32) X(ARM) X(AARCH64) X(MIPS) X(MIPS64) X(MIPS64N32) X(MIPSEL) X(MIPSEL64) \
     X(MIPSEL64N32) X(PPC) X(PPC64) X(PPC64LE) X(S390) X(S390X) X(PARISC) X(PARISC64) X(RISCV64) ARCHS_NEW(X)
+/* clang-format on */
 #define ARCH_NAME(a) "SCMP_ARCH_" #a,
 #define ARCH_TOKEN(a) SCMP_ARCH_##a,
 const char *const urun_seccomp_archs[] = {ARCHS(ARCH_NAME) NULL};
@@ -69,7 +81,7 @@ static const uint32_t arch_tokens[] = {ARCHS(ARCH_TOKEN)};
 #else
 #define FLAGS_NEW(X)
 #endif
-#define FLAGS(X)                                                                                          \
+#define FLAGS(X) \
     X(TSYNC, SCMP_FLTATR_CTL_TSYNC) X(LOG, SCMP_FLTATR_CTL_LOG) X(SPEC_ALLOW, SCMP_FLTATR_CTL_SSB) FLAGS_NEW(X)
 #define FLAG_NAME(f, attr) "SECCOMP_FILTER_FLAG_" #f,
 #define FLAG_ATTR(f, attr) attr,
@@ -112,15 +124,31 @@ static int parse_action(const struct action_in *in, uint32_t *ret_action, enum a
     if (*ret_kind == ACT_TRACE && e > 0xffff)
         return urun_error_set(err, 0, "%s: %u is out of range (0-65535)", in->errno_field, e);
     switch (*ret_kind) {
-    case ACT_ALLOW: *ret_action = SCMP_ACT_ALLOW; break;
-    case ACT_ERRNO: *ret_action = SCMP_ACT_ERRNO(e); break;
+    case ACT_ALLOW:
+        *ret_action = SCMP_ACT_ALLOW;
+        break;
+    case ACT_ERRNO:
+        *ret_action = SCMP_ACT_ERRNO(e);
+        break;
     case ACT_KILL:
-    case ACT_KILL_THREAD: *ret_action = SCMP_ACT_KILL_THREAD; break;
-    case ACT_KILL_PROCESS: *ret_action = SCMP_ACT_KILL_PROCESS; break;
-    case ACT_TRAP: *ret_action = SCMP_ACT_TRAP; break;
-    case ACT_TRACE: *ret_action = SCMP_ACT_TRACE(e); break;
-    case ACT_LOG: *ret_action = SCMP_ACT_LOG; break;
-    case ACT_NOTIFY: *ret_action = SCMP_ACT_NOTIFY; break;
+    case ACT_KILL_THREAD:
+        *ret_action = SCMP_ACT_KILL_THREAD;
+        break;
+    case ACT_KILL_PROCESS:
+        *ret_action = SCMP_ACT_KILL_PROCESS;
+        break;
+    case ACT_TRAP:
+        *ret_action = SCMP_ACT_TRAP;
+        break;
+    case ACT_TRACE:
+        *ret_action = SCMP_ACT_TRACE(e);
+        break;
+    case ACT_LOG:
+        *ret_action = SCMP_ACT_LOG;
+        break;
+    case ACT_NOTIFY:
+        *ret_action = SCMP_ACT_NOTIFY;
+        break;
     }
     return 0;
 }
@@ -153,16 +181,20 @@ static int set_options(struct urun_seccomp *f, const struct spec_seccomp *s, str
     for (size_t i = 0; s->flags && s->flags[i]; i++) {
         int fl = lookup(urun_seccomp_flags, s->flags[i]);
         if (fl < 0 && strcmp(s->flags[i], "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV") == 0)
-            return urun_error_set(err, EOPNOTSUPP, "linux.seccomp.flags[%zu]: %s needs libseccomp 2.6 or later, "
-                                  "urun was built with %d.%d.%d", i, s->flags[i], SCMP_VER_MAJOR, SCMP_VER_MINOR,
-                                  SCMP_VER_MICRO);
+            return urun_error_set(err, EOPNOTSUPP,
+                                  "linux.seccomp.flags[%zu]: %s needs libseccomp 2.6 or later, "
+                                  "urun was built with %d.%d.%d",
+                                  i, s->flags[i], SCMP_VER_MAJOR, SCMP_VER_MINOR, SCMP_VER_MICRO);
         if (fl < 0)
             return urun_error_set(err, 0, "linux.seccomp.flags[%zu]: unknown flag \"%s\"", i, s->flags[i]);
         if ((r = seccomp_attr_set(f->ctx, flag_attrs[fl], 1)) < 0)
-            return urun_error_set(err, -r, "linux.seccomp.flags[%zu]: %s is not supported by this kernel or "
-                                  "libseccomp", i, s->flags[i]);
+            return urun_error_set(err, -r,
+                                  "linux.seccomp.flags[%zu]: %s is not supported by this kernel or "
+                                  "libseccomp",
+                                  i, s->flags[i]);
     }
-    if (s->listener_path && (!*s->listener_path || strlen(s->listener_path) >= sizeof(((struct sockaddr_un *)0)->sun_path)))
+    if (s->listener_path &&
+        (!*s->listener_path || strlen(s->listener_path) >= sizeof(((struct sockaddr_un *)0)->sun_path)))
         return urun_error_set(err, 0, "linux.seccomp.listenerPath: must be 1 to %zu bytes long",
                               sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
     return 0;
@@ -179,14 +211,14 @@ static int parse_args(const struct spec_seccomp_syscall *sc, size_t ri, struct s
         const struct spec_seccomp_arg *a = &sc->args[i];
         int op = lookup(urun_seccomp_ops, a->op);
         if (a->index > MAX_ARG_INDEX)
-            return urun_error_set(err, 0, "linux.seccomp.syscalls[%zu].args[%zu].index: %u is out of range (0-%d)",
-                                  ri, i, a->index, MAX_ARG_INDEX);
+            return urun_error_set(err, 0, "linux.seccomp.syscalls[%zu].args[%zu].index: %u is out of range (0-%d)", ri,
+                                  i, a->index, MAX_ARG_INDEX);
         if (op < 0)
-            return urun_error_set(err, 0, "linux.seccomp.syscalls[%zu].args[%zu].op: unknown operator \"%s\"", ri,
-                                  i, a->op);
+            return urun_error_set(err, 0, "linux.seccomp.syscalls[%zu].args[%zu].op: unknown operator \"%s\"", ri, i,
+                                  a->op);
         /* MASKED_EQ: (arg & value) == valueTwo; libseccomp takes the mask first. */
-        out[i] = (struct scmp_arg_cmp){.arg = a->index, .op = op_values[op], .datum_a = a->value,
-                                       .datum_b = a->value_two};
+        out[i] =
+            (struct scmp_arg_cmp){.arg = a->index, .op = op_values[op], .datum_a = a->value, .datum_b = a->value_two};
         if (seen & (1u << a->index))
             *ret_split = true;
         seen |= 1u << a->index;
@@ -194,8 +226,8 @@ static int parse_args(const struct spec_seccomp_syscall *sc, size_t ri, struct s
     return 0;
 }
 
-static int add_one(struct urun_seccomp *f, size_t ri, const char *name, uint32_t action, const struct scmp_arg_cmp *args,
-                   size_t n_args, bool split, struct urun_error *err)
+static int add_one(struct urun_seccomp *f, size_t ri, const char *name, uint32_t action,
+                   const struct scmp_arg_cmp *args, size_t n_args, bool split, struct urun_error *err)
 {
     int nr = seccomp_syscall_resolve_name(name), r = 0;
 
@@ -235,8 +267,10 @@ static int add_rule(struct urun_seccomp *f, const struct spec_seccomp *s, size_t
     for (size_t j = 0; sc->names && sc->names[j]; j++) {
         /* The init sends the notify fd with sendmsg after loading: notifying it would wait forever. */
         if (kind == ACT_NOTIFY && strcmp(sc->names[j], "sendmsg") == 0)
-            return urun_error_set(err, 0, "linux.seccomp.syscalls[%zu].names[%zu]: SCMP_ACT_NOTIFY on sendmsg is "
-                                  "not supported: urun needs sendmsg to pass the listener its fd", ri, j);
+            return urun_error_set(err, 0,
+                                  "linux.seccomp.syscalls[%zu].names[%zu]: SCMP_ACT_NOTIFY on sendmsg is "
+                                  "not supported: urun needs sendmsg to pass the listener its fd",
+                                  ri, j);
         if (action == def_action)
             continue; /* the default does the same: libseccomp refuses such a rule */
         r = add_one(f, ri, sc->names[j], action, args, sc->n_args, split, err);
@@ -244,7 +278,8 @@ static int add_rule(struct urun_seccomp *f, const struct spec_seccomp *s, size_t
             return r;
         if (r > 0)
             add_warning(f, xasprintf("linux.seccomp.syscalls[%zu].names[%zu]: unknown syscall \"%s\" on this "
-                                     "architecture, skipped", ri, j, sc->names[j]));
+                                     "architecture, skipped",
+                                     ri, j, sc->names[j]));
         if (r == 0 && kind == ACT_NOTIFY)
             f->needs_listener = true;
     }

@@ -66,4 +66,4 @@ static inline void urun_seccomp_freep(struct urun_seccomp **f)
 
 /* For `features`: what this build accepts (NULL-terminated). */
 extern const char *const urun_seccomp_actions[], *const urun_seccomp_ops[], *const urun_seccomp_archs[],
-    *const urun_seccomp_flags[];
+                                                                                *const urun_seccomp_flags[];

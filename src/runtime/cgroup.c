@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <linux/sched.h>
 #include <poll.h>
 #include <signal.h>
@@ -11,16 +12,15 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <linux/magic.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "base/cleanup.h"
 #include "base/log.h"
-#include "spec/spec.h"
-#include "runtime/state.h"
 #include "base/util.h"
+#include "runtime/state.h"
+#include "spec/spec.h"
 #include "spec/yamltree.h"
 
 #ifndef CLONE_INTO_CGROUP
@@ -432,7 +432,8 @@ int cgroup_setup(const struct urun_spec *s, const struct cgroup_limits *lim, con
     *ret = CGROUP_NONE;
     if (is_systemd_path(cp)) {
         log_info("linux.cgroupsPath \"%s\" is a systemd slice:prefix:name; urun does not ask systemd for "
-                 "cgroups and places the container as if cgroupsPath were unset", cp);
+                 "cgroups and places the container as if cgroupsPath were unset",
+                 cp);
         cp = NULL;
     }
     why = disabled ? "--cgroup-manager disabled" : locate(&mount, &own);

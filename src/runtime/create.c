@@ -21,32 +21,37 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "spec/bundle.h"
-#include "runtime/cgroup.h"
 #include "base/cleanup.h"
-#include "runtime/hooks.h"
-#include "idmap/idmap.h"
-#include "container/init.h"
 #include "base/log.h"
+#include "base/timefmt.h"
+#include "base/util.h"
+#include "container/init.h"
 #include "container/mounts.h"
+#include "idmap/idmap.h"
 #include "netns/netns.h"
+#include "runtime/cgroup.h"
+#include "runtime/hooks.h"
 #include "runtime/notify.h"
 #include "runtime/nsjoin.h"
 #include "runtime/nsshare.h"
 #include "runtime/plan.h"
 #include "runtime/spawn.h"
 #include "runtime/sync.h"
-#include "base/timefmt.h"
-#include "base/util.h"
+#include "spec/bundle.h"
 
 /* The state document hooks get on stdin. */
 static char *hook_state(const char *id, const struct urun_bundle *b, const char *owner_name, pid_t pid,
                         enum urun_status status)
 {
     struct urun_state st = {
-        .id = (char *)id, .bundle = b->path, .rootfs = b->rootfs, .pid = pid, .owner = geteuid(),
+        .id = (char *)id,
+        .bundle = b->path,
+        .rootfs = b->rootfs,
+        .pid = pid,
+        .owner = geteuid(),
         .owner_name = (char *)owner_name,
-        .annotations = b->spec->annotations, .n_annotations = b->spec->n_annotations,
+        .annotations = b->spec->annotations,
+        .n_annotations = b->spec->n_annotations,
     };
     return state_to_json(&st, status, /* pretty= */ false);
 }
@@ -81,7 +86,6 @@ static int store_config(int dirfd, const struct urun_bundle *b, struct urun_erro
     close(fd);
     return 0;
 }
-
 
 /* The container being made: what create has made so far, for its steps and for the cleanup. */
 struct making {
@@ -162,14 +166,24 @@ static int make_state(struct making *m, struct urun_error *err)
 static int start_init(struct making *m, struct urun_error *err)
 {
     const struct spawn_req rq = {
-        .clone_flags = m->plan.clone_flags, .cgroup_fd = m->cg.fd, .want_pidfd = true, .phases = m->plan.phases,
+        .clone_flags = m->plan.clone_flags,
+        .cgroup_fd = m->cg.fd,
+        .want_pidfd = true,
+        .phases = m->plan.phases,
     };
     int r = spawn_start(&rq, &m->sp, err);
     if (r != 0)
         return r;
     struct init_args a = {
-        .id = m->o->id, .spec = m->b.spec, .plan = &m->plan, .rootfs = m->b.rootfs, .bundle = m->b.path,
-        .owner_name = m->plan.owner_name, .sync = m->sp.sync, .fifo_fd = m->fifo, .proc_fd = m->procfd,
+        .id = m->o->id,
+        .spec = m->b.spec,
+        .plan = &m->plan,
+        .rootfs = m->b.rootfs,
+        .bundle = m->b.path,
+        .owner_name = m->plan.owner_name,
+        .sync = m->sp.sync,
+        .fifo_fd = m->fifo,
+        .proc_fd = m->procfd,
         .ns_listen_fd = m->ns_listen,
     };
     /* The container directory's flock belongs to this create, not to the init: holding it until
@@ -208,8 +222,14 @@ static int record_state(struct making *m, struct urun_error *err)
     const struct urun_bundle *b = &m->b;
     char created[64], letter;
     struct urun_state st = {
-        .id = (char *)m->o->id, .bundle = b->path, .rootfs = b->rootfs, .pid = m->sp.pid, .created = created,
-        .owner = geteuid(), .owner_name = m->plan.owner_name, .annotations = b->spec->annotations,
+        .id = (char *)m->o->id,
+        .bundle = b->path,
+        .rootfs = b->rootfs,
+        .pid = m->sp.pid,
+        .created = created,
+        .owner = geteuid(),
+        .owner_name = m->plan.owner_name,
+        .annotations = b->spec->annotations,
         .n_annotations = b->spec->n_annotations,
         .cgroup = m->cg.path,
     };
@@ -292,14 +312,29 @@ int container_create(const struct state_root *root, const struct container_creat
                      struct container_created *ret, struct urun_error *err)
 {
     struct making m = {
-        .root = root, .o = o, .dirfd = -1, .fifo = -1, .procfd = -1, .console_fd = -1, .ns_listen = -1,
-        .pty_master = -1, .cg = CGROUP_NONE, .sp = SPAWN_NONE,
+        .root = root,
+        .o = o,
+        .dirfd = -1,
+        .fifo = -1,
+        .procfd = -1,
+        .console_fd = -1,
+        .ns_listen = -1,
+        .pty_master = -1,
+        .cg = CGROUP_NONE,
+        .sp = SPAWN_NONE,
     };
     const struct create_plan_opts po = {
-        .rootless = o->rootless, .foreground = o->foreground, .console_socket = o->console_socket != NULL,
-        .stdin_tty = isatty(STDIN_FILENO), .no_pivot = o->no_pivot, .no_new_keyring = o->no_new_keyring,
-        .preserve_fds = o->preserve_fds, .listen_fds = o->listen_fds, .network = o->network,
-        .publish = o->publish, .allow_host_loopback = o->allow_host_loopback,
+        .rootless = o->rootless,
+        .foreground = o->foreground,
+        .console_socket = o->console_socket != NULL,
+        .stdin_tty = isatty(STDIN_FILENO),
+        .no_pivot = o->no_pivot,
+        .no_new_keyring = o->no_new_keyring,
+        .preserve_fds = o->preserve_fds,
+        .listen_fds = o->listen_fds,
+        .network = o->network,
+        .publish = o->publish,
+        .allow_host_loopback = o->allow_host_loopback,
     };
     struct plan_host host;
 

@@ -19,23 +19,22 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "runtime/cgroup.h"
 #include "base/cleanup.h"
-#include "runtime/lifecycle.h"
-#include "idmap/idmap.h"
 #include "base/log.h"
+#include "base/pidfd.h"
+#include "base/util.h"
+#include "container/process.h"
+#include "container/seccomp_filter.h"
+#include "container/spawn.h"
+#include "idmap/idmap.h"
+#include "runtime/cgroup.h"
+#include "runtime/lifecycle.h"
 #include "runtime/nsjoin.h"
 #include "runtime/nsshare.h"
-#include "base/pidfd.h"
-#include "container/process.h"
 #include "runtime/plan.h"
 #include "runtime/run.h"
 #include "runtime/spawn.h"
-#include "container/spawn.h"
-#include "container/seccomp_filter.h"
 #include "runtime/sync.h"
-#include "base/util.h"
-
 
 /* The init's namespaces through /proc/PID/ns: readable once it runs the user's process. */
 static int open_proc_namespaces(pid_t pid, struct nsjoin *j, struct urun_error *err)
@@ -246,7 +245,9 @@ _Noreturn static void child_main(const struct exec_child *x, struct sync_chan sy
         keep[n_keep++] = x->join->fd[t];
     spawn_seal_fds(&c, keep, n_keep);
     const struct spawn_entry e = {
-        .join = x->join, .become_root = x->join->fd[SPEC_NS_USER] >= 0, .respawn = x->respawn,
+        .join = x->join,
+        .become_root = x->join->fd[SPEC_NS_USER] >= 0,
+        .respawn = x->respawn,
         .respawn_what = "fork into the container's pid namespace",
     };
     if (spawn_enter(&c, &e, &err) < 0)
@@ -338,7 +339,8 @@ static int spawn_process(const struct state_root *root, const struct exec_opts *
                          struct urun_error *err)
 {
     const struct spawn_req rq = {
-        .cgroup_fd = t->cgfd, .phases = (x->respawn ? SYNC_PHASE_PID : 0) | SYNC_PHASE_READY,
+        .cgroup_fd = t->cgfd,
+        .phases = (x->respawn ? SYNC_PHASE_PID : 0) | SYNC_PHASE_READY,
     };
     int r = spawn_start(&rq, sp, err);
     if (r == 0) {
@@ -378,7 +380,10 @@ int container_exec(const struct state_root *root, const struct exec_opts *o, int
         return r;
     }
     struct exec_child x = {
-        .p = s->process, .join = &t.join, .filter = filter, .preserve_fds = o->preserve_fds,
+        .p = s->process,
+        .join = &t.join,
+        .filter = filter,
+        .preserve_fds = o->preserve_fds,
         .respawn = t.join.fd[SPEC_NS_PID] >= 0 || t.join.fd[SPEC_NS_TIME] >= 0,
     };
     run_block_signals(&set, &old);

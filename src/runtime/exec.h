@@ -15,7 +15,7 @@ struct exec_opts {
     const char *console_socket;
     bool detach;
     const char *pid_file;
-    const char *const *env;  /* extra K=V */
+    const char *const *env; /* extra K=V */
     const char *cwd;
     const char *user;        /* UID[:GID] */
     const char *const *caps; /* added to every set */

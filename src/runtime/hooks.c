@@ -19,8 +19,8 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
-#include "base/log.h"
 #include "base/escape.h"
+#include "base/log.h"
 #include "base/pidfd.h"
 #include "base/util.h"
 #include "spec/yamltree.h"
@@ -47,10 +47,10 @@ struct child_report {
 /* One running hook, as the parent sees it. */
 struct run {
     pid_t pid;
-    int pidfd;     /* -1 when pidfd_open is missing */
-    int in_fd;     /* write end of the hook's stdin, O_NONBLOCK; -1 once closed */
-    int out_fd;    /* read end of the hook's stdout+stderr, O_NONBLOCK; -1 at EOF */
-    int report_fd; /* read end: a struct child_report when the hook did not run, EOF when it did */
+    int pidfd;       /* -1 when pidfd_open is missing */
+    int in_fd;       /* write end of the hook's stdin, O_NONBLOCK; -1 once closed */
+    int out_fd;      /* read end of the hook's stdout+stderr, O_NONBLOCK; -1 at EOF */
+    int report_fd;   /* read end: a struct child_report when the hook did not run, EOF when it did */
     const char *dir; /* where the hook starts; NULL: the caller's cwd */
     const char *data;
     size_t len, off;
@@ -296,8 +296,13 @@ static int run_one(const struct spec_hook *h, const char *what, const char *dir,
     char *const *argv = h->args && h->args[0] ? h->args : default_argv;
     char *const *envp = h->env ? h->env : empty_env;
     int in[2] = {-1, -1}, out[2] = {-1, -1}, rep[2] = {-1, -1}, status = 0, rc;
-    struct run r = {.pidfd = -1, .in_fd = -1, .out_fd = -1, .report_fd = -1, .data = state_json,
-                    .len = strlen(state_json), .dir = dir};
+    struct run r = {.pidfd = -1,
+                    .in_fd = -1,
+                    .out_fd = -1,
+                    .report_fd = -1,
+                    .data = state_json,
+                    .len = strlen(state_json),
+                    .dir = dir};
     bool timed_out;
 
     rc = make_pipes(in, out, rep);

@@ -1,9 +1,9 @@
 /* Implementation of image.h. */
 #include "runtime/image.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,8 +105,9 @@ static int rootfs_mode(char *fuse, size_t size, const char **ret_mode, struct ur
         if (strcmp(forced, "overlay") != 0 && strcmp(forced, "copy") != 0 && strcmp(forced, "fuse-overlayfs") != 0)
             return urun_error_set(err, EINVAL, "URUN_IMAGE_ROOTFS=%s: not overlay, fuse-overlayfs or copy", forced);
         if (strcmp(forced, "fuse-overlayfs") == 0 && !have_fuse)
-            return urun_error_set(err, ENOENT, "URUN_IMAGE_ROOTFS=fuse-overlayfs: no fuse-overlayfs on PATH or "
-                                               "/dev/fuse is not open to us");
+            return urun_error_set(err, ENOENT,
+                                  "URUN_IMAGE_ROOTFS=fuse-overlayfs: no fuse-overlayfs on PATH or "
+                                  "/dev/fuse is not open to us");
         *ret_mode = forced;
         return 0;
     }
@@ -161,8 +162,8 @@ static int load_image(const char *ref, struct loaded *l, struct urun_error *err)
         r = urun_error_errno(err, "image store %s: layers", l->store);
     for (size_t i = 0; r >= 0 && i < l->rec->n_layers; i++)
         if (faccessat(l->layersfd, l->rec->layers[i] + 7, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
-            r = urun_error_errno(err, "image %s:%s: layer %s is missing from the store (import it again)", name,
-                                 tag, l->rec->layers[i]);
+            r = urun_error_errno(err, "image %s:%s: layer %s is missing from the store (import it again)", name, tag,
+                                 l->rec->layers[i]);
     return r;
 }
 
@@ -196,9 +197,9 @@ static int fill_bundle(int dirfd, const char *bundle, const char *ref, const str
     if (mkdirat(dirfd, "rootfs", 0755) < 0)
         return urun_error_errno(err, "%s/rootfs", bundle);
     log_info("container %s: rootfs from image %s: %s", id, ref,
-             strcmp(mode, "overlay") == 0  ? "overlay (the kernel's overlayfs, in the container's user namespace)"
-             : strcmp(mode, "copy") == 0   ? "copy (no overlayfs the user namespace may mount)"
-                                           : "fuse-overlayfs (no kernel overlayfs the user namespace may mount)");
+             strcmp(mode, "overlay") == 0 ? "overlay (the kernel's overlayfs, in the container's user namespace)"
+             : strcmp(mode, "copy") == 0  ? "copy (no overlayfs the user namespace may mount)"
+                                          : "fuse-overlayfs (no kernel overlayfs the user namespace may mount)");
     if (strcmp(mode, "copy") == 0) {
         _cleanup_free_ char *rootfs = xasprintf("%s/rootfs", bundle);
         const char *args[] = {"flatten", ref, rootfs, NULL};
@@ -230,7 +231,8 @@ static int make_bundle_dir(const struct state_root *root, const char *id, const 
         if (mkdirat(images, name, 0700) == 0) {
             int fd = openat(images, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
             if (fd < 0 || flock(fd, LOCK_EX) < 0)
-                return fd >= 0 ? (close(fd), urun_error_errno(err, "lock %s", path)) : urun_error_errno(err, "%s", path);
+                return fd >= 0 ? (close(fd), urun_error_errno(err, "lock %s", path))
+                               : urun_error_errno(err, "%s", path);
             *ret_fd = fd;
             return 0;
         }

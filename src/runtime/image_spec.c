@@ -6,11 +6,11 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <stdio.h>
 #include <unistd.h>
 
 #include "base/cleanup.h"
@@ -94,8 +94,8 @@ static bool name_of_uid(const char *passwd, unsigned uid, char *out, size_t size
     return false;
 }
 
-int image_user_resolve(const char *user, const char *passwd, const char *group, unsigned *ret_uid,
-                       unsigned *ret_gid, struct urun_error *err)
+int image_user_resolve(const char *user, const char *passwd, const char *group, unsigned *ret_uid, unsigned *ret_gid,
+                       struct urun_error *err)
 {
     _cleanup_free_ char *u = xstrdup(user);
     char *g = strchr(u, ':'), name[256];
@@ -135,8 +135,7 @@ static void strs_push(struct strs *s, const char *x)
 }
 
 /* Image env, then -e: a later KEY= replaces an earlier one in place. */
-static int merge_env(const struct image_config *cfg, const char *const *extra, struct strs *out,
-                     struct urun_error *err)
+static int merge_env(const struct image_config *cfg, const char *const *extra, struct strs *out, struct urun_error *err)
 {
     static const char default_path[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     struct strs all = {0};
@@ -183,8 +182,8 @@ static int parse_volumes(const char *const *vols, struct spec_default_bind *out,
             return urun_error_errno(err, "--volume \"%s\": %s", *v, s);
         owned[2 * n] = src;
         owned[2 * n + 1] = xstrdup(dst);
-        out[n] = (struct spec_default_bind){.source = src, .destination = owned[2 * n + 1],
-                                            .ro = opt && strcmp(opt, "ro") == 0};
+        out[n] = (struct spec_default_bind){
+            .source = src, .destination = owned[2 * n + 1], .ro = opt && strcmp(opt, "ro") == 0};
     }
     *ret_n = n;
     return 0;

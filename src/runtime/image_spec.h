@@ -11,12 +11,12 @@
 #include "image/common/store.h"
 
 struct image_overrides {
-    char *const *args;         /* CMD ARGS after the ID, or NULL for the image's Cmd */
-    const char *const *env;    /* -e KEY=VALUE, NULL-terminated or NULL */
+    char *const *args;          /* CMD ARGS after the ID, or NULL for the image's Cmd */
+    const char *const *env;     /* -e KEY=VALUE, NULL-terminated or NULL */
     const char *const *volumes; /* -v SRC:DST[:ro] */
-    const char *workdir;       /* --workdir */
-    const char *user;          /* --user NAME|UID[:GROUP|GID] */
-    bool read_only;            /* --read-only */
+    const char *workdir;        /* --workdir */
+    const char *user;           /* --user NAME|UID[:GROUP|GID] */
+    bool read_only;             /* --read-only */
 };
 
 /* layersfd: the store's layers/ directory. */
@@ -24,5 +24,5 @@ int image_spec_json(int layersfd, const struct image_record *rec, const struct i
                     const struct image_overrides *o, char **ret_json, struct urun_error *err);
 
 /* Exported for tests: "NAME|UID[:GROUP|GID]" against passwd and group texts (either may be NULL). */
-int image_user_resolve(const char *user, const char *passwd, const char *group, unsigned *ret_uid,
-                       unsigned *ret_gid, struct urun_error *err);
+int image_user_resolve(const char *user, const char *passwd, const char *group, unsigned *ret_uid, unsigned *ret_gid,
+                       struct urun_error *err);

@@ -6,6 +6,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/nsfs.h>
 #include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
@@ -17,30 +19,28 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/vfs.h>
-#include <linux/magic.h>
-#include <linux/nsfs.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "spec/bundle.h"
-#include "runtime/cgroup.h"
 #include "base/cleanup.h"
-#include "runtime/hooks.h"
-#include "idmap/idmap.h"
-#include "container/init.h"
-#include "runtime/notify.h"
-#include "runtime/nsshare.h"
-#include "runtime/nsjoin.h"
 #include "base/log.h"
 #include "base/pidfd.h"
+#include "base/util.h"
+#include "container/init.h"
 #include "container/seccomp_filter.h"
+#include "idmap/idmap.h"
+#include "runtime/cgroup.h"
+#include "runtime/hooks.h"
+#include "runtime/notify.h"
+#include "runtime/nsjoin.h"
+#include "runtime/nsshare.h"
 #include "runtime/status.h"
 #include "runtime/sync.h"
-#include "base/util.h"
+#include "spec/bundle.h"
 
 /* Run a hook kind from the stored config; failures are warnings (runtime-spec: poststart/poststop). */
 static void run_late_hooks(int dirfd, const struct urun_state *st, enum urun_status status, enum spec_hook_kind k)
@@ -53,7 +53,8 @@ static void run_late_hooks(int dirfd, const struct urun_state *st, enum urun_sta
     /* start and delete are hot paths: parse the config only when create saw post hooks */
     if (faccessat(dirfd, STATE_POSTHOOKS_MARK, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
         return;
-    if (read_regular_file_at(dirfd, STATE_CONFIG_COPY, SPEC_MAX_BYTES, &buf, &len, &err) < 0 || spec_parse(buf, len, &s, &err) < 0) {
+    if (read_regular_file_at(dirfd, STATE_CONFIG_COPY, SPEC_MAX_BYTES, &buf, &len, &err) < 0 ||
+        spec_parse(buf, len, &s, &err) < 0) {
         log_warning("hooks.%s of %s: %s", spec_hook_name(k), st->id, err.msg);
         return;
     }
@@ -61,7 +62,6 @@ static void run_late_hooks(int dirfd, const struct urun_state *st, enum urun_sta
     if (json)
         hooks_run_all(&s->hooks[k], spec_hook_name(k), json);
 }
-
 
 /* Whether pid runs as `owner`, or in a user namespace `owner` made (a container's init whose root is
  * a subordinate ID). */
@@ -91,15 +91,21 @@ static int check_served(const struct state_root *root, const struct urun_state *
     if (!root->foreign)
         return 0;
     if (st->pid > 0 && status_proc_alive(st->pid, st->start_time) && !process_belongs_to(st->pid, root->owner))
-        return urun_error_set(err, EPERM, "container %s: its recorded process %d is not uid %u's; refusing to act "
-                              "on it", st->id, (int)st->pid, (unsigned)root->owner);
+        return urun_error_set(err, EPERM,
+                              "container %s: its recorded process %d is not uid %u's; refusing to act "
+                              "on it",
+                              st->id, (int)st->pid, (unsigned)root->owner);
     if (st->helper_pid > 0 && status_proc_alive(st->helper_pid, st->helper_start_time) &&
         !process_belongs_to(st->helper_pid, root->owner))
-        return urun_error_set(err, EPERM, "container %s: its recorded network helper %d is not uid %u's; refusing "
-                              "to act on it", st->id, (int)st->helper_pid, (unsigned)root->owner);
+        return urun_error_set(err, EPERM,
+                              "container %s: its recorded network helper %d is not uid %u's; refusing "
+                              "to act on it",
+                              st->id, (int)st->helper_pid, (unsigned)root->owner);
     if (st->cgroup && stat(st->cgroup, &cg) == 0 && cg.st_uid != root->owner)
-        return urun_error_set(err, EPERM, "container %s: its recorded cgroup %s is not uid %u's; refusing to act on "
-                              "it", st->id, st->cgroup, (unsigned)root->owner);
+        return urun_error_set(err, EPERM,
+                              "container %s: its recorded cgroup %s is not uid %u's; refusing to act on "
+                              "it",
+                              st->id, st->cgroup, (unsigned)root->owner);
     return 0;
 }
 
@@ -206,8 +212,9 @@ static int release_fifo(int dirfd, int pidfd, struct urun_error *err)
             }
             /* EOF, or nothing more from an init that has exited */
             if (len == 0)
-                return urun_error_set(err, 0, exited ? "container init exited before it could start"
-                                                     : "container init closed the exec fifo without starting");
+                return urun_error_set(err, 0,
+                                      exited ? "container init exited before it could start"
+                                             : "container init closed the exec fifo without starting");
             if (len > 1)
                 return sync_fifo_parse_report(buf + 1, len - 1, err);
             return 0;
@@ -291,7 +298,8 @@ int container_pids(int dirfd, const struct urun_state *st, pid_t **ret, size_t *
     if (r < 0)
         return r;
     if (stat("/proc/self/ns/pid", &other) == 0 && other.st_dev == ns.st_dev && other.st_ino == ns.st_ino)
-        return urun_error_set(err, 0, "the container shares urun's pid namespace and has no cgroup, so its "
+        return urun_error_set(err, 0,
+                              "the container shares urun's pid namespace and has no cgroup, so its "
                               "processes cannot be told apart from others");
     d = opendir("/proc");
     if (!d)
@@ -439,8 +447,11 @@ static int stop_recorded(int dirfd, const char *id, struct urun_error *err)
 
     if (state_procs_read(dirfd, &p, &ignored) < 0)
         return 0;
-    struct urun_state st = {.id = (char *)id, .pid = p.pid, .start_time = p.start_time,
-                            .helper_pid = p.helper_pid, .helper_start_time = p.helper_start_time};
+    struct urun_state st = {.id = (char *)id,
+                            .pid = p.pid,
+                            .start_time = p.start_time,
+                            .helper_pid = p.helper_pid,
+                            .helper_start_time = p.helper_start_time};
     r = kill_init(&st, /* all= */ false, err);
     if (r < 0)
         return r;
@@ -519,9 +530,11 @@ int container_pause(const struct state_root *root, const char *id, bool freeze, 
     if (!freeze && status != URUN_STATUS_PAUSED)
         return urun_error_set(err, 0, "container not paused");
     if (!st->cgroup)
-        return urun_error_set(err, 0, "cannot %s container %s: it has no cgroup, and freezing needs one on a "
+        return urun_error_set(err, 0,
+                              "cannot %s container %s: it has no cgroup, and freezing needs one on a "
                               "delegated cgroup v2 (this host has cgroup v1 only, or no cgroup v2 subtree writable by "
-                              "you; see the README, Cgroups)", freeze ? "pause" : "resume", id);
+                              "you; see the README, Cgroups)",
+                              freeze ? "pause" : "resume", id);
     return cgroup_freeze(st->cgroup, freeze, err);
 }
 
@@ -538,7 +551,9 @@ int container_update(const struct state_root *root, const char *id, const struct
     if (status != URUN_STATUS_RUNNING && status != URUN_STATUS_CREATED && status != URUN_STATUS_PAUSED)
         return urun_error_set(err, 0, "container %s is not running (%s)", id, urun_status_name(status));
     if (!st->cgroup)
-        return urun_error_set(err, 0, "cannot update container %s: it has no cgroup to set limits on (this host has "
-                              "cgroup v1 only, or no cgroup v2 subtree writable by you; see the README, Cgroups)", id);
+        return urun_error_set(err, 0,
+                              "cannot update container %s: it has no cgroup to set limits on (this host has "
+                              "cgroup v1 only, or no cgroup v2 subtree writable by you; see the README, Cgroups)",
+                              id);
     return cgroup_apply(st->cgroup, w, /* strict= */ true, err);
 }

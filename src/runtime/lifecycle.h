@@ -16,13 +16,13 @@ struct container_create_opts {
     bool no_pivot;
     bool no_new_keyring;
     int preserve_fds;
-    int listen_fds;  /* socket activation: fds 3.. handed to urun (LISTEN_FDS), passed on before preserve_fds */
-    int rootless; /* -1 auto, 0 false, 1 true */
-    bool foreground; /* `run` without --detach: a terminal's pty master comes back to the caller */
-    const char *network;         /* --network, NULL when not given */
-    char *const *publish;        /* --publish values, NULL-terminated, or NULL */
-    bool allow_host_loopback;    /* --allow-host-loopback */
-    bool no_cgroup;              /* --cgroup-manager disabled */
+    int listen_fds;       /* socket activation: fds 3.. handed to urun (LISTEN_FDS), passed on before preserve_fds */
+    int rootless;         /* -1 auto, 0 false, 1 true */
+    bool foreground;      /* `run` without --detach: a terminal's pty master comes back to the caller */
+    const char *network;  /* --network, NULL when not given */
+    char *const *publish; /* --publish values, NULL-terminated, or NULL */
+    bool allow_host_loopback; /* --allow-host-loopback */
+    bool no_cgroup;           /* --cgroup-manager disabled */
 };
 
 struct container_created {

@@ -8,12 +8,15 @@ static int check_netns(const struct urun_spec *s, const char *from, struct urun_
 {
     const struct spec_namespace *ns = spec_find_namespace(s, SPEC_NS_NETWORK);
     if (!ns)
-        return urun_error_set(err, 0, "%s slirp: the spec has no network namespace (linux.namespaces), so the "
+        return urun_error_set(err, 0,
+                              "%s slirp: the spec has no network namespace (linux.namespaces), so the "
                               "container shares the host's network; add {\"type\": \"network\"} or use none",
                               from);
     if (ns->path)
-        return urun_error_set(err, 0, "%s slirp: the spec joins the network namespace %s, which urun does not "
-                              "configure; slirp applies only to a new network namespace", from, ns->path);
+        return urun_error_set(err, 0,
+                              "%s slirp: the spec joins the network namespace %s, which urun does not "
+                              "configure; slirp applies only to a new network namespace",
+                              from, ns->path);
     return 0;
 }
 

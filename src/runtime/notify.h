@@ -8,8 +8,8 @@
 #include <sys/types.h>
 
 #include "base/error.h"
-#include "spec/spec.h"
 #include "runtime/state.h"
+#include "spec/spec.h"
 
 #define NOTIFY_CONTAINER_DIR "/run/notify"
 

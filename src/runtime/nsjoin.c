@@ -6,20 +6,20 @@
 #include <fcntl.h>
 #include <linux/nsfs.h>
 #include <sched.h>
-#include <sys/stat.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const int clone_flag[SPEC_NS__MAX] = {
-    [SPEC_NS_PID] = CLONE_NEWPID,     [SPEC_NS_NETWORK] = CLONE_NEWNET, [SPEC_NS_MOUNT] = CLONE_NEWNS,
-    [SPEC_NS_IPC] = CLONE_NEWIPC,     [SPEC_NS_UTS] = CLONE_NEWUTS,     [SPEC_NS_USER] = CLONE_NEWUSER,
+    [SPEC_NS_PID] = CLONE_NEWPID,       [SPEC_NS_NETWORK] = CLONE_NEWNET, [SPEC_NS_MOUNT] = CLONE_NEWNS,
+    [SPEC_NS_IPC] = CLONE_NEWIPC,       [SPEC_NS_UTS] = CLONE_NEWUTS,     [SPEC_NS_USER] = CLONE_NEWUSER,
     [SPEC_NS_CGROUP] = CLONE_NEWCGROUP, [SPEC_NS_TIME] = CLONE_NEWTIME,
 };
 
 static const char *const proc_names[SPEC_NS__MAX] = {
-    [SPEC_NS_PID] = "pid", [SPEC_NS_NETWORK] = "net", [SPEC_NS_MOUNT] = "mnt", [SPEC_NS_IPC] = "ipc",
-    [SPEC_NS_UTS] = "uts", [SPEC_NS_USER] = "user", [SPEC_NS_CGROUP] = "cgroup", [SPEC_NS_TIME] = "time",
+    [SPEC_NS_PID] = "pid", [SPEC_NS_NETWORK] = "net", [SPEC_NS_MOUNT] = "mnt",     [SPEC_NS_IPC] = "ipc",
+    [SPEC_NS_UTS] = "uts", [SPEC_NS_USER] = "user",   [SPEC_NS_CGROUP] = "cgroup", [SPEC_NS_TIME] = "time",
 };
 
 unsigned long nsjoin_clone_flag(enum spec_ns_type t)
@@ -108,7 +108,7 @@ void nsjoin_close(struct nsjoin *j)
 int nsjoin_enter(const struct nsjoin *j, unsigned long unshare_flags, struct urun_error *err)
 {
     /* user first: it decides what the others may be joined or created with (user_namespaces(7)) */
-    static const enum spec_ns_type order[] = {SPEC_NS_USER, SPEC_NS_IPC, SPEC_NS_UTS, SPEC_NS_NETWORK,
+    static const enum spec_ns_type order[] = {SPEC_NS_USER,   SPEC_NS_IPC, SPEC_NS_UTS,  SPEC_NS_NETWORK,
                                               SPEC_NS_CGROUP, SPEC_NS_PID, SPEC_NS_TIME, SPEC_NS_MOUNT};
     for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
         enum spec_ns_type t = order[i];

@@ -16,7 +16,6 @@
 #include "base/cleanup.h"
 #include "runtime/state.h"
 
-
 /* The init's side: written once before the handler is installed. */
 static int serve_listen = -1;
 static int serve_fds[SPEC_NS__MAX];
@@ -50,8 +49,8 @@ static void answer(int sig)
     while ((conn = accept4(serve_listen, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
         char buf[CMSG_SPACE(sizeof(serve_fds))];
         struct iovec iov = {.iov_base = serve_types, .iov_len = serve_n};
-        struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf,
-                           .msg_controllen = CMSG_SPACE(serve_n * sizeof(int))};
+        struct msghdr m = {
+            .msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf, .msg_controllen = CMSG_SPACE(serve_n * sizeof(int))};
         memset(buf, 0, sizeof(buf));
         struct cmsghdr *c = CMSG_FIRSTHDR(&m);
         c->cmsg_level = SOL_SOCKET;

@@ -30,7 +30,8 @@ void plan_host_probe(struct plan_host *ret)
 
     ret->euid = geteuid();
     ret->has_timens = access("/proc/self/ns/time", F_OK) == 0;
-    ret->initial_userns = ret->euid == 0 && read_file_at(AT_FDCWD, "/proc/self/uid_map", 4096, &text, &len, NULL) >= 0 &&
+    ret->initial_userns = ret->euid == 0 &&
+                          read_file_at(AT_FDCWD, "/proc/self/uid_map", 4096, &text, &len, NULL) >= 0 &&
                           idmap_parse_proc(text, r, ARRAY_SIZE(r), &n) >= 0 && idmap_is_initial(r, n);
 }
 
@@ -62,12 +63,14 @@ static void warn_unapplied(const struct urun_spec *s)
 static int check_terminal(const struct urun_spec *s, const struct create_plan_opts *o, struct urun_error *err)
 {
     if (s->process->terminal && !o->console_socket && !o->foreground)
-        return urun_error_set(err, 0, "process.terminal is true: a detached container needs --console-socket to "
+        return urun_error_set(err, 0,
+                              "process.terminal is true: a detached container needs --console-socket to "
                               "hand its terminal to");
     /* crun's behaviour: without a terminal to put in raw mode and copy from, a foreground terminal
      * container would wait for input that never comes (ssh without -t, CI). */
     if (s->process->terminal && o->foreground && !o->console_socket && !o->stdin_tty)
-        return urun_error_set(err, 0, "process.terminal is true but stdin is not a terminal: run from a terminal, "
+        return urun_error_set(err, 0,
+                              "process.terminal is true but stdin is not a terminal: run from a terminal, "
                               "pass --console-socket, or set process.terminal to false");
     if (!s->process->terminal && o->console_socket)
         return urun_error_set(err, 0, "--console-socket is only used when process.terminal is true");
@@ -100,9 +103,9 @@ static int plan_namespaces(const struct urun_spec *s, const struct create_plan_o
  * fail). */
 static int check_sysctl(const struct spec_linux *lx, unsigned long flags, struct urun_error *err)
 {
-    static const char *const ipc_keys[] = {"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
-                                           "kernel.shmall", "kernel.shmmax", "kernel.shmmni",
-                                           "kernel.shm_rmid_forced", NULL};
+    static const char *const ipc_keys[] = {"kernel.msgmax", "kernel.msgmnb",          "kernel.msgmni",
+                                           "kernel.sem",    "kernel.shmall",          "kernel.shmmax",
+                                           "kernel.shmmni", "kernel.shm_rmid_forced", NULL};
     for (size_t i = 0; lx && i < lx->n_sysctl; i++) {
         const char *k = lx->sysctl[i].key;
         unsigned long need = 0;
@@ -120,7 +123,9 @@ static int check_sysctl(const struct spec_linux *lx, unsigned long flags, struct
                                   k);
         if (!(flags & need))
             return urun_error_set(err, 0, "linux.sysctl: \"%s\" needs a %s namespace that is not urun's own", k,
-                                  need == CLONE_NEWNET ? "network" : need == CLONE_NEWIPC ? "ipc" : "uts");
+                                  need == CLONE_NEWNET   ? "network"
+                                  : need == CLONE_NEWIPC ? "ipc"
+                                                         : "uts");
     }
     return 0;
 }
@@ -163,8 +168,10 @@ int plan_maps(const struct spec_linux *lx, struct idmap_user *u, struct idmap *m
     _cleanup_free_ struct idmap_range *uid = lx ? ranges(lx->uid_mappings, lx->n_uid_mappings) : NULL;
     _cleanup_free_ struct idmap_range *gid = lx ? ranges(lx->gid_mappings, lx->n_gid_mappings) : NULL;
     const struct idmap_request req = {
-        .uid_mappings = uid, .n_uid_mappings = lx ? lx->n_uid_mappings : 0,
-        .gid_mappings = gid, .n_gid_mappings = lx ? lx->n_gid_mappings : 0,
+        .uid_mappings = uid,
+        .n_uid_mappings = lx ? lx->n_uid_mappings : 0,
+        .gid_mappings = gid,
+        .n_gid_mappings = lx ? lx->n_gid_mappings : 0,
     };
     int r = idmap_user_load(u, err);
     if (r < 0)
@@ -305,8 +312,11 @@ int plan_create(struct urun_bundle *b, const struct create_plan_opts *o, const s
     int r;
 
     *p = (struct create_plan){
-        .join = NSJOIN_NONE, .terminal = s->process->terminal, .no_pivot = o->no_pivot,
-        .no_new_keyring = o->no_new_keyring, .preserve_fds = o->listen_fds + o->preserve_fds,
+        .join = NSJOIN_NONE,
+        .terminal = s->process->terminal,
+        .no_pivot = o->no_pivot,
+        .no_new_keyring = o->no_new_keyring,
+        .preserve_fds = o->listen_fds + o->preserve_fds,
         .listen_fds = o->listen_fds,
     };
     r = plan_spec(b, o, host, p, err);
@@ -321,7 +331,8 @@ int plan_create(struct urun_bundle *b, const struct create_plan_opts *o, const s
     if (r >= 0 && ((p->clone_flags & CLONE_NEWUSER) || p->join.fd[SPEC_NS_USER] >= 0 || !host->initial_userns))
         mounts_warn_locked(s, b->path);
     if (r >= 0 && p->net.slirp && p->join.any)
-        r = urun_error_set(err, 0, "run.urun.network slirp: not with namespaces joined by path (linux.namespaces[].path)");
+        r = urun_error_set(err, 0,
+                           "run.urun.network slirp: not with namespaces joined by path (linux.namespaces[].path)");
     if (r >= 0)
         r = plan_placement(s->linux_, p, err);
     if (r >= 0 && (p->clone_flags & CLONE_NEWUSER))

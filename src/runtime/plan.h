@@ -23,14 +23,14 @@ struct urun_seccomp;
 
 /* What `create` and `run` were asked for on the command line. */
 struct create_plan_opts {
-    int rootless;              /* -1 auto, 0 false, 1 true */
-    bool foreground;           /* `run` without --detach */
-    bool console_socket;       /* --console-socket given */
-    bool stdin_tty;            /* stdin is a terminal (a foreground terminal container needs one) */
+    int rootless;        /* -1 auto, 0 false, 1 true */
+    bool foreground;     /* `run` without --detach */
+    bool console_socket; /* --console-socket given */
+    bool stdin_tty;      /* stdin is a terminal (a foreground terminal container needs one) */
     bool no_pivot, no_new_keyring;
     int preserve_fds, listen_fds;
-    const char *network;       /* --network, or NULL */
-    char *const *publish;      /* --publish values, NULL-terminated, or NULL */
+    const char *network;  /* --network, or NULL */
+    char *const *publish; /* --publish values, NULL-terminated, or NULL */
     bool allow_host_loopback;
 };
 
@@ -54,14 +54,14 @@ struct create_plan {
     /* A new user namespace (clone_flags & CLONE_NEWUSER): these maps, written by urun. */
     struct idmap_user user;
     struct idmap maps;
-    bool chown_fifo;   /* real root making a userns container: the exec fifo goes to its root */
+    bool chown_fifo; /* real root making a userns container: the exec fifo goes to its root */
     uid_t fifo_uid;
     gid_t fifo_gid;
-    struct netns_config net; /* net.slirp: start the helper; net.host: no network namespace */
-    bool resolv_conf;  /* slirp: bind a resolv.conf from the state directory (the rootfs has one) */
+    struct netns_config net;      /* net.slirp: start the helper; net.host: no network namespace */
+    bool resolv_conf;             /* slirp: bind a resolv.conf from the state directory (the rootfs has one) */
     struct urun_seccomp *seccomp; /* NULL: none */
     struct cgroup_limits limits;
-    unsigned phases;   /* enum sync_phase bits (runtime/sync.h) */
+    unsigned phases;                       /* enum sync_phase bits (runtime/sync.h) */
     char owner_name[STATE_OWNER_NAME_MAX]; /* the caller's login name, for every state document */
     /* Passed on from the options. */
     bool terminal, no_pivot, no_new_keyring;
@@ -79,7 +79,10 @@ int plan_create(struct urun_bundle *b, const struct create_plan_opts *o, const s
 void plan_clear(struct create_plan *p);
 
 /* process.user as idmap_check_user takes it. */
-#define PLAN_IDS(u) {(u)->uid, (u)->gid, (u)->additional_gids, (u)->n_additional_gids}
+#define PLAN_IDS(u)                                                      \
+    {                                                                    \
+        (u)->uid, (u)->gid, (u)->additional_gids, (u)->n_additional_gids \
+    }
 
 /* The caller's ID delegation (idmap_user_load) and the maps for the given spec maps (none: the
  * default maps), with every warning on the way (skipped subuid lines, an own-ID fallback) written to

@@ -4,9 +4,9 @@
 #include "runtime/run.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -21,7 +21,7 @@
 #include "base/util.h"
 
 /* Signals a foreground `run` passes on.  SIGCHLD tells us the init exited. */
-static const int forwarded[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH,
+static const int forwarded[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH,
                                 SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU, SIGALRM, SIGPIPE};
 
 void run_block_signals(sigset_t *ret_set, sigset_t *ret_old)

@@ -19,7 +19,7 @@ struct spawn_req {
     unsigned long clone_flags; /* CLONE_NEW* */
     int cgroup_fd;             /* born in this cgroup (CLONE_INTO_CGROUP), or -1 */
     bool want_pidfd;
-    unsigned phases;           /* enum sync_phase bits */
+    unsigned phases; /* enum sync_phase bits */
 };
 
 struct spawn {

@@ -153,9 +153,10 @@ static int root_open_checked(const char *path, bool created, bool may_serve, str
         if (e == ENOTDIR)
             return urun_error_set(err, 0, "state root %s: not a directory, refusing to use it", path);
         if (e == EACCES && lstat(path, &st) == 0 && st.st_uid != geteuid())
-            return urun_error_set(err, 0, "state root %s: owned by %s, not you (uid %u), and closed to you; choose "
-                                  "another state directory with --root DIR", path, owner_label(st.st_uid),
-                                  (unsigned)geteuid());
+            return urun_error_set(err, 0,
+                                  "state root %s: owned by %s, not you (uid %u), and closed to you; choose "
+                                  "another state directory with --root DIR",
+                                  path, owner_label(st.st_uid), (unsigned)geteuid());
         return urun_error_set(err, e, "state root %s: open", path);
     }
     if (fstat(fd, &st) < 0)
@@ -170,8 +171,10 @@ static int root_open_checked(const char *path, bool created, bool may_serve, str
     if (created && (st.st_mode & 07777) != 0700 && fchmod(fd, 0700) == 0)
         st.st_mode = (st.st_mode & ~07777u) | 0700;
     if (st.st_mode & 022)
-        return urun_error_set(err, 0, "state root %s: mode %04o is group/world-writable; refusing to use it "
-                              "(choose another state directory with --root DIR)", path, (unsigned)(st.st_mode & 07777));
+        return urun_error_set(err, 0,
+                              "state root %s: mode %04o is group/world-writable; refusing to use it "
+                              "(choose another state directory with --root DIR)",
+                              path, (unsigned)(st.st_mode & 07777));
     ret->owner = st.st_uid;
     ret->foreign = st.st_uid != geteuid();
     ret->fd = TAKE_FD(fd);
@@ -327,8 +330,7 @@ int state_container_create(const struct state_root *r, const char *id, int *ret_
         return k;
     hashed = dirname_for(id, name);
     if (mkdirat(r->fd, name, 0700) < 0) {
-        if (errno == EEXIST)
-            {
+        if (errno == EEXIST) {
             /* No strerror suffix: the sentence says it all (runc's wording). */
             urun_error_set(err, 0, "container %s already exists", id);
             return -EEXIST;
@@ -346,7 +348,8 @@ int state_container_create(const struct state_root *r, const char *id, int *ret_
         goto undo;
     }
     if (hashed) {
-        _cleanup_close_ int idfd = openat(fd, STATE_ID_FILE, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        _cleanup_close_ int idfd =
+            openat(fd, STATE_ID_FILE, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (idfd < 0 || write_all(idfd, id, strlen(id)) < 0) {
             k = urun_error_errno(err, "record container ID in %s/%s", r->path, name);
             unlinkat(fd, STATE_ID_FILE, 0);
@@ -360,8 +363,7 @@ undo:
     return k;
 }
 
-int state_container_open(const struct state_root *r, const char *id, int lock, int *ret_dirfd,
-                         struct urun_error *err)
+int state_container_open(const struct state_root *r, const char *id, int lock, int *ret_dirfd, struct urun_error *err)
 {
     _cleanup_close_ int fd = -1;
     struct stat st;
@@ -376,8 +378,7 @@ int state_container_open(const struct state_root *r, const char *id, int lock, i
     hashed = dirname_for(id, name);
     fd = r->fd >= 0 ? openat(r->fd, name, DIR_OPEN_FLAGS) : (errno = ENOENT, -1); /* no root: none there */
     if (fd < 0) {
-        if (errno == ENOENT || errno == ENOTDIR)
-            {
+        if (errno == ENOENT || errno == ENOTDIR) {
             urun_error_set(err, 0, "container %s does not exist", id);
             return -ENOENT;
         }
@@ -444,9 +445,10 @@ static int open_subdir(struct remover *rm, int dirfd, const char *name, int *ret
         return urun_error_errno(rm->err, "%s: cannot open", rm->path);
     if ((st.st_mode & 0700) != 0700) {
         if (st.st_uid != geteuid())
-            return urun_error_set(rm->err, 0, "%s: mode %04o, owned by uid %u, not you; `urun unshare rm -rf` "
-                                  "removes files of your subordinate IDs", rm->path, (unsigned)(st.st_mode & 07777),
-                                  (unsigned)st.st_uid);
+            return urun_error_set(rm->err, 0,
+                                  "%s: mode %04o, owned by uid %u, not you; `urun unshare rm -rf` "
+                                  "removes files of your subordinate IDs",
+                                  rm->path, (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid);
         snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
         if (chmod(proc, (st.st_mode & 07777) | 0700) < 0)
             return urun_error_errno(rm->err, "%s: cannot make it writable", rm->path);

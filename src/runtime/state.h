@@ -41,12 +41,12 @@
 
 #define STATE_MAX_BYTES (1u << 20) /* state.json */
 #define STATE_PROCS_MAX_BYTES (128 + 4096)
-#define STATE_NAME_MAX 256 /* state_container_name()'s buffer, NUL included */
+#define STATE_NAME_MAX 256       /* state_container_name()'s buffer, NUL included */
 #define STATE_OWNER_NAME_MAX 256 /* a user name (LOGIN_NAME_MAX), NUL included */
 
 struct state_root {
-    int fd;     /* O_DIRECTORY, O_CLOEXEC */
-    char *path; /* absolute */
+    int fd;       /* O_DIRECTORY, O_CLOEXEC */
+    char *path;   /* absolute */
     uid_t owner;  /* who the containers in it belong to */
     bool foreign; /* uid 0 serving another user's root: trust nothing in it to name a process */
 };
@@ -62,9 +62,9 @@ void state_root_close(struct state_root *r);
 /* What state.json records for one container. */
 struct urun_state {
     char *id;
-    char *bundle; /* absolute */
-    char *rootfs; /* absolute */
-    pid_t pid;    /* container init, in urun's pid namespace */
+    char *bundle;        /* absolute */
+    char *rootfs;        /* absolute */
+    pid_t pid;           /* container init, in urun's pid namespace */
     uint64_t start_time; /* /proc/PID/stat field 22 of pid */
     char *created;       /* RFC 3339, UTC */
     uid_t owner;
@@ -105,8 +105,7 @@ int state_container_create(const struct state_root *r, const char *id, int *ret_
 
 /* Open an existing container directory, flock()ed with `lock` (LOCK_SH, LOCK_EX or 0 for none).
  * A missing one, or one removed while we waited for the lock, is "container ID does not exist". */
-int state_container_open(const struct state_root *r, const char *id, int lock, int *ret_dirfd,
-                         struct urun_error *err);
+int state_container_open(const struct state_root *r, const char *id, int lock, int *ret_dirfd, struct urun_error *err);
 
 /* Remove the container directory and everything in it, whatever it is, through fds and without
  * following symlinks, to a bounded depth; directories of ours that lack u+rwx get it first. */

@@ -2,7 +2,13 @@
  * atomically and read back from regular files only; the start time that identifies a recorded process
  * (/proc/PID/stat); the OCI state documents, built from recorded data alone.  Never looks at cgroups
  * or the container's processes (status.h does). */
+#include "base/cleanup.h"
+#include "base/escape.h"
+#include "base/id.h"
+#include "base/json.h"
+#include "base/util.h"
 #include "runtime/state.h"
+#include "spec/yamltree.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -13,12 +19,6 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "base/cleanup.h"
-#include "base/escape.h"
-#include "base/id.h"
-#include "base/json.h"
-#include "base/util.h"
-#include "spec/yamltree.h"
 
 /* ---- writing state.json ----------------------------------------------------------------- */
 
@@ -54,9 +54,9 @@ static char *state_serialise(const struct urun_state *st, size_t *ret_len)
 static int procs_write(int dirfd, const struct urun_state *st, struct urun_error *err)
 {
     char buf[128 + PATH_MAX];
-    int n = snprintf(buf, sizeof(buf), "init %d %llu\nhelper %d %llu\n", (int)st->pid,
-                     (unsigned long long)st->start_time, (int)st->helper_pid,
-                     (unsigned long long)st->helper_start_time);
+    int n =
+        snprintf(buf, sizeof(buf), "init %d %llu\nhelper %d %llu\n", (int)st->pid, (unsigned long long)st->start_time,
+                 (int)st->helper_pid, (unsigned long long)st->helper_start_time);
 
     if (st->cgroup && st->cgroup[0] == '/' && !strchr(st->cgroup, '\n') && strlen(st->cgroup) < PATH_MAX)
         n += snprintf(buf + n, sizeof(buf) - (size_t)n, "cgroup %s\n", st->cgroup);
@@ -409,12 +409,18 @@ int state_procs_read(int dirfd, struct state_procs *ret, struct urun_error *err)
 const char *urun_status_name(enum urun_status s)
 {
     switch (s) {
-    case URUN_STATUS_CREATING: return "creating";
-    case URUN_STATUS_CREATED: return "created";
-    case URUN_STATUS_RUNNING: return "running";
-    case URUN_STATUS_STOPPED: return "stopped";
-    case URUN_STATUS_PAUSED: return "paused";
-    case URUN_STATUS_UNKNOWN: return "unknown";
+    case URUN_STATUS_CREATING:
+        return "creating";
+    case URUN_STATUS_CREATED:
+        return "created";
+    case URUN_STATUS_RUNNING:
+        return "running";
+    case URUN_STATUS_STOPPED:
+        return "stopped";
+    case URUN_STATUS_PAUSED:
+        return "paused";
+    case URUN_STATUS_UNKNOWN:
+        return "unknown";
     }
     return "unknown";
 }

@@ -13,8 +13,7 @@ bool status_proc_alive(pid_t pid, uint64_t start_time)
     char state;
 
     /* A different start time means the pid was reused by an unrelated process. */
-    return pid > 0 && proc_stat_read(pid, &state, &start) == 0 && start == start_time && state != 'Z' &&
-           state != 'X';
+    return pid > 0 && proc_stat_read(pid, &state, &start) == 0 && start == start_time && state != 'Z' && state != 'X';
 }
 
 enum urun_status status_of(int dirfd, const struct urun_state *st)

@@ -2,14 +2,14 @@
 #include "runtime/sync.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 struct sync_msg {
@@ -238,8 +238,7 @@ static int phase_enter(const struct sync_chan *c, enum sync_phase p, struct urun
 {
     for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++) {
         if (phases[i].phase == p)
-            return (c->done & p) ? urun_error_set(err, EPROTO, "sync: phase %s taken twice", phases[i].name)
-                                 : (int)i;
+            return (c->done & p) ? urun_error_set(err, EPROTO, "sync: phase %s taken twice", phases[i].name) : (int)i;
         if ((c->phases & phases[i].phase) && !(c->done & phases[i].phase))
             return urun_error_set(err, EPROTO, "sync: phase %s before phase %s", sync_phase_name(p), phases[i].name);
     }

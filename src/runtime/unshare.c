@@ -35,7 +35,9 @@ _Noreturn static void child(struct spawn *sp, char **argv, const sigset_t *old)
 int urun_unshare(char **argv, int *ret_exit, struct urun_error *err)
 {
     const struct spawn_req rq = {
-        .clone_flags = CLONE_NEWUSER | CLONE_NEWNS, .cgroup_fd = -1, .phases = SYNC_PHASE_MAPS,
+        .clone_flags = CLONE_NEWUSER | CLONE_NEWNS,
+        .cgroup_fd = -1,
+        .phases = SYNC_PHASE_MAPS,
     };
     struct idmap_user user;
     struct idmap maps;

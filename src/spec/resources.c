@@ -8,9 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-
-static void add(struct cg_writes *w, const char *controller, const char *file, const char *value,
-                const char *field)
+static void add(struct cg_writes *w, const char *controller, const char *file, const char *value, const char *field)
 {
     w->v = xreallocarray(w->v, w->n + 1, sizeof(*w->v));
     w->v[w->n++] = (struct cg_write){xstrdup(controller), xstrdup(file), xstrdup(value), xstrdup(field)};
@@ -118,8 +116,9 @@ static int memory(const struct reader *rd, struct cg_writes *w)
             if (!has_limit || limit <= 0)
                 return urun_error_set(rd->err, 0, "%s: a swap limit needs a memory limit (%s.limit)", path, rd->path);
             if (swap < limit)
-                return urun_error_set(rd->err, 0, "%s: %" PRId64 " is below the memory limit %" PRId64
-                                      " (swap counts memory plus swap)", path, swap, limit);
+                return urun_error_set(
+                    rd->err, 0, "%s: %" PRId64 " is below the memory limit %" PRId64 " (swap counts memory plus swap)",
+                    path, swap, limit);
             snprintf(val, sizeof(val), "%" PRId64, swap - limit);
         }
         if (swap != 0)
@@ -390,8 +389,13 @@ static int rdma(const struct ynode *n, const char *path, struct cg_writes *w, st
 /* linux.resources.unified: file name to value, written as given. */
 static int unified(const struct ynode *n, const char *path, struct cg_writes *w, struct urun_error *err)
 {
-    static const char *const refused[] = {"cgroup.procs", "cgroup.threads", "cgroup.subtree_control",
-                                          "cgroup.kill", "cgroup.freeze", "cgroup.type", NULL};
+    static const char *const refused[] = {"cgroup.procs",
+                                          "cgroup.threads",
+                                          "cgroup.subtree_control",
+                                          "cgroup.kill",
+                                          "cgroup.freeze",
+                                          "cgroup.type",
+                                          NULL};
     char p[320], ctrl[64];
     int r;
 
@@ -425,11 +429,14 @@ int resources_to_writes(const struct ynode *res, const char *path, struct cg_wri
         return urun_error_set(err, 0, "%s: expected an object", path);
     struct reader top = {res, path, err};
     if ((n = field(&top, "memory", p, sizeof(p))))
-        r = n->kind == YNODE_MAP ? memory(&(struct reader){n, p, err}, w) : urun_error_set(err, 0, "%s: expected an object", p);
+        r = n->kind == YNODE_MAP ? memory(&(struct reader){n, p, err}, w)
+                                 : urun_error_set(err, 0, "%s: expected an object", p);
     if (r >= 0 && (n = field(&top, "cpu", p, sizeof(p))))
-        r = n->kind == YNODE_MAP ? cpu(&(struct reader){n, p, err}, w) : urun_error_set(err, 0, "%s: expected an object", p);
+        r = n->kind == YNODE_MAP ? cpu(&(struct reader){n, p, err}, w)
+                                 : urun_error_set(err, 0, "%s: expected an object", p);
     if (r >= 0 && (n = field(&top, "pids", p, sizeof(p))))
-        r = n->kind == YNODE_MAP ? pids(&(struct reader){n, p, err}, w) : urun_error_set(err, 0, "%s: expected an object", p);
+        r = n->kind == YNODE_MAP ? pids(&(struct reader){n, p, err}, w)
+                                 : urun_error_set(err, 0, "%s: expected an object", p);
     if (r >= 0 && (n = field(&top, "blockIO", p, sizeof(p))))
         r = n->kind == YNODE_MAP ? block_io(&(struct reader){n, p, err}, w)
                                  : urun_error_set(err, 0, "%s: expected an object", p);

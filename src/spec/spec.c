@@ -69,8 +69,8 @@ struct shape {
 };
 
 static const char *const ns_names[SPEC_NS__MAX] = {
-    [SPEC_NS_PID] = "pid",   [SPEC_NS_NETWORK] = "network", [SPEC_NS_MOUNT] = "mount",   [SPEC_NS_IPC] = "ipc",
-    [SPEC_NS_UTS] = "uts",   [SPEC_NS_USER] = "user",       [SPEC_NS_CGROUP] = "cgroup", [SPEC_NS_TIME] = "time",
+    [SPEC_NS_PID] = "pid", [SPEC_NS_NETWORK] = "network", [SPEC_NS_MOUNT] = "mount",   [SPEC_NS_IPC] = "ipc",
+    [SPEC_NS_UTS] = "uts", [SPEC_NS_USER] = "user",       [SPEC_NS_CGROUP] = "cgroup", [SPEC_NS_TIME] = "time",
 };
 
 static const char *const hook_names[SPEC_HOOK__MAX] = {
@@ -404,24 +404,69 @@ static int parse_obj(const struct ynode *n, const char *path, void *base, const 
 
 #define TYPED(m, type) \
     (offsetof(S, m) + 0 * sizeof(char[__builtin_types_compatible_p(__typeof__(((S *)0)->m), type) ? 1 : -1]))
-#define T_STR(k, fl, m) { k, K_STR, fl, TYPED(m, char *), NO_AUX, NULL, NULL }
-#define T_STRV(k, fl, m) { k, K_STRV, fl, TYPED(m, char **), NO_AUX, NULL, NULL }
-#define T_BOOL(k, m) { k, K_BOOL, 0, TYPED(m, bool), NO_AUX, NULL, NULL }
-#define T_U32(k, fl, m) { k, K_U32, fl, TYPED(m, uint32_t), NO_AUX, NULL, NULL }
-#define T_U32_HAS(k, m, has) { k, K_U32, 0, TYPED(m, uint32_t), TYPED(has, bool), NULL, NULL }
-#define T_U64(k, fl, m) { k, K_U64, fl, TYPED(m, uint64_t), NO_AUX, NULL, NULL }
-#define T_I64(k, m) { k, K_I64, 0, TYPED(m, int64_t), NO_AUX, NULL, NULL }
-#define T_U32V(k, m, n) { k, K_U32V, 0, TYPED(m, uint32_t *), TYPED(n, size_t), NULL, NULL }
-#define T_KV(k, m, n) { k, K_KV, 0, TYPED(m, struct spec_kv *), TYPED(n, size_t), NULL, NULL }
-#define T_ARRAY(k, m, n, sh) { k, K_ARRAY, 0, offsetof(S, m), TYPED(n, size_t), &sh##_shape, NULL }
-#define T_OBJECT(k, m, sh) { k, K_OBJECT, 0, offsetof(S, m), NO_AUX, &sh##_shape, NULL }
-#define T_INLINE(k, fl, m, has, sh) { k, K_INLINE, fl, offsetof(S, m), has, &sh##_shape, NULL }
+#define T_STR(k, fl, m)                                    \
+    {                                                      \
+        k, K_STR, fl, TYPED(m, char *), NO_AUX, NULL, NULL \
+    }
+#define T_STRV(k, fl, m)                                     \
+    {                                                        \
+        k, K_STRV, fl, TYPED(m, char **), NO_AUX, NULL, NULL \
+    }
+#define T_BOOL(k, m)                                     \
+    {                                                    \
+        k, K_BOOL, 0, TYPED(m, bool), NO_AUX, NULL, NULL \
+    }
+#define T_U32(k, fl, m)                                      \
+    {                                                        \
+        k, K_U32, fl, TYPED(m, uint32_t), NO_AUX, NULL, NULL \
+    }
+#define T_U32_HAS(k, m, has)                                          \
+    {                                                                 \
+        k, K_U32, 0, TYPED(m, uint32_t), TYPED(has, bool), NULL, NULL \
+    }
+#define T_U64(k, fl, m)                                      \
+    {                                                        \
+        k, K_U64, fl, TYPED(m, uint64_t), NO_AUX, NULL, NULL \
+    }
+#define T_I64(k, m)                                        \
+    {                                                      \
+        k, K_I64, 0, TYPED(m, int64_t), NO_AUX, NULL, NULL \
+    }
+#define T_U32V(k, m, n)                                                  \
+    {                                                                    \
+        k, K_U32V, 0, TYPED(m, uint32_t *), TYPED(n, size_t), NULL, NULL \
+    }
+#define T_KV(k, m, n)                                                        \
+    {                                                                        \
+        k, K_KV, 0, TYPED(m, struct spec_kv *), TYPED(n, size_t), NULL, NULL \
+    }
+#define T_ARRAY(k, m, n, sh)                                               \
+    {                                                                      \
+        k, K_ARRAY, 0, offsetof(S, m), TYPED(n, size_t), &sh##_shape, NULL \
+    }
+#define T_OBJECT(k, m, sh)                                        \
+    {                                                             \
+        k, K_OBJECT, 0, offsetof(S, m), NO_AUX, &sh##_shape, NULL \
+    }
+#define T_INLINE(k, fl, m, has, sh)                             \
+    {                                                           \
+        k, K_INLINE, fl, offsetof(S, m), has, &sh##_shape, NULL \
+    }
 /* An object whose fields are members of the enclosing struct itself (consoleSize, root, hooks). */
-#define T_FLAT(k, fl, has, sh) { k, K_INLINE, fl, 0, has, &sh##_shape, NULL }
-#define T_JSON(k, m) { k, K_JSON, 0, TYPED(m, char *), NO_AUX, NULL, NULL }
-#define T_CUSTOM(k, fl, m, has, fn) { k, K_CUSTOM, fl, offsetof(S, m), has, NULL, fn }
+#define T_FLAT(k, fl, has, sh)                     \
+    {                                              \
+        k, K_INLINE, fl, 0, has, &sh##_shape, NULL \
+    }
+#define T_JSON(k, m)                                       \
+    {                                                      \
+        k, K_JSON, 0, TYPED(m, char *), NO_AUX, NULL, NULL \
+    }
+#define T_CUSTOM(k, fl, m, has, fn)                    \
+    {                                                  \
+        k, K_CUSTOM, fl, offsetof(S, m), has, NULL, fn \
+    }
 #define SHAPE(name, type, check) \
-    static const struct shape name##_shape = { sizeof(type), name##_fields, ARRAY_SIZE(name##_fields), check }
+    static const struct shape name##_shape = {sizeof(type), name##_fields, ARRAY_SIZE(name##_fields), check}
 
 #define S struct spec_id_mapping
 static const struct field idmap_fields[] = {
@@ -560,10 +605,8 @@ SHAPE(capabilities, S, NULL);
 
 #define S struct spec_user
 static const struct field user_fields[] = {
-    T_U32("uid", F_REQUIRED, uid),
-    T_U32("gid", F_REQUIRED, gid),
-    T_U32_HAS("umask", umask, has_umask),
-    T_U32V("additionalGids", additional_gids, n_additional_gids),
+    T_U32("uid", F_REQUIRED, uid),        T_U32("gid", F_REQUIRED, gid),
+    T_U32_HAS("umask", umask, has_umask), T_U32V("additionalGids", additional_gids, n_additional_gids),
     T_STR("username", 0, username),
 };
 SHAPE(user, S, spec_check_user);

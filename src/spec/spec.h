@@ -18,7 +18,8 @@
 #define SPEC_MAX_SCALAR (256u << 10) /* one string */
 #define SPEC_MAX_ITEMS 65536         /* entries in one sequence or map (so in args, env, mounts, ...) */
 /* The fields' (spec.c, spec_rules.c), each from what the kernel takes or what urun must store: */
-#define SPEC_MAX_PATH 4095                /* a path (PATH_MAX less its NUL): root.path, process.cwd, args[0],
+#define SPEC_MAX_PATH \
+    4095                                  /* a path (PATH_MAX less its NUL): root.path, process.cwd, args[0],
                                            * mounts[].destination and .source, hooks[].path, linux paths */
 #define SPEC_MAX_ARG ((128u << 10) - 1)   /* one of process.args/env, hooks[].args/env (MAX_ARG_STRLEN) */
 #define SPEC_MAX_HOSTNAME 64              /* hostname, domainname (HOST_NAME_MAX) */
@@ -59,8 +60,8 @@ struct spec_id_mapping {
 
 struct spec_mount {
     char *destination;
-    char *type;    /* may be NULL */
-    char *source;  /* may be NULL */
+    char *type;     /* may be NULL */
+    char *source;   /* may be NULL */
     char **options; /* NULL-terminated, may be NULL */
     struct spec_id_mapping *uid_mappings;
     size_t n_uid_mappings;
@@ -99,9 +100,9 @@ struct spec_process {
     uint32_t console_height;
     uint32_t console_width;
     struct spec_user user;
-    char **args; /* NULL-terminated, at least one element */
-    char **env;  /* NULL-terminated, may be NULL */
-    char *cwd;   /* required, absolute */
+    char **args;                            /* NULL-terminated, at least one element */
+    char **env;                             /* NULL-terminated, may be NULL */
+    char *cwd;                              /* required, absolute */
     struct spec_capabilities *capabilities; /* NULL when absent */
     struct spec_rlimit *rlimits;
     size_t n_rlimits;

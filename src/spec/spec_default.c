@@ -21,12 +21,12 @@ static void write_process(struct json_writer *w, const struct spec_default_opts 
 {
     static const char *const default_args[] = {"sh", NULL};
     static const char *const default_env[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                                      "TERM=xterm", NULL};
+                                              "TERM=xterm", NULL};
     /* podman's default set: what package managers and services dropping to their own users need
      * (chown, setuid/setgid, file ownership), and nothing that reaches past the user namespace. */
-    static const char *const caps[] = {"CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FOWNER",  "CAP_FSETID",
-                                       "CAP_KILL",   "CAP_NET_BIND_SERVICE", "CAP_SETFCAP", "CAP_SETGID",
-                                       "CAP_SETPCAP", "CAP_SETUID", "CAP_SYS_CHROOT", NULL};
+    static const char *const caps[] = {"CAP_CHOWN",   "CAP_DAC_OVERRIDE",     "CAP_FOWNER",     "CAP_FSETID",
+                                       "CAP_KILL",    "CAP_NET_BIND_SERVICE", "CAP_SETFCAP",    "CAP_SETGID",
+                                       "CAP_SETPCAP", "CAP_SETUID",           "CAP_SYS_CHROOT", NULL};
 
     json_key(w, "process");
     json_begin_object(w);
@@ -87,11 +87,18 @@ static void write_mounts(struct json_writer *w, const struct spec_default_opts *
 static void write_linux(struct json_writer *w, bool rootless)
 {
     static const char *const ns[] = {"pid", "network", "ipc", "uts", "mount", "cgroup", NULL};
-    static const char *const masked[] = {"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
-                                         "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
-                                         "/proc/sched_debug", "/sys/firmware", "/proc/scsi", NULL};
-    static const char *const ro[] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
-                                     NULL};
+    static const char *const masked[] = {"/proc/acpi",
+                                         "/proc/asound",
+                                         "/proc/kcore",
+                                         "/proc/keys",
+                                         "/proc/latency_stats",
+                                         "/proc/timer_list",
+                                         "/proc/timer_stats",
+                                         "/proc/sched_debug",
+                                         "/sys/firmware",
+                                         "/proc/scsi",
+                                         NULL};
+    static const char *const ro[] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL};
 
     json_key(w, "linux");
     json_begin_object(w);

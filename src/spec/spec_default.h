@@ -23,7 +23,7 @@ struct spec_default_opts {
     const char *const *env;  /* NULL-terminated; NULL: PATH and TERM */
     const char *cwd;         /* NULL: "/" */
     uint32_t uid, gid;
-    bool root_writable;      /* root.readonly false */
+    bool root_writable; /* root.readonly false */
     const struct spec_default_bind *binds;
     size_t n_binds;
     const struct spec_default_kv *annotations;

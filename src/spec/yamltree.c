@@ -111,7 +111,6 @@ static int builder_fail(const struct builder *b, bool child, const char *fmt, ..
     return urun_error_set(b->err, 0, "line %u: %s", b->line, msg);
 }
 
-
 /* ---- building ---- */
 
 static int count_node(struct builder *b)
@@ -163,7 +162,7 @@ static int attach(struct builder *b, struct ynode *n)
     if (f->node->kind == YNODE_SEQ)
         f->node->items[f->node->n++] = n;
     else
-        f->node->pairs[f->node->n++] = (struct ynode_pair){ .key = TAKE_PTR(f->key), .value = n };
+        f->node->pairs[f->node->n++] = (struct ynode_pair){.key = TAKE_PTR(f->key), .value = n};
     return 0;
 }
 
@@ -206,8 +205,8 @@ static int on_scalar(struct builder *b, const yaml_event_t *ev)
         return 0;
     }
     n = xcalloc(1, sizeof(*n));
-    *n = (struct ynode){ .kind = YNODE_SCALAR, .line = b->line, .len = len,
-                         .plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE };
+    *n = (struct ynode){
+        .kind = YNODE_SCALAR, .line = b->line, .len = len, .plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE};
     n->scalar = xstrndup(v, len);
     return attach(b, n);
 }
@@ -228,11 +227,11 @@ static int on_start(struct builder *b, enum ynode_kind kind, const yaml_char_t *
     if (r < 0)
         return r;
     n = xcalloc(1, sizeof(*n));
-    *n = (struct ynode){ .kind = kind, .line = b->line };
+    *n = (struct ynode){.kind = kind, .line = b->line};
     r = attach(b, n);
     if (r < 0)
         return r;
-    b->stack[b->depth++] = (struct frame){ .node = n };
+    b->stack[b->depth++] = (struct frame){.node = n};
     return 0;
 }
 
@@ -314,12 +313,11 @@ static int parser_error(const yaml_parser_t *p, struct urun_error *err)
         abort(); /* base/alloc.h: out of memory ends urun */
     case YAML_READER_ERROR:
         if (p->problem_value != -1)
-            return urun_error_set(err, 0, "byte %zu: %s (#%X)", p->problem_offset, problem,
-                                  (unsigned)p->problem_value);
+            return urun_error_set(err, 0, "byte %zu: %s (#%X)", p->problem_offset, problem, (unsigned)p->problem_value);
         return urun_error_set(err, 0, "byte %zu: %s", p->problem_offset, problem);
     default:
-        return urun_error_set(err, 0, "line %zu, column %zu: %s", p->problem_mark.line + 1,
-                              p->problem_mark.column + 1, problem);
+        return urun_error_set(err, 0, "line %zu, column %zu: %s", p->problem_mark.line + 1, p->problem_mark.column + 1,
+                              problem);
     }
 }
 
@@ -477,7 +475,7 @@ static size_t json_fixup(const char *in, size_t len, char *out)
 
 static int build(const char *buf, size_t len, struct ynode **ret, struct urun_error *err)
 {
-    struct builder b = { .err = err };
+    struct builder b = {.err = err};
     int r;
 
     r = run_parser(&b, buf, len);
@@ -523,7 +521,7 @@ const struct ynode *ynode_get(const struct ynode *n, const char *key)
 
 bool ynode_is_null(const struct ynode *n)
 {
-    static const char *const nulls[] = { "", "~", "null", "Null", "NULL" };
+    static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
 
     if (!n || n->kind != YNODE_SCALAR || !n->plain)
         return false;
@@ -577,7 +575,7 @@ static bool core_number(const char *s)
  * JSON's 1 and true are refused where a string is expected, as a JSON decoder would. */
 static bool plain_non_string(const struct ynode *n)
 {
-    static const char *const bools[] = { "true", "True", "TRUE", "false", "False", "FALSE" };
+    static const char *const bools[] = {"true", "True", "TRUE", "false", "False", "FALSE"};
 
     if (!n->plain)
         return false;

@@ -57,7 +57,7 @@ static void sb_string(struct sbuf *b, const char *s)
     sb_put(b, "\"", 1);
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
-        char esc[8] = { '\\', (char)c };
+        char esc[8] = {'\\', (char)c};
 
         if (c == '"' || c == '\\')
             sb_put(b, esc, 2);
@@ -99,7 +99,7 @@ static void sb_node(struct sbuf *b, const struct ynode *n)
 
 char *ynode_to_json(const struct ynode *n)
 {
-    struct sbuf b = { 0 };
+    struct sbuf b = {0};
 
     sb_node(&b, n);
     return b.p;

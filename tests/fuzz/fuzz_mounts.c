@@ -3,8 +3,8 @@
  * mount(2) flags and filesystem data.  Mounting itself (mounts_setup) is never called. */
 #include <string.h>
 
-#include "fuzz.h"
 #include "container/mounts.h"
+#include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -10,8 +10,13 @@
 
 static void check_writes(const struct cg_writes *w)
 {
-    static const char *const managed[] = {"cgroup.procs", "cgroup.threads", "cgroup.subtree_control",
-                                          "cgroup.kill", "cgroup.freeze", "cgroup.type", NULL};
+    static const char *const managed[] = {"cgroup.procs",
+                                          "cgroup.threads",
+                                          "cgroup.subtree_control",
+                                          "cgroup.kill",
+                                          "cgroup.freeze",
+                                          "cgroup.type",
+                                          NULL};
 
     for (size_t i = 0; i < w->n; i++) {
         const struct cg_write *c = &w->v[i];

@@ -1,7 +1,7 @@
 /* linux.seccomp: a config through spec_parse, then urun_seccomp_build (validation, and the filter
  * built with libseccomp in memory).  The filter is never loaded: that would confine the fuzzer. */
-#include "fuzz.h"
 #include "container/seccomp_filter.h"
+#include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -30,8 +30,8 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/utsname.h>
@@ -112,11 +112,11 @@ static void show_rlimits(void)
         const char *name;
         int res;
     } lim[] = {
-        {"as", RLIMIT_AS},         {"core", RLIMIT_CORE},       {"cpu", RLIMIT_CPU},
-        {"data", RLIMIT_DATA},     {"fsize", RLIMIT_FSIZE},     {"locks", RLIMIT_LOCKS},
+        {"as", RLIMIT_AS},           {"core", RLIMIT_CORE},         {"cpu", RLIMIT_CPU},
+        {"data", RLIMIT_DATA},       {"fsize", RLIMIT_FSIZE},       {"locks", RLIMIT_LOCKS},
         {"memlock", RLIMIT_MEMLOCK}, {"msgqueue", RLIMIT_MSGQUEUE}, {"nice", RLIMIT_NICE},
-        {"nofile", RLIMIT_NOFILE}, {"nproc", RLIMIT_NPROC},     {"rss", RLIMIT_RSS},
-        {"rtprio", RLIMIT_RTPRIO}, {"rttime", RLIMIT_RTTIME},   {"sigpending", RLIMIT_SIGPENDING},
+        {"nofile", RLIMIT_NOFILE},   {"nproc", RLIMIT_NPROC},       {"rss", RLIMIT_RSS},
+        {"rtprio", RLIMIT_RTPRIO},   {"rttime", RLIMIT_RTTIME},     {"sigpending", RLIMIT_SIGPENDING},
         {"stack", RLIMIT_STACK},
     };
     for (size_t i = 0; i < sizeof(lim) / sizeof(lim[0]); i++) {
@@ -302,11 +302,11 @@ static const struct topic {
     void (*show)(void);
     bool in_all;
 } topics[] = {
-    {"ids", show_ids, true},          {"caps", show_caps, true},     {"no_new_privs", show_nnp, true},
-    {"seccomp", show_seccomp, true},  {"rlimits", show_rlimits, true}, {"umask", show_umask, true},
-    {"cwd", show_cwd, true},          {"hostname", show_uts, true},  {"tty", show_tty, true},
-    {"oom_score_adj", show_oom, true}, {"fds", show_fds, true},      {"mounts", show_mounts, true},
-    {"env", show_env, false},         {"getcwd", do_getcwd, false},
+    {"ids", show_ids, true},           {"caps", show_caps, true},       {"no_new_privs", show_nnp, true},
+    {"seccomp", show_seccomp, true},   {"rlimits", show_rlimits, true}, {"umask", show_umask, true},
+    {"cwd", show_cwd, true},           {"hostname", show_uts, true},    {"tty", show_tty, true},
+    {"oom_score_adj", show_oom, true}, {"fds", show_fds, true},         {"mounts", show_mounts, true},
+    {"env", show_env, false},          {"getcwd", do_getcwd, false},
 };
 
 static int usage(void)

@@ -78,7 +78,7 @@ static inline void str_repeat(struct str *s, const char *piece, size_t times)
 static inline void expect_spec_error(const char *doc, const char *msg)
 {
     struct urun_spec *sentinel = (struct urun_spec *)&sentinel, *s = sentinel;
-    struct urun_error err = { 0 };
+    struct urun_error err = {0};
     int r = spec_parse(doc, strlen(doc), &s, &err);
 
     TAP_OK(r < 0 && s == sentinel, "refused: %s", msg);
@@ -91,7 +91,7 @@ static inline void expect_spec_error(const char *doc, const char *msg)
 static inline void expect_tree_error(const char *doc, size_t len, const char *part, const char *what)
 {
     struct ynode *root = NULL;
-    struct urun_error err = { 0 };
+    struct urun_error err = {0};
     int r = ytree_parse(doc, len, &root, &err);
 
     TAP_OK(r < 0 && !root && strstr(err.msg, part), "%s: refused with \"%s\"", what, part);
@@ -114,5 +114,4 @@ static inline bool strv_eq(char *const *v, const char *const *want)
 
 #define TREE_ERR(lit, part, what) expect_tree_error((lit), sizeof(lit) - 1, (part), (what))
 #define PARSES(lit, what, ret) expect_parses((lit), sizeof(lit) - 1, (what), (ret))
-#define STRV(...) ((const char *const[]){ __VA_ARGS__, NULL })
-
+#define STRV(...) ((const char *const[]){__VA_ARGS__, NULL})

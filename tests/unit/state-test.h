@@ -6,8 +6,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <signal.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,7 +56,7 @@ static inline bool exists_at(int dirfd, const char *name)
 
 static inline int open_root(const char *rel, struct state_root *r)
 {
-    struct urun_error err = { 0 };
+    struct urun_error err = {0};
     int k = state_root_open(tpath(rel), false, r, &err);
 
     if (k < 0)

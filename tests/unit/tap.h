@@ -23,12 +23,12 @@ static int tap_n, tap_failed;
             printf("#   failed at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
     } while (0)
 
-#define TAP_STREQ(a, b, ...)                                                                 \
-    do {                                                                                     \
-        const char *_a = (a), *_b = (b);                                                     \
-        bool _eq = (_a && _b) ? strcmp(_a, _b) == 0 : _a == _b;                              \
-        TAP_OK(_eq, __VA_ARGS__);                                                            \
-        if (!_eq)                                                                            \
+#define TAP_STREQ(a, b, ...)                                                                            \
+    do {                                                                                                \
+        const char *_a = (a), *_b = (b);                                                                \
+        bool _eq = (_a && _b) ? strcmp(_a, _b) == 0 : _a == _b;                                         \
+        TAP_OK(_eq, __VA_ARGS__);                                                                       \
+        if (!_eq)                                                                                       \
             printf("#   got:      '%s'\n#   expected: '%s'\n", _a ? _a : "(null)", _b ? _b : "(null)"); \
     } while (0)
 

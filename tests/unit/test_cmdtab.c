@@ -13,7 +13,7 @@
 /* What fn(cmd) writes to stdout, as a string to free.  Not inlined: gcc 12 then takes pointers into
  * the result for pointers to the local buf (-Wdangling-pointer). */
 __attribute__((noinline)) static char *capture_usage(void (*fn)(const struct urun_command *),
-                                                    const struct urun_command *cmd)
+                                                     const struct urun_command *cmd)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -118,11 +118,10 @@ static void test_parse(void)
                strcmp(cl.values[OPT_BUNDLE], "/b") == 0 && cl.n_args == 1 && strcmp(cl.args[0], "c1") == 0,
            "--root DIR and --bundle=DIR");
     TAP_OK(parse(&cl, &err, "--root=/r", "create", "c1", "-b", "/b", NULL) == 0 &&
-               strcmp(cl.values[OPT_ROOT], "/r") == 0 && strcmp(cl.values[OPT_BUNDLE], "/b") == 0 &&
-               cl.n_args == 1 && strcmp(cl.args[0], "c1") == 0,
+               strcmp(cl.values[OPT_ROOT], "/r") == 0 && strcmp(cl.values[OPT_BUNDLE], "/b") == 0 && cl.n_args == 1 &&
+               strcmp(cl.args[0], "c1") == 0,
            "-b after the ID");
-    TAP_OK(parse(&cl, &err, "create", "-b/b", "c1", NULL) == 0 && strcmp(cl.values[OPT_BUNDLE], "/b") == 0,
-           "-bDIR");
+    TAP_OK(parse(&cl, &err, "create", "-b/b", "c1", NULL) == 0 && strcmp(cl.values[OPT_BUNDLE], "/b") == 0, "-bDIR");
     TAP_OK(parse(&cl, &err, "-root", "/r", "list", NULL) == 0 && strcmp(cl.values[OPT_ROOT], "/r") == 0,
            "single-dash long global option, as runc accepts");
     TAP_OK(parse(&cl, &err, "kill", "-a", "c1", "KILL", NULL) == 0 && cl.set[OPT_ALL] && cl.n_args == 2,
@@ -134,8 +133,7 @@ static void test_parse(void)
     TAP_OK(parse(&cl, &err, "create", "c1", "--bundle", NULL) < 0 && strstr(err.msg, "needs an argument"),
            "missing option argument: %s", err.msg);
     TAP_OK(parse(&cl, &err, "start", NULL) < 0 && strstr(err.msg, "expects"), "missing ID: %s", err.msg);
-    TAP_OK(parse(&cl, &err, "start", "a", "b", NULL) < 0 && strstr(err.msg, "too many"), "extra args: %s",
-           err.msg);
+    TAP_OK(parse(&cl, &err, "start", "a", "b", NULL) < 0 && strstr(err.msg, "too many"), "extra args: %s", err.msg);
     TAP_OK(parse(&cl, &err, "--log-format", "xml", "list", NULL) < 0 && strstr(err.msg, "invalid value \"xml\""),
            "choices are checked: %s", err.msg);
     TAP_OK(parse(&cl, &err, "list", "--format", "json", NULL) == 0 && strcmp(cl.values[OPT_FORMAT], "json") == 0,
@@ -153,14 +151,16 @@ static void test_parse(void)
     TAP_OK(parse(&cl, &err, "--version", NULL) == 0 && cl.set[OPT_VERSION] && !cl.cmd, "--version alone");
     TAP_OK(parse(&cl, &err, "--systemd-cgroup", "list", NULL) == 0 && cl.set[OPT_SYSTEMD_CGROUP],
            "--systemd-cgroup is accepted");
-    TAP_OK(parse(&cl, &err, "image", "import", "x.tar", "n:t", NULL) == 0 && strcmp(cl.cmd->name, "image import") == 0 &&
-               cl.n_args == 2 && strcmp(cl.args[0], "x.tar") == 0, "image import: a group's subcommand is the second word");
+    TAP_OK(parse(&cl, &err, "image", "import", "x.tar", "n:t", NULL) == 0 &&
+               strcmp(cl.cmd->name, "image import") == 0 && cl.n_args == 2 && strcmp(cl.args[0], "x.tar") == 0,
+           "image import: a group's subcommand is the second word");
     TAP_OK(parse(&cl, &err, "image", "list", "--format", "json", NULL) == 0 && cl.set[OPT_FORMAT] &&
-               strcmp(cl.cmd->name, "image list") == 0, "image list --format json");
-    TAP_OK(parse(&cl, &err, "image", "frobnicate", NULL) == 0 && strcmp(cl.cmd->name, "image") == 0 &&
-               cl.n_args == 1, "image with an unknown subcommand reaches the group (which refuses it)");
-    TAP_OK(parse(&cl, &err, "run", "--image", "busybox", "c1", "--", "echo", "-n", "hi", NULL) == 0 &&
-               cl.n_args == 4 && strcmp(cl.args[2], "-n") == 0 && cl.set[OPT_IMAGE],
+               strcmp(cl.cmd->name, "image list") == 0,
+           "image list --format json");
+    TAP_OK(parse(&cl, &err, "image", "frobnicate", NULL) == 0 && strcmp(cl.cmd->name, "image") == 0 && cl.n_args == 1,
+           "image with an unknown subcommand reaches the group (which refuses it)");
+    TAP_OK(parse(&cl, &err, "run", "--image", "busybox", "c1", "--", "echo", "-n", "hi", NULL) == 0 && cl.n_args == 4 &&
+               strcmp(cl.args[2], "-n") == 0 && cl.set[OPT_IMAGE],
            "run --image ID -- CMD ARGS: everything after -- is the command");
     const struct urun_option *o = urun_option_find(urun_global_options, "systemd-cgroup", 0);
     TAP_OK(o && (o->flags & URUN_OPT_IGNORED), "--systemd-cgroup is marked as ignored for --help");
@@ -285,8 +285,7 @@ static void test_help_command(void)
     struct urun_cmdline cl;
     struct urun_error err;
 
-    TAP_OK(parse(&cl, &err, "help", NULL) == 0 && cl.cmd == urun_command_find("help") && cl.n_args == 0,
-           "urun help");
+    TAP_OK(parse(&cl, &err, "help", NULL) == 0 && cl.cmd == urun_command_find("help") && cl.n_args == 0, "urun help");
     TAP_OK(parse(&cl, &err, "help", "exec", NULL) == 0 && cl.n_args == 1 && strcmp(cl.args[0], "exec") == 0,
            "urun help exec");
     TAP_OK(parse(&cl, &err, "help", "--man", NULL) == 0 && cl.set[OPT_MAN], "urun help --man");

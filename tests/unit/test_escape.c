@@ -23,9 +23,13 @@ static void test_what_is_escaped(void)
     EXPECT("a\nb\tc\r", "a\\x0ab\\x09c\\x0d", "newline, tab, carriage return");
     EXPECT("a\0b", "a\\x00b", "NUL inside the text");
     EXPECT("\x7f", "\\x7f", "DEL");
-    EXPECT("\xc2\x9b" "2J", "\\xc2\\x9b2J", "C1 CSI as UTF-8 (U+009B)");
+    EXPECT("\xc2\x9b"
+           "2J",
+           "\\xc2\\x9b2J", "C1 CSI as UTF-8 (U+009B)");
     EXPECT("\xc2\x80\xc2\x9f\xc2\xa0", "\\xc2\\x80\\xc2\\x9f\xc2\xa0", "U+0080 and U+009F escaped, U+00A0 kept");
-    EXPECT("\x9b" "2J", "\\x9b2J", "a lone 0x9b (CSI to an 8-bit terminal)");
+    EXPECT("\x9b"
+           "2J",
+           "\\x9b2J", "a lone 0x9b (CSI to an 8-bit terminal)");
     EXPECT("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
            "valid UTF-8 of 2, 3 and 4 bytes stays");
     EXPECT("\xc3", "\\xc3", "a truncated sequence");

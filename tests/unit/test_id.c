@@ -8,14 +8,14 @@
 
 static void valid(const char *id, const char *what)
 {
-    struct urun_error err = { 0 };
+    struct urun_error err = {0};
 
     TAP_OK(urun_id_validate(id, &err) == 0, "valid: %s", what);
 }
 
 static void invalid(const char *id, const char *want_msg, const char *what)
 {
-    struct urun_error err = { 0 };
+    struct urun_error err = {0};
     int r = urun_id_validate(id, &err);
 
     TAP_OK(r < 0, "invalid: %s", what);
@@ -70,7 +70,7 @@ static void test_invalid(void)
     free(long_id);
 
     {
-        struct urun_error err = { 0 };
+        struct urun_error err = {0};
         TAP_OK(urun_id_validate("a/b", &err) < 0 && err.errnum == 0, "no errno for a rejected id");
         TAP_OK(urun_id_validate("a/b", NULL) < 0, "NULL err is accepted");
     }

@@ -68,7 +68,12 @@ static void test_utf8(void)
 
     snprintf(want, sizeof(want), "\"%s\"", ok);
     check_quote(ok, strlen(ok), want, "valid UTF-8 passes through");
-    check_quote("a\xff" "b", 3, "\"a\xef\xbf\xbd" "b\"", "0xff replaced by U+FFFD");
+    check_quote("a\xff"
+                "b",
+                3,
+                "\"a\xef\xbf\xbd"
+                "b\"",
+                "0xff replaced by U+FFFD");
     check_quote("\x80", 1, "\"\xef\xbf\xbd\"", "stray continuation byte replaced");
     check_quote("\xc0\xaf", 2, "\"\xef\xbf\xbd\xef\xbf\xbd\"", "overlong '/' replaced byte by byte");
     check_quote("\xe0\x80\xaf", 3, "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"", "3-byte overlong replaced");
@@ -76,7 +81,12 @@ static void test_utf8(void)
     check_quote("\xf4\x90\x80\x80", 4, "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"",
                 "code point above U+10FFFF replaced");
     check_quote("\xe2\x82", 2, "\"\xef\xbf\xbd\xef\xbf\xbd\"", "truncated sequence at end replaced");
-    check_quote("\xe2\x82" "a", 3, "\"\xef\xbf\xbd\xef\xbf\xbd" "a\"", "truncated sequence before ASCII replaced");
+    check_quote("\xe2\x82"
+                "a",
+                3,
+                "\"\xef\xbf\xbd\xef\xbf\xbd"
+                "a\"",
+                "truncated sequence before ASCII replaced");
     check_quote("\xc3\xa9\xff\n", 4, "\"\xc3\xa9\xef\xbf\xbd\\n\"", "mixed valid, invalid and control");
 }
 

@@ -84,8 +84,9 @@ static void test_commands(const char *page)
 
 static void test_prose(const char *page)
 {
-    const char *sections[] = {".TH URUN 1", ".SH NAME", ".SH SYNOPSIS", ".SH DESCRIPTION", ".SH COMMANDS",
-                              ".SH \"EXIT STATUS\"", ".SH ENVIRONMENT", ".SH FILES", ".SH EXAMPLES"};
+    const char *sections[] = {".TH URUN 1",      ".SH NAME",     ".SH SYNOPSIS",
+                              ".SH DESCRIPTION", ".SH COMMANDS", ".SH \"EXIT STATUS\"",
+                              ".SH ENVIRONMENT", ".SH FILES",    ".SH EXAMPLES"};
     bool ok = true;
 
     for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)

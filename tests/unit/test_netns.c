@@ -11,11 +11,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "netns/common/proto.h"
 #include "netns/helper/ackmerge.h"
 #include "netns/helper/frame.h"
 #include "netns/helper/tapio.h"
 #include "netns/netns.h"
-#include "netns/common/proto.h"
 #include "tap.h"
 
 static char *read_fixture(const char *name)
@@ -46,8 +46,11 @@ static void test_settings(void)
            "nothing given: none, default mtu");
     TAP_STREQ(netns_mode_source(&in), "network", "the default mode's source");
 
-    in = (struct netns_settings){.ann_network = "slirp", .ann_publish = "8080:80", .ann_host_loopback = "true",
-                                 .ann_mtu = "1500", .ann_dns_upstream = "[::1]:5353"};
+    in = (struct netns_settings){.ann_network = "slirp",
+                                 .ann_publish = "8080:80",
+                                 .ann_host_loopback = "true",
+                                 .ann_mtu = "1500",
+                                 .ann_dns_upstream = "[::1]:5353"};
     TAP_OK(netns_config_parse(&in, &c, &err) == 0, "annotation strings accepted: %s", err.msg);
     TAP_OK(c.slirp && c.allow_host_loopback && c.mtu == 1500 && c.n_publish == 1 && c.publish[0].host_port == 8080,
            "slirp, host loopback, mtu 1500, one port");
@@ -80,11 +83,12 @@ static void test_publish_syntax(void)
 
     TAP_OK(netns_parse_publish("[::ffff:0:7f00:1]:1:2/udp", 25, &p, &err) == 0, "IPv6 literal");
     TAP_STREQ(netns_publish_host_str(&p, a, sizeof(a)), "[::ffff:0:7f00:1]:1/udp", "canonical IPv6 text");
-    TAP_OK(netns_publish_sockaddr(&p, &ss, &len) == 0 && ss.ss_family == AF_INET6 && len == sizeof(struct sockaddr_in6) &&
-               ntohs(((struct sockaddr_in6 *)&ss)->sin6_port) == 1,
+    TAP_OK(netns_publish_sockaddr(&p, &ss, &len) == 0 && ss.ss_family == AF_INET6 &&
+               len == sizeof(struct sockaddr_in6) && ntohs(((struct sockaddr_in6 *)&ss)->sin6_port) == 1,
            "IPv6 sockaddr");
     TAP_OK(netns_parse_publish("010.0.0.1:65535:65535", 21, &p, &err) < 0, "leading zeros in an IPv4 address refused");
-    TAP_OK(netns_parse_publish("10.0.0.1:65535:65535", 20, &p, &err) == 0 && p.host_port == 65535 && p.ctr_port == 65535,
+    TAP_OK(netns_parse_publish("10.0.0.1:65535:65535", 20, &p, &err) == 0 && p.host_port == 65535 &&
+               p.ctr_port == 65535,
            "highest ports");
     TAP_OK(netns_publish_sockaddr(&p, &ss, &len) == 0 && ss.ss_family == AF_INET && len == sizeof(struct sockaddr_in),
            "IPv4 sockaddr");
@@ -155,7 +159,8 @@ static void test_proto(void)
     TAP_OK(netns_proto_recv(sv[1], &got, sizeof(got), fds, &n) == -EBADMSG, "more fds than room is -EBADMSG");
     close(sv[0]);
     TAP_OK(netns_proto_recv(sv[1], &got, sizeof(got), NULL, NULL) == -EPIPE, "end of file is -EPIPE");
-    TAP_OK(netns_proto_send(sv[1], &rep, sizeof(rep), NULL, 0) == -EPIPE, "sending to a dead peer is -EPIPE, no SIGPIPE");
+    TAP_OK(netns_proto_send(sv[1], &rep, sizeof(rep), NULL, 0) == -EPIPE,
+           "sending to a dead peer is -EPIPE, no SIGPIPE");
     close(sv[1]);
     close(pass[0]);
     close(pass[1]);
@@ -263,8 +268,12 @@ static void test_frames(void)
 {
     uint8_t buf[FRAME_UDP4_HLEN + 64];
     const char *text = "hello, odd length";
-    struct frame_udp4 u = {.dst_mac = frame_guest_mac, .src_mac = frame_gateway_mac, .src_port = 53000,
-                           .dst_port = 7, .payload = (const uint8_t *)text, .len = strlen(text)};
+    struct frame_udp4 u = {.dst_mac = frame_guest_mac,
+                           .src_mac = frame_gateway_mac,
+                           .src_port = 53000,
+                           .dst_port = 7,
+                           .payload = (const uint8_t *)text,
+                           .len = strlen(text)};
     struct frame_udp4 p;
 
     inet_pton(AF_INET, "10.0.2.2", u.src_ip);
@@ -294,16 +303,20 @@ static void test_tapio(void)
 {
     uint8_t buf[FRAME_UDP4_HLEN + 64], pseudo[2];
     const char *text = "checksummed elsewhere";
-    struct frame_udp4 u = {.dst_mac = frame_guest_mac, .src_mac = frame_gateway_mac, .src_port = 4000,
-                           .dst_port = 5000, .payload = (const uint8_t *)text, .len = strlen(text)};
+    struct frame_udp4 u = {.dst_mac = frame_guest_mac,
+                           .src_mac = frame_gateway_mac,
+                           .src_port = 4000,
+                           .dst_port = 5000,
+                           .payload = (const uint8_t *)text,
+                           .len = strlen(text)};
     struct virtio_net_hdr h;
 
     inet_pton(AF_INET, "10.0.2.2", u.src_ip);
     inet_pton(AF_INET, "10.0.2.100", u.dst_ip);
     size_t len = frame_build_udp4(buf, &u, 1), l4_len = len - 34;
     uint16_t sum = (uint16_t)(buf[40] << 8 | buf[41]);
-    TAP_OK(tapio_header(buf, len, &h, pseudo) == 40 && h.flags == VIRTIO_NET_HDR_F_NEEDS_CSUM &&
-               h.csum_start == 34 && h.csum_offset == 6 && h.gso_type == VIRTIO_NET_HDR_GSO_NONE,
+    TAP_OK(tapio_header(buf, len, &h, pseudo) == 40 && h.flags == VIRTIO_NET_HDR_F_NEEDS_CSUM && h.csum_start == 34 &&
+               h.csum_offset == 6 && h.gso_type == VIRTIO_NET_HDR_GSO_NONE,
            "UDP over IPv4: the checksum's place");
     memcpy(buf + 40, pseudo, 2);
     uint32_t completed = 0xffffu - fold(sum16(buf + 34, l4_len));

@@ -23,7 +23,8 @@ static struct urun_spec *spec_with(const char *annotations, const char *namespac
     struct urun_spec *s = NULL;
     struct urun_error err = {0};
     int n = snprintf(buf, sizeof(buf),
-                     "{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"r\"},\"process\":{\"user\":{\"uid\":0,\"gid\":0},\"args\":[\"sh\"],\"cwd\":\"/\"},"
+                     "{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"r\"},\"process\":{\"user\":{\"uid\":0,\"gid\":0},"
+                     "\"args\":[\"sh\"],\"cwd\":\"/\"},"
                      "\"annotations\":{%s},\"linux\":{\"namespaces\":[%s]}}",
                      annotations, namespaces);
     if (spec_parse(buf, (size_t)n, &s, &err) < 0) {
@@ -64,7 +65,8 @@ static void test_fixture_config(void)
     TAP_OK(network_config_from_spec(s, NULL, NULL, false, &c, &err) == 0, "annotations accepted: %s", err.msg);
     TAP_OK(c.slirp && c.allow_host_loopback && c.mtu == 1500, "network slirp, host loopback, mtu 1500");
     TAP_OK(c.n_publish == 3, "three published ports");
-    TAP_STREQ(netns_publish_host_str(&c.publish[0], a, sizeof(a)), "127.0.0.1:8080/tcp", "host IP defaults to 127.0.0.1");
+    TAP_STREQ(netns_publish_host_str(&c.publish[0], a, sizeof(a)), "127.0.0.1:8080/tcp",
+              "host IP defaults to 127.0.0.1");
     TAP_OK(c.publish[0].ctr_port == 80 && !c.publish[0].udp, "8080:80 is tcp to 80");
     TAP_STREQ(netns_publish_host_str(&c.publish[1], a, sizeof(a)), "127.0.0.2:5353/udp", "explicit IPv4 host, udp");
     TAP_STREQ(netns_publish_host_str(&c.publish[2], a, sizeof(a)), "[::1]:8443/tcp", "IPv6 host in brackets");
@@ -93,10 +95,14 @@ static void test_defaults_and_overrides(void)
     spec_free(s);
 
     s = spec_with("\"run.urun.network\":\"slirp\",\"run.urun.publish\":\"8080:80\","
-                  "\"run.urun.allow-host-loopback\":\"false\"", NS_NET);
-    TAP_OK(network_config_from_spec(s, "none", NULL, false, &c, &err) == -EINVAL, "--network none with an annotation list");
-    TAP_STREQ(err.msg, "annotation run.urun.publish needs the slirp network (--network slirp or annotation "
-              "run.urun.network: slirp)", "the annotation's ports need slirp");
+                  "\"run.urun.allow-host-loopback\":\"false\"",
+                  NS_NET);
+    TAP_OK(network_config_from_spec(s, "none", NULL, false, &c, &err) == -EINVAL,
+           "--network none with an annotation list");
+    TAP_STREQ(err.msg,
+              "annotation run.urun.publish needs the slirp network (--network slirp or annotation "
+              "run.urun.network: slirp)",
+              "the annotation's ports need slirp");
     TAP_OK(network_config_from_spec(s, NULL, publish, true, &c, &err) == 0 && c.n_publish == 3 &&
                c.publish[0].host_port == 9000 && c.allow_host_loopback,
            "--publish replaces run.urun.publish, --allow-host-loopback overrides false");
@@ -124,8 +130,9 @@ static const struct bad_case bad[] = {
      "annotation run.urun.network: \"tap\": unknown network mode; expected none, slirp or host"},
     {"", NS_NET, "bridge", NULL, "--network \"bridge\": unknown network mode; expected none, slirp or host"},
     {"", NS_NET, "SLIRP", NULL, "--network \"SLIRP\": unknown network mode; expected none, slirp or host"},
-    {"", NS_NET, NULL, "8080:80", "--publish needs the slirp network (--network slirp or annotation "
-                                  "run.urun.network: slirp)"},
+    {"", NS_NET, NULL, "8080:80",
+     "--publish needs the slirp network (--network slirp or annotation "
+     "run.urun.network: slirp)"},
     {"", NS_NO_NET, "slirp", NULL,
      "--network slirp: the spec has no network namespace (linux.namespaces), so the container shares the "
      "host's network; add {\"type\": \"network\"} or use none"},
@@ -161,17 +168,20 @@ static const struct bad_case bad[] = {
      "0.0.0.0:8080/tcp"},
     {"", NS_NET, "slirp", "[::]:53:53/udp,53:5353/udp",
      "--publish \"53:5353/udp\": duplicate host port: 127.0.0.1:53/udp is already published as [::]:53/udp"},
-    {"", NS_NET, "slirp", "8080:80,,8081:81", "--publish \"\": empty entry: expected [HOSTIP:]HOSTPORT:CTRPORT[/tcp|udp]"},
+    {"", NS_NET, "slirp", "8080:80,,8081:81",
+     "--publish \"\": empty entry: expected [HOSTIP:]HOSTPORT:CTRPORT[/tcp|udp]"},
     {"\"run.urun.network\":\"slirp\",\"run.urun.publish\":\"8080:80 ,nope\"", NS_NET, NULL, NULL,
      "annotation run.urun.publish: \"nope\": expected [HOSTIP:]HOSTPORT:CTRPORT[/tcp|udp]"},
     {"\"run.urun.allow-host-loopback\":\"yes\"", NS_NET, "slirp", NULL,
      "annotation run.urun.allow-host-loopback: \"yes\": expected \"true\" or \"false\""},
-    {"\"run.urun.mtu\":\"1279\"", NS_NET, "slirp", NULL, "annotation run.urun.mtu: \"1279\": expected a number from 1280 to 65520"},
+    {"\"run.urun.mtu\":\"1279\"", NS_NET, "slirp", NULL,
+     "annotation run.urun.mtu: \"1279\": expected a number from 1280 to 65520"},
     {"\"run.urun.mtu\":\"65521\"", NS_NET, "slirp", NULL,
      "annotation run.urun.mtu: \"65521\": expected a number from 1280 to 65520"},
     {"\"run.urun.mtu\":\"1500 \"", NS_NET, "slirp", NULL,
      "annotation run.urun.mtu: \"1500 \": expected a number from 1280 to 65520"},
-    {"\"run.urun.mtu\":\"\"", NS_NET, "slirp", NULL, "annotation run.urun.mtu: \"\": expected a number from 1280 to 65520"},
+    {"\"run.urun.mtu\":\"\"", NS_NET, "slirp", NULL,
+     "annotation run.urun.mtu: \"\": expected a number from 1280 to 65520"},
     {"\"run.urun.dns-upstream\":\"resolver\"", NS_NET, "slirp", NULL,
      "annotation run.urun.dns-upstream: \"resolver\": not a numeric IP address"},
     {"\"run.urun.dns-upstream\":\"127.0.0.1:0\"", NS_NET, "slirp", NULL,

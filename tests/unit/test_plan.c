@@ -14,20 +14,22 @@
 
 static char rootfs[] = "/tmp/urun-test-plan-XXXXXX";
 
-#define NS_ALL                                                                                              \
+#define NS_ALL \
     "{\"type\": \"pid\"}, {\"type\": \"network\"}, {\"type\": \"ipc\"}, {\"type\": \"uts\"}, {\"type\": \"mount\"}"
 
 /* A config with the given linux.namespaces entries, more members of linux and of the top level
  * (each may be ""), and a process of its own when `extra` has one. */
-static int plan_for(const char *namespaces, const char *more_linux, const char *extra,
-                    const struct create_plan_opts *o, const struct plan_host *h, struct create_plan *p,
-                    struct urun_bundle *b, struct urun_error *err)
+static int plan_for(const char *namespaces, const char *more_linux, const char *extra, const struct create_plan_opts *o,
+                    const struct plan_host *h, struct create_plan *p, struct urun_bundle *b, struct urun_error *err)
 {
     char doc[4096];
-    snprintf(doc, sizeof(doc),
-             "{\"ociVersion\": \"1.2.0\", \"root\": {\"path\": \"rootfs\"}, %s\"linux\": {\"namespaces\": [%s]%s%s}%s%s}",
-             strstr(extra, "\"process\"") ? "" : "\"process\": {\"args\": [\"/bin/true\"], \"cwd\": \"/\", \"user\": {\"uid\": 0, \"gid\": 0}}, ",
-             namespaces, more_linux[0] ? ", " : "", more_linux, extra[0] ? ", " : "", extra);
+    snprintf(
+        doc, sizeof(doc),
+        "{\"ociVersion\": \"1.2.0\", \"root\": {\"path\": \"rootfs\"}, %s\"linux\": {\"namespaces\": [%s]%s%s}%s%s}",
+        strstr(extra, "\"process\"")
+            ? ""
+            : "\"process\": {\"args\": [\"/bin/true\"], \"cwd\": \"/\", \"user\": {\"uid\": 0, \"gid\": 0}}, ",
+        namespaces, more_linux[0] ? ", " : "", more_linux, extra[0] ? ", " : "", extra);
     *b = (struct urun_bundle){.path = "/nonexistent-bundle", .rootfs = rootfs};
     *p = (struct create_plan){.join = NSJOIN_NONE};
     memset(err, 0, sizeof(*err));
@@ -111,7 +113,8 @@ static void test_time_offsets(void)
     struct urun_bundle b;
     struct urun_error err;
 
-    TAP_OK(plan_for(NS_ALL ", {\"type\": \"time\"}", "\"timeOffsets\": {\"monotonic\": {\"secs\": 10}}", "", &detached, &user, &p, &b, &err) == 0,
+    TAP_OK(plan_for(NS_ALL ", {\"type\": \"time\"}", "\"timeOffsets\": {\"monotonic\": {\"secs\": 10}}", "", &detached,
+                    &user, &p, &b, &err) == 0,
            "timeOffsets: planned (%s)", err.msg);
     TAP_OK(p.time_offsets && p.respawn, "timeOffsets: the init writes them and forks again");
     TAP_OK(!(p.clone_flags & (CLONE_NEWTIME | CLONE_NEWPID)) && (p.unshare_flags & CLONE_NEWPID),
@@ -186,7 +189,8 @@ static void test_refusals(void)
     fg.foreground = true;
     no_timens.has_timens = false;
     expect_refused("{\"type\": \"pid\"}", "", "", &detached, &user, "linux.namespaces: a mount namespace is required");
-    expect_refused(NS_ALL ", {\"type\": \"time\"}", "", "", &detached, &no_timens, "this kernel has no time namespaces");
+    expect_refused(NS_ALL ", {\"type\": \"time\"}", "", "", &detached, &no_timens,
+                   "this kernel has no time namespaces");
     expect_refused(NS_ALL, "\"timeOffsets\": {\"boottime\": {\"secs\": 1}}", "", &detached, &user,
                    "linux.timeOffsets: needs a new time namespace");
     expect_refused(NS_ALL, "\"sysctl\": {\"kernel.panic\": \"1\"}", "", &detached, &user,
@@ -195,10 +199,14 @@ static void test_refusals(void)
                    "needs a network namespace");
     expect_refused("{\"type\": \"mount\"}", "", "\"hostname\": \"box\"", &detached, &user,
                    "hostname: needs a new uts namespace");
-    expect_refused(NS_ALL, "", "\"process\": {\"args\": [\"/bin/sh\"], \"cwd\": \"/\", \"user\": {\"uid\": 0, \"gid\": 0}, \"terminal\": true}", &detached,
-                   &user, "a detached container needs --console-socket");
-    expect_refused(NS_ALL, "", "\"process\": {\"args\": [\"/bin/sh\"], \"cwd\": \"/\", \"user\": {\"uid\": 0, \"gid\": 0}, \"terminal\": true}", &fg, &user,
-                   "stdin is not a terminal");
+    expect_refused(NS_ALL, "",
+                   "\"process\": {\"args\": [\"/bin/sh\"], \"cwd\": \"/\", \"user\": {\"uid\": 0, \"gid\": 0}, "
+                   "\"terminal\": true}",
+                   &detached, &user, "a detached container needs --console-socket");
+    expect_refused(NS_ALL, "",
+                   "\"process\": {\"args\": [\"/bin/sh\"], \"cwd\": \"/\", \"user\": {\"uid\": 0, \"gid\": 0}, "
+                   "\"terminal\": true}",
+                   &fg, &user, "stdin is not a terminal");
     expect_refused(NS_ALL, "\"resources\": {\"memory\": {\"limit\": -5}}", "", &detached, &user,
                    "linux.resources.memory.limit");
     expect_refused(NS_ALL, "\"cgroupsPath\": \"/a/../b\"", "", &detached, &user,

@@ -8,8 +8,8 @@
 
 #include "runtime/cgroup.h"
 #include "spec/resources.h"
-#include "tap.h"
 #include "spec/yamltree.h"
+#include "tap.h"
 
 /* The writes for a document, as "file=value" lines joined by ';' (controller in brackets when it is not
  * the file's prefix). */
@@ -88,8 +88,8 @@ static void test_cpu_pids_io(void)
     writes("{\"cpu\": {\"quota\": 50000, \"period\": 100000}}", "cpu.max=50000 100000", "quota and period");
     writes("{\"cpu\": {\"quota\": -1}}", "cpu.max=max 100000", "no quota, default period");
     writes("{\"cpu\": {\"period\": 20000}}", "cpu.max=max 20000", "period alone");
-    writes("{\"cpu\": {\"cpus\": \"0-1\", \"mems\": \"0\", \"idle\": 1}}",
-           "cpu.idle=1;cpuset.cpus=0-1;cpuset.mems=0", "cpuset and idle");
+    writes("{\"cpu\": {\"cpus\": \"0-1\", \"mems\": \"0\", \"idle\": 1}}", "cpu.idle=1;cpuset.cpus=0-1;cpuset.mems=0",
+           "cpuset and idle");
     writes("{\"pids\": {\"limit\": 100}}", "pids.max=100", "pids limit");
     writes("{\"pids\": {\"limit\": 0}}", "pids.max=max", "pids 0 is no limit");
     writes("{\"pids\": {\"limit\": -1}}", "pids.max=max", "pids -1 is no limit");
@@ -101,12 +101,12 @@ static void test_cpu_pids_io(void)
            "hugepages");
     writes("{\"rdma\": {\"mlx5_1\": {\"hcaHandles\": 3, \"hcaObjects\": 10000}}}",
            "rdma.max=mlx5_1 hca_handle=3 hca_object=10000", "rdma");
-    writes("{\"unified\": {\"memory.high\": \"1G\", \"cgroup.max.depth\": \"3\"}}",
-           "memory.high=1G;cgroup.max.depth=3", "unified");
+    writes("{\"unified\": {\"memory.high\": \"1G\", \"cgroup.max.depth\": \"3\"}}", "memory.high=1G;cgroup.max.depth=3",
+           "unified");
     writes("{\"devices\": [{\"allow\": false, \"access\": \"rwm\"}]}", "", "device rules are not cgroup writes");
     writes("{}", "", "empty");
-    refused("{\"unified\": {\"../x\": \"1\"}}",
-            "linux.resources.unified.../x: not a cgroup v2 interface file name", "unified key with a path");
+    refused("{\"unified\": {\"../x\": \"1\"}}", "linux.resources.unified.../x: not a cgroup v2 interface file name",
+            "unified key with a path");
     refused("{\"unified\": {\"cgroup.procs\": \"1\"}}",
             "linux.resources.unified.cgroup.procs: urun manages this file itself", "unified cgroup.procs");
     refused("{\"hugepageLimits\": [{\"pageSize\": \"../2MB\", \"limit\": 1}]}",
@@ -163,18 +163,20 @@ static void test_paths(void)
     struct urun_error err = {0};
     char *mount = NULL, *root = NULL, *p;
 
-    TAP_OK(cgroup_parse_mountinfo("31 23 0:28 / /sys/fs/cgroup rw - tmpfs tmpfs rw\n"
-                                  "35 31 0:32 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n"
-                                  "41 31 0:38 / /sys/fs/cgroup/uni\\040fied rw,relatime shared:9 - cgroup2 cgroup2 rw\n",
-                                  &mount, &root) == 0,
-           "hybrid mountinfo has a cgroup2 mount");
+    TAP_OK(
+        cgroup_parse_mountinfo("31 23 0:28 / /sys/fs/cgroup rw - tmpfs tmpfs rw\n"
+                               "35 31 0:32 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n"
+                               "41 31 0:38 / /sys/fs/cgroup/uni\\040fied rw,relatime shared:9 - cgroup2 cgroup2 rw\n",
+                               &mount, &root) == 0,
+        "hybrid mountinfo has a cgroup2 mount");
     TAP_STREQ(mount ? mount : "", "/sys/fs/cgroup/uni fied", "its mount point, unescaped");
     TAP_STREQ(root ? root : "", "/", "its root");
     free(mount);
     free(root);
     mount = root = NULL;
     TAP_OK(cgroup_parse_mountinfo("35 31 0:32 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n", &mount, &root) ==
-               -ENOENT, "cgroup v1 only: no cgroup2 mount");
+               -ENOENT,
+           "cgroup v1 only: no cgroup2 mount");
     TAP_OK(cgroup_parse_mountinfo("90 80 0:38 / /srv/chroot/sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n"
                                   "41 31 0:38 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n",
                                   &mount, &root) == 0,

@@ -8,10 +8,10 @@
 #include <string.h>
 
 #include "base/cleanup.h"
-#include "spec/spec.h"
-#include "tap.h"
-#include "spec/yamltree.h"
 #include "spec-test.h"
+#include "spec/spec.h"
+#include "spec/yamltree.h"
+#include "tap.h"
 
 /* ---- the full config, as JSON and as YAML ---- */
 
@@ -32,8 +32,8 @@ static void check_process(const struct spec_process *p, const char *w)
                                 "EMOJI=\xF0\x9F\x98\x80")),
            "%s: env (with a surrogate pair)", w);
     TAP_STREQ(p->cwd, "/home/alice", "%s: cwd", w);
-    TAP_OK(p->capabilities && strv_eq(p->capabilities->bounding, STRV("CAP_AUDIT_WRITE", "CAP_KILL",
-                                                                      "CAP_NET_BIND_SERVICE")),
+    TAP_OK(p->capabilities &&
+               strv_eq(p->capabilities->bounding, STRV("CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE")),
            "%s: capabilities.bounding", w);
     if (p->capabilities) {
         TAP_OK(strv_eq(p->capabilities->effective, STRV("CAP_AUDIT_WRITE", "CAP_KILL")), "%s: effective", w);
@@ -61,8 +61,7 @@ static void check_mounts_hooks(const struct urun_spec *s, const char *w)
     TAP_OK(!strcmp(m[0].destination, "/proc") && !strcmp(m[0].type, "proc") && !strcmp(m[0].source, "proc") &&
                !m[0].options && !m[0].uid_mappings,
            "%s: mounts[0]", w);
-    TAP_OK(strv_eq(m[1].options, STRV("nosuid", "strictatime", "mode=755", "size=65536k")), "%s: mounts[1].options",
-           w);
+    TAP_OK(strv_eq(m[1].options, STRV("nosuid", "strictatime", "mode=755", "size=65536k")), "%s: mounts[1].options", w);
     TAP_OK(m[2].n_uid_mappings == 1 && m[2].uid_mappings[0].container_id == 0 &&
                m[2].uid_mappings[0].host_id == 100000 && m[2].uid_mappings[0].size == 65536,
            "%s: mounts[2].uidMappings", w);
@@ -83,8 +82,7 @@ static void check_mounts_hooks(const struct urun_spec *s, const char *w)
     TAP_OK(h[SPEC_HOOK_START_CONTAINER].n == 1, "%s: startContainer", w);
     TAP_OK(h[SPEC_HOOK_POSTSTART].n == 2 && !strcmp(h[SPEC_HOOK_POSTSTART].hooks[1].path, "/usr/bin/log-start"),
            "%s: poststart", w);
-    TAP_OK(h[SPEC_HOOK_POSTSTOP].n == 1 &&
-               strv_eq(h[SPEC_HOOK_POSTSTOP].hooks[0].args, STRV("cleanup.sh", "-f")),
+    TAP_OK(h[SPEC_HOOK_POSTSTOP].n == 1 && strv_eq(h[SPEC_HOOK_POSTSTOP].hooks[0].args, STRV("cleanup.sh", "-f")),
            "%s: poststop", w);
 }
 
@@ -108,8 +106,9 @@ static void check_seccomp(const struct spec_seccomp *sc, const char *w)
     TAP_OK(sc->n_syscalls == 3, "%s: 3 syscall rules", w);
     if (sc->n_syscalls != 3)
         return;
-    TAP_OK(strv_eq(sc->syscalls[0].names, STRV("getcwd", "chmod")) && !strcmp(sc->syscalls[0].action, "SCMP_ACT_ALLOW") &&
-               !sc->syscalls[0].has_errno_ret && !sc->syscalls[0].args,
+    TAP_OK(strv_eq(sc->syscalls[0].names, STRV("getcwd", "chmod")) &&
+               !strcmp(sc->syscalls[0].action, "SCMP_ACT_ALLOW") && !sc->syscalls[0].has_errno_ret &&
+               !sc->syscalls[0].args,
            "%s: syscalls[0]", w);
     const struct spec_seccomp_arg *a = sc->syscalls[1].args;
     TAP_OK(sc->syscalls[1].n_args == 2 && a[0].index == 0 && a[0].value == 8 && a[0].value_two == 0 &&
@@ -121,8 +120,8 @@ static void check_seccomp(const struct spec_seccomp *sc, const char *w)
 
 static void check_linux(const struct spec_linux *l, const char *w)
 {
-    static const enum spec_ns_type order[] = { SPEC_NS_PID,   SPEC_NS_NETWORK, SPEC_NS_IPC,    SPEC_NS_UTS,
-                                               SPEC_NS_MOUNT, SPEC_NS_USER,    SPEC_NS_CGROUP, SPEC_NS_TIME };
+    static const enum spec_ns_type order[] = {SPEC_NS_PID,   SPEC_NS_NETWORK, SPEC_NS_IPC,    SPEC_NS_UTS,
+                                              SPEC_NS_MOUNT, SPEC_NS_USER,    SPEC_NS_CGROUP, SPEC_NS_TIME};
     bool ok;
 
     TAP_OK(l != NULL, "%s: linux present", w);
@@ -165,7 +164,7 @@ static void check_full(const char *fixture)
 {
     _cleanup_(spec_freep) struct urun_spec *s = NULL;
     _cleanup_free_ char *buf = NULL;
-    struct urun_error err = { 0 };
+    struct urun_error err = {0};
     size_t len = 0;
     int r;
 
@@ -202,7 +201,7 @@ static void test_readers(void)
                               " j: 007, k: -0, l: +5, m: 1e3, n: 0x10, o: 1.5, p: 4294967295, q: 4294967296,\n"
                               " r: '', s: ~, t: [x], u: -, v: False}";
     _cleanup_(ytree_freep) struct ynode *t = NULL;
-    struct urun_error err = { 0 };
+    struct urun_error err = {0};
     const char *s = NULL;
     bool b = false;
     uint64_t u = 0;
@@ -266,18 +265,18 @@ static void test_readers(void)
  * a boolean or null. */
 static void test_plain_strings(void)
 {
-    static const char *const strings[] = { "1.2.0", "-c", "/bin/sh", "0-3", "1G", "mode=755", "yes", "1_000", "1e",
-                                           ".", "-x", "0x", "0xg", "0o8", "e5", ".e5", "inf", "nan", "v1", "+" };
-    static const char *const others[] = { "1",    "-1",   "+1",   "0755", "1.5",   "1.",    ".5",    "-.5",
-                                          "1e5",  "1E+5", "2.5e-3", "0x1F", "0o17", ".inf",  "-.Inf", "+.INF",
-                                          ".nan", ".NaN", "true", "False", "TRUE",  "null",  "~",     "NULL", "" };
+    static const char *const strings[] = {"1.2.0", "-c", "/bin/sh", "0-3", "1G", "mode=755", "yes", "1_000", "1e", ".",
+                                          "-x",    "0x", "0xg",     "0o8", "e5", ".e5",      "inf", "nan",   "v1", "+"};
+    static const char *const others[] = {"1",    "-1",     "+1",   "0755", "1.5",  "1.",    ".5",    "-.5",  "1e5",
+                                         "1E+5", "2.5e-3", "0x1F", "0o17", ".inf", "-.Inf", "+.INF", ".nan", ".NaN",
+                                         "true", "False",  "TRUE", "null", "~",    "NULL",  ""};
     bool ok_strings = true, ok_others = true;
 
     for (size_t i = 0; i < ARRAY_SIZE(strings) + ARRAY_SIZE(others); i++) {
         bool want = i < ARRAY_SIZE(strings);
         const char *text = want ? strings[i] : others[i - ARRAY_SIZE(strings)];
         _cleanup_(ytree_freep) struct ynode *t = NULL;
-        struct urun_error err = { 0 };
+        struct urun_error err = {0};
         char doc[64];
         const char *s;
         int r;
@@ -299,7 +298,7 @@ static void test_plain_strings(void)
 
 static void expect_parses(const char *doc, size_t len, const char *what, struct ynode **ret)
 {
-    struct urun_error err = { 0 };
+    struct urun_error err = {0};
     int r = ytree_parse(doc, len, ret, &err);
 
     TAP_OK(r == 0, "%s", what);
@@ -309,7 +308,7 @@ static void expect_parses(const char *doc, size_t len, const char *what, struct 
 
 static void test_json_quirks(void)
 {
-    struct str s = { 0 };
+    struct str s = {0};
     struct ynode *t = NULL;
     const struct ynode *n;
 
@@ -342,7 +341,7 @@ static void test_json_quirks(void)
     str_add(&s, "]}}");
     {
         _cleanup_(spec_freep) struct urun_spec *spec = NULL;
-        struct urun_error err = { 0 };
+        struct urun_error err = {0};
         int r = spec_parse(s.p, s.len, &spec, &err);
         char *const *env = spec && spec->process ? spec->process->env : NULL;
 
@@ -355,7 +354,8 @@ static void test_json_quirks(void)
     free(s.p);
 
     PARSES("[\"\\ud83d\\ude00\", \"\\u00e9\\/\"]", "JSON escapes: surrogate pair, \\u00e9, \\/", &t);
-    TAP_OK(t && t->n == 2 && !strcmp(t->items[0]->scalar, "\xF0\x9F\x98\x80") && !strcmp(t->items[1]->scalar, "\xC3\xA9/"),
+    TAP_OK(t && t->n == 2 && !strcmp(t->items[0]->scalar, "\xF0\x9F\x98\x80") &&
+               !strcmp(t->items[1]->scalar, "\xC3\xA9/"),
            "JSON escapes decode to UTF-8");
     TAP_OK(t && !t->items[0]->plain, "a JSON string is not plain");
     ytree_free(t);
@@ -369,7 +369,7 @@ static void test_json_quirks(void)
 
 static void test_limits(void)
 {
-    struct str s = { 0 };
+    struct str s = {0};
     struct ynode *t = NULL;
 
     str_repeat(&s, "[", SPEC_MAX_DEPTH);
@@ -440,7 +440,7 @@ static void test_hostile(void)
 {
     static const char nul_in_input[] = "a: b\0c\n";
     static const char laughs[] = "a: &a [x, x, x]\nb: &b [*a, *a, *a]\nc: [*b, *b, *b]\n";
-    struct str s = { 0 };
+    struct str s = {0};
 
     TREE_ERR(laughs, "a: anchors (&a) are not supported (line 1)", "billion laughs");
     TREE_ERR("b: *x\n", "b: aliases (*x) are not supported (line 1)", "alias");
@@ -465,7 +465,7 @@ static void test_hostile(void)
     TREE_ERR(nul_in_input, "control characters are not allowed", "NUL byte");
     TREE_ERR("a: \"x\\0y\"\n", "a: string contains a NUL character (line 1)", "escaped NUL");
     TREE_ERR("a: b: c\n", "line 1, column 5: mapping values are not allowed in this context",
-                      "libyaml message with line and column");
+             "libyaml message with line and column");
     TREE_ERR("{\"a\": 1,\n \"b\" 2}\n", "line 2, column", "broken JSON has a position");
     TREE_ERR("[[[{\"a\": [1", "line 2, column 1: did not find expected ',' or ']'", "unclosed flow collections");
     TREE_ERR("\x01\x02\x03garbage", "control characters are not allowed", "binary garbage");
@@ -481,7 +481,7 @@ static void test_minimal(void)
                               "\"env\": null, \"capabilities\": null}, \"hooks\": {}, \"linux\": {\"resources\": "
                               "{\"x\": [\"a\\\"b\\\\c\\n\\u0001\", null, 1.5e3, -0.25, 01, \"true\"]}}}";
     _cleanup_(spec_freep) struct urun_spec *s = NULL;
-    struct urun_error err = { 0 };
+    struct urun_error err = {0};
     int r = spec_parse(doc, strlen(doc), &s, &err);
 
     TAP_OK(r == 0 && s, "minimal config parses");

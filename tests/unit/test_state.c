@@ -5,8 +5,8 @@
 
 static void expect_root_error(const char *path, const char *want, const char *what)
 {
-    struct state_root r = { .fd = -1 };
-    struct urun_error err = { 0 };
+    struct state_root r = {.fd = -1};
+    struct urun_error err = {0};
     int k = state_root_open(path, false, &r, &err);
 
     TAP_OK(k < 0 && r.fd == -1, "root refused: %s", what);
@@ -16,8 +16,8 @@ static void expect_root_error(const char *path, const char *want, const char *wh
 
 static void test_root_create(void)
 {
-    struct state_root r = { .fd = -1 };
-    struct urun_error err = { 0 };
+    struct state_root r = {.fd = -1};
+    struct urun_error err = {0};
     char cwd[512], want[600];
     struct stat st;
     int k;
@@ -61,12 +61,18 @@ static void test_root_refusals(void)
 
     mkdir(tpath("wide"), 0700);
     chmod(tpath("wide"), 0777);
-    snprintf(want, sizeof(want), "state root %s: mode 0777 is group/world-writable; refusing to use it (choose another state directory with --root DIR)", tpath("wide"));
+    snprintf(want, sizeof(want),
+             "state root %s: mode 0777 is group/world-writable; refusing to use it (choose another state directory "
+             "with --root DIR)",
+             tpath("wide"));
     expect_root_error(tpath("wide"), want, "0777 root");
 
     mkdir(tpath("gw"), 0700);
     chmod(tpath("gw"), 0770);
-    snprintf(want, sizeof(want), "state root %s: mode 0770 is group/world-writable; refusing to use it (choose another state directory with --root DIR)", tpath("gw"));
+    snprintf(want, sizeof(want),
+             "state root %s: mode 0770 is group/world-writable; refusing to use it (choose another state directory "
+             "with --root DIR)",
+             tpath("gw"));
     expect_root_error(tpath("gw"), want, "group-writable root");
 
     fd = open(tpath("file"), O_CREAT | O_WRONLY, 0600);
@@ -76,8 +82,10 @@ static void test_root_refusals(void)
     expect_root_error(tpath("file"), want, "regular file");
 
     if (geteuid() != 0) { /* "/" is root's: enough to see the refusal without chown */
-        snprintf(want, sizeof(want), "state root /: owned by uid 0 (root), not you (uid %u); refusing to use it "
-                 "(choose another state directory with --root DIR)", (unsigned)geteuid());
+        snprintf(want, sizeof(want),
+                 "state root /: owned by uid 0 (root), not you (uid %u); refusing to use it "
+                 "(choose another state directory with --root DIR)",
+                 (unsigned)geteuid());
         expect_root_error("/", want, "root owned by another user");
         return;
     }
@@ -87,8 +95,10 @@ static void test_root_refusals(void)
     char label[64];
     struct passwd *pw = getpwuid(65534);
     snprintf(label, sizeof(label), pw ? "uid 65534 (%s)" : "uid 65534", pw ? pw->pw_name : "");
-    snprintf(want, sizeof(want), "state root %s: owned by %s, not you (uid 0); refusing to use it (choose another "
-             "state directory with --root DIR)", tpath("theirs"), label);
+    snprintf(want, sizeof(want),
+             "state root %s: owned by %s, not you (uid 0); refusing to use it (choose another "
+             "state directory with --root DIR)",
+             tpath("theirs"), label);
     expect_root_error(tpath("theirs"), want, "root owned by another user");
     /* a command that serves other users' containers (state, kill, delete, list, ps) may open it */
     struct state_root r = {.fd = -1};
@@ -105,8 +115,8 @@ static void test_root_refusals(void)
 /* state_root_open(NULL) with XDG_RUNTIME_DIR set to xdg (NULL: unset); returns the chosen path. */
 static char *default_root_with(const char *xdg)
 {
-    struct state_root r = { .fd = -1 };
-    struct urun_error err = { 0 };
+    struct state_root r = {.fd = -1};
+    struct urun_error err = {0};
     char *path = NULL;
 
     if (xdg)
@@ -170,7 +180,7 @@ static void test_root_default(void)
 
 static void test_removed_while_waiting(struct state_root *r)
 {
-    struct urun_error err = { 0 };
+    struct urun_error err = {0};
     int fd = -1, status = 0, p[2];
     pid_t child;
     char c;
@@ -187,7 +197,10 @@ static void test_removed_while_waiting(struct state_root *r)
         if (write(p[1], "x", 1) != 1)
             _exit(3);
         k = state_container_open(r, "gone", LOCK_EX, &cfd, &err);
-        _exit(k == -ENOENT && err.errnum == 0 && strstr(err.msg, " does not exist") && strncmp(err.msg, "container ", 10) == 0 ? 0 : 1);
+        _exit(k == -ENOENT && err.errnum == 0 && strstr(err.msg, " does not exist") &&
+                      strncmp(err.msg, "container ", 10) == 0
+                  ? 0
+                  : 1);
     }
     close(p[1]);
     if (read(p[0], &c, 1) != 1)
@@ -197,13 +210,14 @@ static void test_removed_while_waiting(struct state_root *r)
     state_container_remove(r, "gone", fd, &err);
     close(fd);
     waitpid(child, &status, 0);
-    TAP_OK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "container removed while waiting for its lock: does not exist");
+    TAP_OK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+           "container removed while waiting for its lock: does not exist");
 }
 
 static void test_containers(void)
 {
-    struct state_root r = { .fd = -1 };
-    struct urun_error err = { 0 };
+    struct state_root r = {.fd = -1};
+    struct urun_error err = {0};
     int fd = -1, fd2 = -1, other, k;
     struct stat st;
 
@@ -231,7 +245,7 @@ static void test_containers(void)
     if (other >= 0)
         close(other);
 
-    err = (struct urun_error){ 0 };
+    err = (struct urun_error){0};
     k = state_container_open(&r, "nope", LOCK_EX, &fd2, &err);
     TAP_OK(k == -ENOENT && err.errnum == 0, "open of a missing container fails with -ENOENT");
     TAP_STREQ(err.msg, "container nope does not exist", "missing container: message");
@@ -248,9 +262,9 @@ static void test_containers(void)
 
 static void test_list(void)
 {
-    static const char *const dirs[] = { "b", "a", "c.1", "A", ".hidden", "bad name", "caf\xc3\xa9" };
-    struct state_root r = { .fd = -1 };
-    struct urun_error err = { 0 };
+    static const char *const dirs[] = {"b", "a", "c.1", "A", ".hidden", "bad name", "caf\xc3\xa9"};
+    struct state_root r = {.fd = -1};
+    struct urun_error err = {0};
     char **ids = NULL, joined[256] = "";
     int k;
 
@@ -283,9 +297,9 @@ static void test_list(void)
 
 static void test_remove(void)
 {
-    struct state_root r = { .fd = -1 };
-    struct urun_error err = { 0 };
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    struct state_root r = {.fd = -1};
+    struct urun_error err = {0};
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
     int fd = -1, sub, sock, k;
 
     if (open_root("rmroot", &r) < 0 || state_container_create(&r, "gone", &fd, &err) < 0)
@@ -355,8 +369,8 @@ static int make_tree(int dirfd, const char *rel, mode_t mode)
  * trees, symlinks to directories outside (never followed). */
 static void test_remove_hostile(void)
 {
-    struct state_root r = { .fd = -1 };
-    struct urun_error err = { 0 };
+    struct state_root r = {.fd = -1};
+    struct urun_error err = {0};
     char deep[100 * 2 + 16] = "";
     int fd = -1, k;
 
@@ -396,8 +410,8 @@ static void test_remove_hostile(void)
 
 static void test_long_ids(void)
 {
-    struct state_root r = { .fd = -1 };
-    struct urun_error err = { 0 };
+    struct state_root r = {.fd = -1};
+    struct urun_error err = {0};
     char a[URUN_ID_MAX + 1], b[URUN_ID_MAX + 1];
     char **ids = NULL;
     int fa = -1, fb = -1, k;
@@ -454,11 +468,11 @@ static void test_long_ids(void)
 /* Every name in a container directory, and the paths to them, come from state.h. */
 static void test_paths(void)
 {
-    static const char *const names[] = {STATE_FILE,          STATE_EXEC_FIFO, STATE_PROCS_FILE,  STATE_CONFIG_COPY,
-                                        STATE_POSTHOOKS_MARK, STATE_NOTIFY_DIR, STATE_NOTIFY_SOCKET,
-                                        STATE_NS_SOCKET,     STATE_RESOLV_CONF, STATE_ID_FILE};
-    struct state_root r = { .fd = -1 }, slash = { .fd = -1, .path = "/" };
-    struct urun_error err = { 0 };
+    static const char *const names[] = {STATE_FILE,           STATE_EXEC_FIFO,  STATE_PROCS_FILE,    STATE_CONFIG_COPY,
+                                        STATE_POSTHOOKS_MARK, STATE_NOTIFY_DIR, STATE_NOTIFY_SOCKET, STATE_NS_SOCKET,
+                                        STATE_RESOLV_CONF,    STATE_ID_FILE};
+    struct state_root r = {.fd = -1}, slash = {.fd = -1, .path = "/"};
+    struct urun_error err = {0};
     char id[URUN_ID_MAX + 1], name[STATE_NAME_MAX], want[1024], buf[64];
     struct stat a, b;
     char *p;
@@ -497,14 +511,16 @@ static void test_paths(void)
                "state_container_path reaches the file in a long ID's directory");
         free(p);
         TAP_OK(state_fd_path(fd, STATE_RESOLV_CONF, want, sizeof(want)) == 0 && stat(want, &a) == 0 &&
-               a.st_ino == b.st_ino, "state_fd_path reaches it through the dirfd: %s", want);
+                   a.st_ino == b.st_ino,
+               "state_fd_path reaches it through the dirfd: %s", want);
         state_container_remove(&r, id, fd, &err);
         close(fd);
     } else {
         TAP_OK(false, "create a long ID's directory (%s)", err.msg);
     }
     snprintf(want, sizeof(want), "/proc/self/fd/%d/" STATE_NS_SOCKET, 7);
-    TAP_OK(state_fd_path(7, STATE_NS_SOCKET, buf, sizeof(buf)) == 0 && strcmp(buf, want) == 0, "state_fd_path: %s", buf);
+    TAP_OK(state_fd_path(7, STATE_NS_SOCKET, buf, sizeof(buf)) == 0 && strcmp(buf, want) == 0, "state_fd_path: %s",
+           buf);
     TAP_OK(state_fd_path(7, STATE_NOTIFY_SOCKET, buf, 20) == -ENAMETOOLONG, "too small a buffer: -ENAMETOOLONG");
     TAP_OK(state_fd_path(7, "other", buf, sizeof(buf)) == -EINVAL, "a made-up name: -EINVAL");
     state_root_close(&r);

@@ -6,13 +6,13 @@
 static void fill_state(struct urun_state *st)
 {
     static struct spec_kv ann[] = {
-        { "org.example.plain", "v" },
-        { "quote\"back\\slash", "line\nbreak\ttab \xc3\xa9 \xf0\x9f\x98\x80" },
-        { "empty", "" },
-        { "null", "null" },
-        { "number", "42" },
-        { "colon: key", "- [not, yaml]" },
-        { NULL, NULL }, /* a key longer than YAML's 1024-character limit on simple keys */
+        {"org.example.plain", "v"},
+        {"quote\"back\\slash", "line\nbreak\ttab \xc3\xa9 \xf0\x9f\x98\x80"},
+        {"empty", ""},
+        {"null", "null"},
+        {"number", "42"},
+        {"colon: key", "- [not, yaml]"},
+        {NULL, NULL}, /* a key longer than YAML's 1024-character limit on simple keys */
     };
     static char long_key[1500], long_value[5000];
 
@@ -40,8 +40,8 @@ static bool same_state(const struct urun_state *a, const struct urun_state *b)
 {
     bool ok = strcmp(a->id, b->id) == 0 && strcmp(a->bundle, b->bundle) == 0 && strcmp(a->rootfs, b->rootfs) == 0 &&
               a->pid == b->pid && a->start_time == b->start_time && strcmp(a->created, b->created) == 0 &&
-              a->owner == b->owner && strcmp(a->owner_name, b->owner_name) == 0 && a->helper_pid == b->helper_pid && a->helper_start_time == b->helper_start_time &&
-              a->n_annotations == b->n_annotations;
+              a->owner == b->owner && strcmp(a->owner_name, b->owner_name) == 0 && a->helper_pid == b->helper_pid &&
+              a->helper_start_time == b->helper_start_time && a->n_annotations == b->n_annotations;
 
     for (size_t i = 0; ok && i < a->n_annotations; i++) {
         bool found = false;
@@ -58,7 +58,7 @@ static bool same_state(const struct urun_state *a, const struct urun_state *b)
 static void expect_read_failure(int dirfd, const char *want, const char *what)
 {
     struct urun_state *st = NULL;
-    struct urun_error err = { 0 };
+    struct urun_error err = {0};
     char prefix[600];
     int k;
 
@@ -81,7 +81,7 @@ static void expect_read_error(int dirfd, const char *content, const char *want, 
 /* Whatever else stands where state.json should be is an error naming it, at once. */
 static void test_read_hostile(int dirfd)
 {
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
     int sock;
 
     unlinkat(dirfd, STATE_FILE, 0);
@@ -136,9 +136,9 @@ static bool only_files(int dirfd, const char *list)
 
 static void test_read_write(void)
 {
-    struct state_root r = { .fd = -1 };
-    struct urun_error err = { 0 };
-    struct urun_state in, *out = NULL, minimal = { .id = "rt" };
+    struct state_root r = {.fd = -1};
+    struct urun_error err = {0};
+    struct urun_state in, *out = NULL, minimal = {.id = "rt"};
     struct stat stt;
     int fd = -1, k;
 
@@ -149,7 +149,7 @@ static void test_read_write(void)
     TAP_STREQ(err.msg, "container is still being created", "no state.json yet: message");
 
     fill_state(&in);
-    err = (struct urun_error){ 0 };
+    err = (struct urun_error){0};
     k = state_write(fd, &in, &err);
     TAP_OK(k == 0, "state_write (%s)", err.msg);
     TAP_OK(fstatat(fd, STATE_FILE, &stt, 0) == 0 && (stt.st_mode & 07777) == 0600, "state.json is 0600");
@@ -174,10 +174,10 @@ static void test_read_write(void)
     expect_read_error(fd, "{\"id\": \"rt\", \"pid\": \"x\"}", "pid", "pid not a number");
     expect_read_error(fd, "{\"id\": \"rt\", \"pid\": -5}", "pid", "negative pid");
     expect_read_error(fd, "{\"pid\": 5}", "missing \"id\"", "missing id");
-    expect_read_error(fd, "{\"id\": \"rt\", \"pid\": 1, \"annotations\": {\"a\": \"ok\", \"b\": [1]}}",
-                      "annotations.b", "annotation not a string");
-    expect_read_error(fd, "{\"id\": \"rt\", \"pid\": 1, \"annotations\": {\"\\u001b[2J\": 1}}",
-                      "annotations.\\x1b[2J", "a key in the message is escaped");
+    expect_read_error(fd, "{\"id\": \"rt\", \"pid\": 1, \"annotations\": {\"a\": \"ok\", \"b\": [1]}}", "annotations.b",
+                      "annotation not a string");
+    expect_read_error(fd, "{\"id\": \"rt\", \"pid\": 1, \"annotations\": {\"\\u001b[2J\": 1}}", "annotations.\\x1b[2J",
+                      "a key in the message is escaped");
     expect_read_error(fd, "", "", "empty file");
     {
         char *big = malloc((1u << 20) + 2);
@@ -203,11 +203,15 @@ static void expect_procs(const char *text, bool ok, const char *what)
  * time say about a process. */
 static void test_procs(void)
 {
-    struct state_root r = { .fd = -1 };
-    struct urun_error err = { 0 };
-    struct urun_state in = { .id = "p", .pid = 4321, .start_time = 987654321, .helper_pid = 77,
-                             .helper_start_time = 5, .cgroup = "/sys/fs/cgroup/user.slice/a b" };
-    struct state_procs p = { 0 };
+    struct state_root r = {.fd = -1};
+    struct urun_error err = {0};
+    struct urun_state in = {.id = "p",
+                            .pid = 4321,
+                            .start_time = 987654321,
+                            .helper_pid = 77,
+                            .helper_start_time = 5,
+                            .cgroup = "/sys/fs/cgroup/user.slice/a b"};
+    struct state_procs p = {0};
     uint64_t start;
     char letter;
     int fd = -1, k;
@@ -296,9 +300,11 @@ static void test_proc_stat(void)
     TAP_OK(k == 0 && state == 't' && start == 7, "comm with '(' too");
 
     state = 0;
-    TAP_OK(proc_stat_parse("123 (x) S 1 2 3", &state, &start) < 0 && state == 0, "truncated line fails, output untouched");
+    TAP_OK(proc_stat_parse("123 (x) S 1 2 3", &state, &start) < 0 && state == 0,
+           "truncated line fails, output untouched");
     TAP_OK(proc_stat_parse(stat_line("(x)", 'S', "12a"), &state, &start) < 0, "non-numeric start time fails");
-    TAP_OK(proc_stat_parse(stat_line("(x)", 'S', "18446744073709551616"), &state, &start) < 0, "overflowing start time fails");
+    TAP_OK(proc_stat_parse(stat_line("(x)", 'S', "18446744073709551616"), &state, &start) < 0,
+           "overflowing start time fails");
     TAP_OK(proc_stat_parse(stat_line("x", 'S', "1"), &state, &start) < 0, "no parentheses fails");
     TAP_OK(proc_stat_parse("", &state, &start) < 0, "empty line fails");
 
@@ -309,9 +315,9 @@ static void test_proc_stat(void)
 
 static void test_status(void)
 {
-    struct state_root r = { .fd = -1 };
-    struct urun_error err = { 0 };
-    struct urun_state st = { .id = "s" };
+    struct state_root r = {.fd = -1};
+    struct urun_error err = {0};
+    struct urun_state st = {.id = "s"};
     int fd = -1, status;
     pid_t child;
     char state;
@@ -354,7 +360,7 @@ static void test_status(void)
 
 static void test_to_json(void)
 {
-    static struct spec_kv ann[] = { { "k", "v" } };
+    static struct spec_kv ann[] = {{"k", "v"}};
     struct urun_state st = {
         .id = "j",
         .bundle = "/b",

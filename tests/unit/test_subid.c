@@ -3,10 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/util.h"
 #include "idmap/idmap.h"
 #include "idmap/subid.h"
 #include "tap.h"
-#include "base/util.h"
 
 static void test_parse(void)
 {
@@ -152,12 +152,15 @@ static void test_nested(void)
     struct idmap_range uids[] = {{0, 1, 1000}, {1000, 0, 1}};
     struct idmap_range gids[] = {{0, 0, 65537}};
     struct idmap_request lx = {.uid_mappings = uids, .n_uid_mappings = 2, .gid_mappings = gids, .n_gid_mappings = 1};
-    TAP_OK(idmap_plan(&lx, &u, &m, warn, sizeof(warn), &err) == 0, "nested explicit maps inside the namespace (keep-id)");
+    TAP_OK(idmap_plan(&lx, &u, &m, warn, sizeof(warn), &err) == 0,
+           "nested explicit maps inside the namespace (keep-id)");
     struct idmap_range past[] = {{0, 0, 65538}};
     lx.gid_mappings = past;
     TAP_OK(idmap_plan(&lx, &u, &m, warn, sizeof(warn), &err) < 0, "nested: a range past the namespace is refused");
-    TAP_STREQ(err.msg, "linux.gidMappings[0]: host IDs 0-65537 do not exist in the user namespace urun runs in "
-              "(see /proc/self/gid_map)", "naming the field and where to look");
+    TAP_STREQ(err.msg,
+              "linux.gidMappings[0]: host IDs 0-65537 do not exist in the user namespace urun runs in "
+              "(see /proc/self/gid_map)",
+              "naming the field and where to look");
 }
 
 static void test_free_start(void)
@@ -175,8 +178,8 @@ static void test_free_start(void)
 static void test_userns_advice(void)
 {
     char buf[512];
-    struct idmap_userns_facts ok = {.max_user_namespaces = 15000, .unprivileged_userns_clone = -1,
-                                    .apparmor_restrict = -1, .chrooted = false};
+    struct idmap_userns_facts ok = {
+        .max_user_namespaces = 15000, .unprivileged_userns_clone = -1, .apparmor_restrict = -1, .chrooted = false};
     struct idmap_userns_facts f = ok;
 
     idmap_userns_advice(&f, buf, sizeof(buf));

@@ -87,8 +87,9 @@ static void test_phases(void)
     struct urun_error e = {.errnum = EACCES};
     snprintf(e.msg, sizeof(e.msg), "mount /proc");
     struct sync_chan c2p = {.fd = sv[0], .phases = SYNC_PHASE_READY};
-    TAP_OK(sync_send(sv[1], SYNC_ERROR, &e) == 0 && sync_step(&c2p, SYNC_SIDE_PARENT, SYNC_PHASE_READY, &got, &err) < 0 &&
-               err.errnum == EACCES && strstr(err.msg, "mount /proc"),
+    TAP_OK(sync_send(sv[1], SYNC_ERROR, &e) == 0 &&
+               sync_step(&c2p, SYNC_SIDE_PARENT, SYNC_PHASE_READY, &got, &err) < 0 && err.errnum == EACCES &&
+               strstr(err.msg, "mount /proc"),
            "an error in place of a phase's message is the init's error");
     close(p[0]);
     close(p[1]);

@@ -66,10 +66,12 @@ int cmd_image_prepare(const struct urun_context *ctx, struct container_create_op
         return urun_error_set(err, 0, "--image and --bundle: give one (--image makes the bundle)");
     urun_cmdline_all(cl, OPT_ENV, env, URUN_CMDLINE_MAX_REPEAT);
     urun_cmdline_all(cl, OPT_VOLUME, vol, URUN_CMDLINE_MAX_REPEAT);
-    struct image_overrides ov = {
-        .args = cl->n_args > 1 ? cl->args + 1 : NULL, .env = env, .volumes = vol,
-        .workdir = cl->set[OPT_WORKDIR] ? cl->values[OPT_WORKDIR] : NULL,
-        .user = cl->set[OPT_USER] ? cl->values[OPT_USER] : NULL, .read_only = cl->set[OPT_READ_ONLY]};
+    struct image_overrides ov = {.args = cl->n_args > 1 ? cl->args + 1 : NULL,
+                                 .env = env,
+                                 .volumes = vol,
+                                 .workdir = cl->set[OPT_WORKDIR] ? cl->values[OPT_WORKDIR] : NULL,
+                                 .user = cl->set[OPT_USER] ? cl->values[OPT_USER] : NULL,
+                                 .read_only = cl->set[OPT_READ_ONLY]};
     int r = image_bundle_prepare(&ctx->root, ctx->id, cl->values[OPT_IMAGE], &ov, &ret->bundle, &ret->lock, err);
     if (r >= 0)
         o->bundle = ret->bundle;

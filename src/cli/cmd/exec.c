@@ -2,9 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "cli/commands.h"
 #include "runtime/exec.h"
-#include "base/log.h"
 
 int cmd_exec(struct urun_context *ctx, struct urun_error *err)
 {

@@ -7,8 +7,8 @@
 #include <sys/capability.h>
 
 #include "base/cleanup.h"
-#include "cli/commands.h"
 #include "base/json.h"
+#include "cli/commands.h"
 #include "container/mounts.h"
 #include "container/seccomp_filter.h"
 #include "spec/spec.h"

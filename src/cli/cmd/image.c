@@ -2,16 +2,16 @@
  * urun-image helper (runtime/image.h); list reads the store here. */
 #include <errno.h>
 #include <stdio.h>
-#include <string.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "base/cleanup.h"
 #include "base/json.h"
 #include "base/util.h"
-#include "container/mounts.h"
 #include "cli/commands.h"
 #include "cli/usage.h"
+#include "container/mounts.h"
 #include "image/common/store.h"
 #include "runtime/image.h"
 
@@ -102,8 +102,8 @@ int cmd_image_list(struct urun_context *ctx, struct urun_error *err)
     else {
         printf("%-40s %-16s %-14s %6s %10s  %s\n", "NAME", "TAG", "ID", "LAYERS", "SIZE", "IMPORTED");
         for (size_t i = 0; i < n; i++)
-            printf("%-40s %-16s %-14.12s %6zu %8.1fMB  %s\n", v[i]->name, v[i]->tag, v[i]->config + 7,
-                   v[i]->n_layers, (double)v[i]->size / 1e6, v[i]->created);
+            printf("%-40s %-16s %-14.12s %6zu %8.1fMB  %s\n", v[i]->name, v[i]->tag, v[i]->config + 7, v[i]->n_layers,
+                   (double)v[i]->size / 1e6, v[i]->created);
     }
     image_record_list_free(v, n);
     return 0;

@@ -1,7 +1,7 @@
 /* `urun kill [--all] ID [SIGNAL]`. */
+#include "base/signals.h"
 #include "cli/commands.h"
 #include "runtime/lifecycle.h"
-#include "base/signals.h"
 
 int cmd_kill(struct urun_context *ctx, struct urun_error *err)
 {

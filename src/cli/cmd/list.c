@@ -9,13 +9,13 @@
 #include "base/cleanup.h"
 
 #include "base/alloc.h"
-#include "cli/commands.h"
-#include "runtime/lifecycle.h"
-#include "runtime/status.h"
 #include "base/error.h"
 #include "base/escape.h"
 #include "base/json.h"
 #include "base/log.h"
+#include "cli/commands.h"
+#include "runtime/lifecycle.h"
+#include "runtime/status.h"
 
 struct row {
     const char *id;
@@ -34,7 +34,8 @@ static void print_table(const struct row *rows, size_t n)
         w[0] = l > w[0] ? l : w[0];
         l = rows[i].st ? (int)strlen(rows[i].st->bundle) : 0;
         w[3] = l > w[3] ? l : w[3];
-        w[2] = (int)strlen(urun_status_name(rows[i].status)) > w[2] ? (int)strlen(urun_status_name(rows[i].status)) : w[2];
+        w[2] =
+            (int)strlen(urun_status_name(rows[i].status)) > w[2] ? (int)strlen(urun_status_name(rows[i].status)) : w[2];
         l = snprintf(pid, sizeof(pid), "%d", (int)rows[i].pid);
         w[1] = l > w[1] ? l : w[1];
     }

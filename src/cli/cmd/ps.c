@@ -9,10 +9,10 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
-#include "cli/commands.h"
-#include "runtime/lifecycle.h"
 #include "base/escape.h"
 #include "base/util.h"
+#include "cli/commands.h"
+#include "runtime/lifecycle.h"
 
 #define CMDLINE_MAX 4096
 

@@ -1,7 +1,6 @@
 /* `urun run`: create + start + wait, see src/runtime/run.c. */
-#include "cli/commands.h"
 #include "runtime/run.h"
-
+#include "cli/commands.h"
 
 int cmd_run(struct urun_context *ctx, struct urun_error *err)
 {

@@ -5,9 +5,9 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/util.h"
 #include "cli/commands.h"
 #include "spec/spec_default.h"
-#include "base/util.h"
 
 int cmd_spec(struct urun_context *ctx, struct urun_error *err)
 {

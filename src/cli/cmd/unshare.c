@@ -1,6 +1,6 @@
 /* `urun unshare [--] CMD...`: see src/runtime/unshare.c. */
-#include "cli/commands.h"
 #include "runtime/unshare.h"
+#include "cli/commands.h"
 
 int cmd_unshare(struct urun_context *ctx, struct urun_error *err)
 {

@@ -9,11 +9,11 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/json.h"
+#include "base/util.h"
 #include "cli/commands.h"
 #include "runtime/lifecycle.h"
-#include "base/json.h"
 #include "spec/resources.h"
-#include "base/util.h"
 #include "spec/yamltree.h"
 
 #define RESOURCES_MAX (1 << 20)
@@ -32,8 +32,8 @@ static int parse_size(const char *opt, const char *s, long long *ret, struct uru
         const char *units = "kmgt";
         const char *u = strchr(units, *end | 0x20);
         if (!u || (end[1] && !((end[1] | 0x20) == 'b' && !end[2])) || v < 0)
-            return urun_error_set(err, 0, "--%s: \"%s\" is not a size (a number, optionally with k, m, g or t)",
-                                  opt, s);
+            return urun_error_set(err, 0, "--%s: \"%s\" is not a size (a number, optionally with k, m, g or t)", opt,
+                                  s);
         for (const char *p = units; p <= u; p++) {
             if (v > (1LL << 53))
                 return urun_error_set(err, 0, "--%s: \"%s\" is too large", opt, s);
