@@ -4,9 +4,12 @@
 # `urun run --image` against `urun run` of a bundle (both /bin/true).  Prints medians (hyperfine).
 #
 # usage: bench/image.sh [URUN]        (default: build/urun)   run as a normal user with subuids
-#   BENCH_ROOTFS   directory to wrap as the image (default: the busybox rootfs of tests/make-bundle.sh
-#                  plus the host's /usr/lib/python3, /usr/lib/python3.11, /usr/share/perl and
-#                  /usr/lib/x86_64-linux-gnu/perl: ~160 MB, ~10,000 files; debootstrap needs a mirror)
+#   BENCH_LAYER    a tar to use as the image's one layer, e.g. a Debian minbase made as root:
+#                    sudo debootstrap --variant=minbase bookworm /var/tmp/mb &&
+#                    sudo tar -C /var/tmp/mb --numeric-owner -cf /var/tmp/minbase.tar .
+#   BENCH_ROOTFS   else, a directory to wrap as the image (default: the busybox rootfs of
+#                  tests/make-bundle.sh plus the host's /usr/lib/python3, /usr/lib/python3.11,
+#                  /usr/share/perl and /usr/lib/x86_64-linux-gnu/perl: ~160 MB, ~10,000 files)
 #   BENCH_RUNS (default 5 for import, 30 for start-up)
 set -euo pipefail
 
@@ -22,15 +25,20 @@ say() { echo "bench: $*"; }
 command -v hyperfine >/dev/null || { say "hyperfine is needed"; exit 1; }
 URUN=$urun "$repo/tests/make-bundle.sh" "$work/bundle" /bin/true >/dev/null
 rootfs=${BENCH_ROOTFS:-}
-if [ -z "$rootfs" ]; then
+if [ -n "${BENCH_LAYER:-}" ]; then
+	say "layer $BENCH_LAYER: $(du -h "$BENCH_LAYER" | cut -f1), $(tar -tf "$BENCH_LAYER" | wc -l) entries"
+	cp "$BENCH_LAYER" "$work/layer.tar"
+elif [ -z "$rootfs" ]; then
 	rootfs=$work/rootfs
 	cp -a "$work/bundle/rootfs" "$rootfs"
 	for d in /usr/lib/python3 /usr/lib/python3.11 /usr/share/perl /usr/lib/x86_64-linux-gnu/perl; do
 		[ -d "$d" ] && mkdir -p "$rootfs$(dirname "$d")" && cp -a "$d" "$rootfs$d"
 	done
 fi
-say "rootfs $rootfs: $(du -sh "$rootfs" | cut -f1), $(find "$rootfs" | wc -l) entries"
-python3 "$repo/tests/image/make-image.py" layer "$work/layer.tar" --dir "$rootfs"
+if [ -z "${BENCH_LAYER:-}" ]; then
+	say "rootfs $rootfs: $(du -sh "$rootfs" | cut -f1), $(find "$rootfs" | wc -l) entries"
+	python3 "$repo/tests/image/make-image.py" layer "$work/layer.tar" --dir "$rootfs"
+fi
 python3 "$repo/tests/image/make-image.py" image oci "$work/oci" --name bench:1 --layer "$work/layer.tar" \
 	--compress gzip --config '{"Cmd": ["/bin/true"]}'
 
