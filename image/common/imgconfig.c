@@ -37,9 +37,7 @@ static int strings(const struct ynode *n, const char *path, char ***ret, size_t 
         return 0;
     if (n->kind != YNODE_SEQ)
         return urun_error_set(err, 0, "%s: expected an array of strings", path);
-    char **v = calloc(n->n + 1, sizeof(char *));
-    if (!v)
-        return urun_error_set(err, ENOMEM, "%s", path);
+    char **v = xcalloc(n->n + 1, sizeof(char *));
     *ret = v;
     for (size_t i = 0; i < n->n; i++) {
         const char *s;
@@ -72,9 +70,7 @@ static int labels(const struct ynode *n, struct image_config *c, struct urun_err
         return 0;
     if (n->kind != YNODE_MAP)
         return urun_error_set(err, 0, "config.Labels: expected an object");
-    c->labels = calloc(n->n ? n->n : 1, sizeof(*c->labels));
-    if (!c->labels)
-        return urun_error_set(err, ENOMEM, "config.Labels");
+    c->labels = xcalloc(n->n ? n->n : 1, sizeof(*c->labels));
     for (size_t i = 0; i < n->n; i++) {
         const char *v;
         int k = ynode_string(n->pairs[i].value, "config.Labels", &v, err);
@@ -106,11 +102,9 @@ static int process_fields(const struct ynode *cfg, struct image_config *c, struc
 int image_config_parse(const char *buf, size_t len, struct image_config **ret, struct urun_error *err)
 {
     _cleanup_(ytree_freep) struct ynode *doc = NULL;
-    _cleanup_(image_config_freep) struct image_config *c = calloc(1, sizeof(*c));
+    _cleanup_(image_config_freep) struct image_config *c = xcalloc(1, sizeof(*c));
     int k;
 
-    if (!c)
-        return urun_error_set(err, ENOMEM, "image config");
     if ((k = ytree_parse(buf, len, &doc, err)) < 0)
         return k;
     if (doc->kind != YNODE_MAP)

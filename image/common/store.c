@@ -137,10 +137,8 @@ int image_ref_parse(const char *ref, char **ret_name, char **ret_tag, struct uru
                               "image \"%.200s\": tag must be 1 to %d of [A-Za-z0-9_.-], not starting "
                               "with '.' or '-'",
                               ref, STORE_TAG_MAX);
-    *ret_name = strndup(ref, nlen);
+    *ret_name = xstrndup(ref, nlen);
     *ret_tag = xstrdup(tag);
-    if (!*ret_name)
-        abort();
     return 0;
 }
 
@@ -195,9 +193,7 @@ static int record_layers(const struct ynode *seq, struct image_record *r, struct
 {
     if (!seq || seq->kind != YNODE_SEQ || seq->n == 0 || seq->n > STORE_MAX_LAYERS)
         return urun_error_set(err, 0, "layers: expected 1 to %d digests", STORE_MAX_LAYERS);
-    r->layers = calloc(seq->n + 1, sizeof(char *));
-    if (!r->layers)
-        return urun_error_set(err, ENOMEM, "layers");
+    r->layers = xcalloc(seq->n + 1, sizeof(char *));
     for (size_t i = 0; i < seq->n; i++) {
         const char *d;
         int k = ynode_string(seq->items[i], "layers[]", &d, err);
@@ -214,13 +210,11 @@ static int record_layers(const struct ynode *seq, struct image_record *r, struct
 int image_record_parse(const char *buf, size_t len, struct image_record **ret, struct urun_error *err)
 {
     _cleanup_(ytree_freep) struct ynode *doc = NULL;
-    _cleanup_(image_record_freep) struct image_record *r = calloc(1, sizeof(*r));
+    _cleanup_(image_record_freep) struct image_record *r = xcalloc(1, sizeof(*r));
     const char *name, *tag, *config, *created;
     _cleanup_free_ char *n2 = NULL, *t2 = NULL;
     int k;
 
-    if (!r)
-        return urun_error_set(err, ENOMEM, "image record");
     if ((k = ytree_parse(buf, len, &doc, err)) < 0)
         return k;
     if ((k = ynode_string(ynode_get(doc, "name"), "name", &name, err)) < 0 ||
@@ -302,10 +296,7 @@ int image_record_list(int storefd, struct image_record ***ret, size_t *ret_n, st
             continue;
         if (record_load_file(dirfd(d), de->d_name, &r, NULL) < 0)
             continue;
-        struct image_record **nv = realloc(v, (n + 1) * sizeof(*v));
-        if (!nv)
-            abort();
-        v = nv;
+        v = xreallocarray(v, n + 1, sizeof(*v));
         v[n++] = r;
     }
     closedir(d);

@@ -14,7 +14,7 @@ int digest_init(struct digest *d, struct urun_error *err)
     EVP_MD_CTX *c = EVP_MD_CTX_new();
     if (!c || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1) {
         EVP_MD_CTX_free(c);
-        return urun_error_set(err, ENOMEM, "sha256: cannot start a digest");
+        return urun_error_set(err, EINVAL, "sha256: libcrypto cannot start a digest");
     }
     d->ctx = c;
     return 0;

@@ -77,9 +77,7 @@ static int copy_file(struct flat *f, int sdir, int ddir, const char *name, const
                 return urun_error_errno(err, "%s: hard link", f->path);
             return 0;
         }
-        struct link_seen *n = malloc(sizeof(*n));
-        if (!n)
-            abort();
+        struct link_seen *n = xmalloc(sizeof(*n));
         *n = (struct link_seen){.dev = st->st_dev, .ino = st->st_ino, .path = xstrdup(f->path)};
         if (!tsearch(n, &f->links, link_cmp))
             abort();

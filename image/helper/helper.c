@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/alloc.h"
 #include "base/cleanup.h"
 
 static volatile sig_atomic_t cancelled;
@@ -168,4 +169,29 @@ int helper_clean_tmp(int storefd, struct urun_error *err)
 {
     int fd = openat(storefd, "tmp", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     return fd < 0 ? (errno == ENOENT ? 0 : urun_error_errno(err, "image store: open tmp/")) : empty_tree(fd, 0, err);
+}
+
+int helper_clean_path(const char *in, size_t len, char **ret)
+{
+    _cleanup_free_ char *out = xmalloc(len + 1);
+    size_t o = 0;
+
+    for (size_t i = 0; i < len;) {
+        size_t j = i;
+        while (j < len && in[j] != '/')
+            j++;
+        size_t c = j - i;
+        if (c == 2 && in[i] == '.' && in[i + 1] == '.')
+            return -EINVAL;
+        if (c > 0 && !(c == 1 && in[i] == '.')) {
+            if (o)
+                out[o++] = '/';
+            memcpy(out + o, in + i, c);
+            o += c;
+        }
+        i = j + 1;
+    }
+    out[o] = '\0';
+    *ret = TAKE_PTR(out);
+    return (int)o;
 }

@@ -27,6 +27,11 @@ int open_beneath(int dirfd, const char *path, int flags, mode_t mode);
 /* Remove dirfd/name and everything below it, without following symlinks or crossing mounts. */
 int helper_rm_tree(int dirfd, const char *name, struct urun_error *err);
 
+/* An archive member's name without empty and "." components and without a leading '/':
+ * "./a//b" -> "a/b" into a new string (*ret, "" for the root itself).  Returns its length, or
+ * -EINVAL (nothing allocated) for a ".." component anywhere. */
+int helper_clean_path(const char *in, size_t len, char **ret);
+
 /* A new empty directory tmp/PREFIX.XXXXXX in the store: its name relative to the store and an fd. */
 int helper_tmpdir(int storefd, const char *prefix, char ret_name[64], int *ret_fd, struct urun_error *err);
 /* Empty tmp/ of the store: what imports killed on the way left (call with the store locked LOCK_EX). */

@@ -31,7 +31,7 @@ static int rmtree(const char *path, struct urun_error *err)
     char *slash = strrchr(path, '/');
     if (path[0] != '/' || !slash || !slash[1])
         return urun_error_set(err, 0, "rmtree: %s: expected an absolute path", path);
-    _cleanup_free_ char *parent = strndup(path, (size_t)(slash - path));
+    _cleanup_free_ char *parent = xstrndup(path, (size_t)(slash - path));
     int dfd = open(parent[0] ? parent : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0)
         return urun_error_errno(err, "rmtree: open %s", parent);

@@ -84,8 +84,9 @@ static int bundle_layers(const char *bundles, const char *file, char **ret, stru
         struct urun_error ignored;
         size_t len;
         char *save = NULL, *l;
-        if (de->d_name[0] == '.' || asprintf(&path, "%s/%s", de->d_name, file) < 0)
+        if (de->d_name[0] == '.')
             continue;
+        path = xasprintf("%s/%s", de->d_name, file);
         if (read_regular_file_at(dirfd(d), path, 65536, &text, &len, &ignored) < 0)
             continue;
         l = strtok_r(text, "\n", &save);

@@ -77,27 +77,12 @@ static bool tar_checksum_ok(const unsigned char *h)
 /* "./a//b" -> "a/b"; NULL for an empty name, ".." anywhere, or one too long. */
 static char *normalise(const char *in, size_t len)
 {
-    _cleanup_free_ char *out = malloc(len + 1);
-    size_t o = 0;
-    if (!out || len == 0 || len > TAR_MAX_NAME)
+    char *out = NULL;
+    if (len == 0 || len > TAR_MAX_NAME || helper_clean_path(in, len, &out) <= 0) {
+        free(out);
         return NULL;
-    for (size_t i = 0; i < len;) {
-        size_t j = i;
-        while (j < len && in[j] != '/')
-            j++;
-        size_t c = j - i;
-        if (c == 2 && in[i] == '.' && in[i + 1] == '.')
-            return NULL;
-        if (c > 0 && !(c == 1 && in[i] == '.')) {
-            if (o)
-                out[o++] = '/';
-            memcpy(out + o, in + i, c);
-            o += c;
-        }
-        i = j + 1;
     }
-    out[o] = '\0';
-    return o ? TAKE_PTR(out) : NULL;
+    return out;
 }
 
 /* pax records "LEN key=value\n": the path and size we need. */
@@ -111,7 +96,7 @@ static void pax_parse(const char *p, size_t len, char **path, uint64_t *size)
         const char *kv = end + 1, *stop = p + n - 1;
         if ((size_t)(stop - kv) > 5 && memcmp(kv, "path=", 5) == 0) {
             free(*path);
-            *path = strndup(kv + 5, (size_t)(stop - kv - 5));
+            *path = xstrndup(kv + 5, (size_t)(stop - kv - 5));
         } else if ((size_t)(stop - kv) > 5 && memcmp(kv, "size=", 5) == 0) {
             *size = strtoull(kv + 5, NULL, 10);
         }
@@ -144,10 +129,7 @@ static int add_entry(struct source *s, struct tar_walk *w, const unsigned char *
         return urun_error_set(err, 0, "member \"%.100s\": not a relative path inside the archive", name);
     if (s->n_entries == TAR_MAX_ENTRIES)
         return urun_error_set(err, 0, "more than %d members", TAR_MAX_ENTRIES);
-    struct source_entry *v = realloc(s->entries, (s->n_entries + 1) * sizeof(*v));
-    if (!v)
-        abort();
-    s->entries = v;
+    struct source_entry *v = s->entries = xreallocarray(s->entries, s->n_entries + 1, sizeof(*v));
     char lk[101];
     snprintf(lk, sizeof(lk), "%.*s", (int)strnlen((const char *)h + 157, 100), (const char *)h + 157);
     v[s->n_entries++] = (struct source_entry){
@@ -159,8 +141,8 @@ static int read_meta(struct tar_walk *w, uint64_t off, uint64_t size, size_t max
 {
     if (size > max)
         return urun_error_set(err, 0, "a long name or pax header of %llu bytes", (unsigned long long)size);
-    char *b = calloc(1, (size_t)size + 1);
-    if (!b || pread(w->fd, b, (size_t)size, (off_t)off) != (ssize_t)size) {
+    char *b = xcalloc(1, (size_t)size + 1);
+    if (pread(w->fd, b, (size_t)size, (off_t)off) != (ssize_t)size) {
         free(b);
         return urun_error_set(err, EIO, "read a header");
     }
@@ -239,7 +221,7 @@ static char *link_target(const char *entry, const char *target)
     if (target[0] == '/' || strlen(entry) + strlen(target) > TAR_MAX_NAME)
         return NULL;
     _cleanup_free_ char *joined = xasprintf("%s/../%s", entry, target);
-    char *out = calloc(1, strlen(joined) + 1);
+    char *out = xcalloc(1, strlen(joined) + 1);
     size_t o = 0;
     for (char *save = NULL, *c = strtok_r(joined, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
         if (strcmp(c, ".") == 0)
@@ -313,9 +295,7 @@ int source_read(const struct source *s, const char *name, size_t max, char **ret
         blob_clear(&b);
         return urun_error_set(err, 0, "%s: %s: larger than %zu bytes", s->display, name, max);
     }
-    char *buf = malloc((size_t)b.size + 1);
-    if (!buf)
-        abort();
+    char *buf = xmalloc((size_t)b.size + 1);
     ssize_t n = pread(b.fd, buf, (size_t)b.size, (off_t)b.off);
     blob_clear(&b);
     if (n != (ssize_t)b.size) {
@@ -382,8 +362,8 @@ static void split_tag(const char *spec, char **ret_path, char **ret_tag)
     *ret_tag = NULL;
     if (stat(spec, &st) < 0)
         for (const char *c = strchr(spec, ':'); c; c = strchr(c + 1, ':')) {
-            _cleanup_free_ char *p = strndup(spec, (size_t)(c - spec));
-            if (p && stat(p, &st) == 0) {
+            _cleanup_free_ char *p = xstrndup(spec, (size_t)(c - spec));
+            if (stat(p, &st) == 0) {
                 *ret_path = TAKE_PTR(p);
                 *ret_tag = xstrdup(c + 1);
                 return;

@@ -83,29 +83,11 @@ static la_ssize_t inner_read(struct archive *a, void *p, const void **buf)
  * component (normalised away).  "" for the layer's root itself. */
 static int member_path(const char *in, char **ret, struct urun_error *err)
 {
-    size_t len = strlen(in), o = 0;
-    _cleanup_free_ char *out = malloc(len + 1);
-    if (!out)
-        abort();
+    size_t len = strlen(in);
     if (len > 4096 || in[0] == '/')
         return urun_error_set(err, 0, "member \"%.200s\": an absolute path or too long", in);
-    for (size_t i = 0; i < len;) {
-        size_t j = i;
-        while (j < len && in[j] != '/')
-            j++;
-        size_t c = j - i;
-        if (c == 2 && in[i] == '.' && in[i + 1] == '.')
-            return urun_error_set(err, 0, "member \"%.200s\": has a \"..\" component", in);
-        if (c > 0 && !(c == 1 && in[i] == '.')) {
-            if (o)
-                out[o++] = '/';
-            memcpy(out + o, in + i, c);
-            o += c;
-        }
-        i = j + 1;
-    }
-    out[o] = '\0';
-    *ret = TAKE_PTR(out);
+    if (helper_clean_path(in, len, ret) < 0)
+        return urun_error_set(err, 0, "member \"%.200s\": has a \"..\" component", in);
     return 0;
 }
 
@@ -304,15 +286,15 @@ static struct archive *disk_writer(void)
 int layer_unpack(const struct blob *b, const char *diff_id, int destfd, struct unpack_result *ret,
                  struct urun_error *err)
 {
-    _cleanup_free_ struct outer_io *oio = calloc(1, sizeof(*oio));
-    _cleanup_free_ struct inner_io *iio = calloc(1, sizeof(*iio));
+    _cleanup_free_ struct outer_io *oio = xcalloc(1, sizeof(*oio));
+    _cleanup_free_ struct inner_io *iio = xcalloc(1, sizeof(*iio));
     struct archive *outer = archive_read_new(), *inner = archive_read_new(), *disk = disk_writer();
     struct archive_entry *raw;
     _cleanup_close_ int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
     char got[72];
     int r;
 
-    if (!oio || !iio || !outer || !inner || !disk || cwd < 0)
+    if (!outer || !inner || !disk || cwd < 0)
         abort();
     *ret = (struct unpack_result){0};
     oio->b = b;

@@ -1,6 +1,6 @@
 /* Memory, and urun's one out-of-memory policy.
  *
- * When an allocation fails, urun ends: every allocation in src/, idmap/ and netns/core/ goes through
+ * When an allocation fails, urun ends: every allocation in src/, idmap/, netns/core/ and image/ goes through
  * these functions, which abort() instead of returning NULL, and no caller checks for NULL or returns
  * -ENOMEM.  Why: urun's processes are short-lived and small (a few hundred KB), an allocation that
  * fails means the machine is out of memory or the process is limited below anything useful, and an

@@ -538,9 +538,7 @@ static int overlay_parse(char *text, const char *bundle, struct overlay_plan *p,
 static char *fuse_options(const struct overlay_plan *p, const char *bundle)
 {
     size_t cap = (strlen(p->lowers) / 65 + 1) * (strlen(p->layers) + 67) + 2 * strlen(bundle) + 64;
-    char *opts = malloc(cap);
-    if (!opts)
-        abort();
+    char *opts = xmalloc(cap);
     size_t o = (size_t)snprintf(opts, cap, "lowerdir=");
     for (const char *l = p->lowers; *l; l += l[64] ? 65 : 64)
         o += (size_t)snprintf(opts + o, cap - o, "%s%s/%.64s", l == p->lowers ? "" : ":", p->layers, l);

@@ -171,9 +171,7 @@ static int load_image(const char *ref, struct loaded *l, struct urun_error *err)
 static char *overlay_text(const struct loaded *l, const char *mode, const char *fuse)
 {
     size_t n = strlen(l->store) + strlen(fuse) + 64 + l->rec->n_layers * 65;
-    char *t = malloc(n), *p = t;
-    if (!t)
-        abort();
+    char *t = xmalloc(n), *p = t;
     p += sprintf(p, "%s\n%s/layers\n", mode, l->store);
     for (size_t i = l->rec->n_layers; i-- > 0;)
         p += sprintf(p, "%s%s", l->rec->layers[i] + 7, i ? ":" : "\n");

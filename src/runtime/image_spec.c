@@ -36,9 +36,7 @@ static char *read_from_layers(int layersfd, const struct image_record *rec, cons
             return NULL; /* a whiteout (a device), a directory or a symlink: none we read */
         if (st.st_size < 0 || st.st_size > (off_t)IMAGE_ETC_MAX)
             return NULL;
-        char *buf = calloc(1, (size_t)st.st_size + 1);
-        if (!buf)
-            return NULL;
+        char *buf = xcalloc(1, (size_t)st.st_size + 1);
         if (pread(fd, buf, (size_t)st.st_size, 0) != st.st_size) {
             free(buf);
             return NULL;
@@ -126,10 +124,7 @@ struct strs {
 
 static void strs_push(struct strs *s, const char *x)
 {
-    const char **nv = realloc(s->v, (s->n + 2) * sizeof(*nv));
-    if (!nv)
-        abort();
-    s->v = nv;
+    s->v = xreallocarray(s->v, s->n + 2, sizeof(*s->v));
     s->v[s->n++] = x;
     s->v[s->n] = NULL;
 }
@@ -222,11 +217,11 @@ int image_spec_json(int layersfd, const struct image_record *rec, const struct i
     struct strs args = {0}, env = {0};
     struct spec_default_bind binds[IMAGE_MAX_VOLUMES];
     char *owned[2 * IMAGE_MAX_VOLUMES] = {0};
-    _cleanup_free_ struct spec_default_kv *kv = calloc(cfg->n_labels + 3, sizeof(*kv));
+    _cleanup_free_ struct spec_default_kv *kv = xcalloc(cfg->n_labels + 3, sizeof(*kv));
     _cleanup_free_ char *passwd = NULL, *group = NULL, *ref = xasprintf("%s:%s", rec->name, rec->tag);
     struct spec_default_opts so = {.rootless = true, .root_writable = !o->read_only, .binds = binds, .annotations = kv};
     const char *user = o->user ? o->user : cfg->user;
-    int r = kv ? 0 : urun_error_set(err, ENOMEM, "image config");
+    int r = 0;
 
     if (r >= 0 && user) {
         passwd = read_from_layers(layersfd, rec, "etc/passwd");
@@ -248,7 +243,7 @@ int image_spec_json(int layersfd, const struct image_record *rec, const struct i
         so.cwd = o->workdir ? o->workdir : cfg->workdir && cfg->workdir[0] == '/' ? cfg->workdir : "/";
         *ret_json = spec_default_json_opts(&so);
         if (!*ret_json)
-            r = urun_error_set(err, ENOMEM, "image config");
+            r = urun_error_set(err, EINVAL, "image config: build the config");
     }
     for (size_t i = 0; i < ARRAY_SIZE(owned); i++)
         free(owned[i]);
