@@ -219,11 +219,24 @@ int util_connect_unix(const char *path, int timeout_ms, int *ret_fd, struct urun
 {
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     int64_t deadline = monotonic_ms() + timeout_ms;
-    _cleanup_close_ int fd = -1;
+    _cleanup_close_ int fd = -1, dirfd = -1;
 
-    if (strlen(path) >= sizeof(sa.sun_path))
-        return urun_error_set(err, 0, "connect %s: path longer than %zu bytes", path, sizeof(sa.sun_path) - 1);
-    memcpy(sa.sun_path, path, strlen(path));
+    /* A path too long for sun_path (a deep home or runtime directory) is reached through its
+     * directory's fd: /proc/self/fd/N/NAME, as conmon does for its own sockets. */
+    if (strlen(path) >= sizeof(sa.sun_path)) {
+        const char *slash = strrchr(path, '/');
+        _cleanup_free_ char *dir = slash ? xstrndup(path, (size_t)(slash - path)) : NULL;
+        if (dir)
+            dirfd = open(dir[0] ? dir : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dirfd < 0)
+            return urun_error_set(err, dir ? errno : 0, "connect %s: path longer than %zu bytes", path,
+                                  sizeof(sa.sun_path) - 1);
+        int n = snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dirfd, slash + 1);
+        if (n < 0 || (size_t)n >= sizeof(sa.sun_path))
+            return urun_error_set(err, 0, "connect %s: its name is longer than a socket address allows", path);
+    } else {
+        memcpy(sa.sun_path, path, strlen(path));
+    }
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return urun_error_errno(err, "connect %s: socket", path);

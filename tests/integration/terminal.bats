@@ -81,6 +81,25 @@ on_tty() {
 	[[ $output == *"on the terminal: /dev/pts/0"* ]]
 }
 
+@test "terminal: a --console-socket path longer than a socket address (108 bytes) is reached through its directory" {
+	command -v python3 >/dev/null || skip "python3 is needed for the console-socket peer"
+	bundle_jq '.process.terminal = true'
+	bundle_args sh -c 'echo "deep terminal: $(tty)"'
+	local dir=$BATS_TEST_TMPDIR/a-directory-deep-enough-that/the-socket-path-is-longer-than/what-sun-path-holds
+	mkdir -p "$dir"
+	local sock=$dir/console.sock
+	[ "${#sock}" -gt 108 ]
+	python3 "$BATS_TEST_DIRNAME/tools/console-receiver.py" "$sock" 20 >"$BATS_TEST_TMPDIR/console.out" 3>&- &
+	local peer=$!
+	wait_for_file "$sock.ready"
+	create_ctr deepsock --console-socket "$sock"
+	start_ctr deepsock
+	wait "$peer"
+	run cat "$BATS_TEST_TMPDIR/console.out"
+	[[ ${lines[0]} == /dev/ptmx ]]
+	[[ $output == *"deep terminal: /dev/pts/0"* ]]
+}
+
 @test "terminal: a detached terminal container without --console-socket is refused" {
 	bundle_jq '.process.terminal = true'
 	run --separate-stderr urun create --bundle "$BUNDLE" --pid-file "$PIDFILE" nosock

@@ -6,7 +6,11 @@ import os, select, socket, sys, time
 
 path, timeout = sys.argv[1], float(sys.argv[2]) if len(sys.argv) > 2 else 20
 srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-srv.bind(path)
+# bound by its name in its directory: a path longer than sun_path (108 bytes) works too
+here = os.getcwd()
+os.chdir(os.path.dirname(os.path.abspath(path)))
+srv.bind(os.path.basename(path))
+os.chdir(here)
 srv.listen(1)
 open(path + ".ready", "w").close()
 conn, _ = srv.accept()
