@@ -19,8 +19,9 @@ has_raw_controls() {
 @test "terminal escapes: ps escapes the command lines the container wrote (OSC, CSI, C1, raw 0x9b)" {
 	bundle_share
 	# an inner sh gets ESC ] 0 ; title BEL, a UTF-8 C1 CSI and a raw 0x9b byte as its $0: the
-	# container makes them at run time (a config may not even hold raw C1 characters)
-	bundle_args sh -c 'x=$(printf "\033]0;pwned\007\302\2332J \233[2J"); sh -c "touch /shared/ready; sleep \$1 & wait" "$x" '"$SLEEP_ARG"' & wait'
+	# container makes them at run time (a config may not even hold raw C1 characters).  "ready" once
+	# the sleep runs (its comm says so), not before: ps must find it.
+	bundle_args sh -c 'x=$(printf "\033]0;pwned\007\302\2332J \233[2J"); sh -c "sleep \$1 & until [ \"\$(cat /proc/\$!/comm 2>/dev/null)\" = sleep ]; do :; done; touch /shared/ready; wait" "$x" '"$SLEEP_ARG"' & wait'
 	run_detached run --detach --bundle "$BUNDLE" esc
 	[ "$status" -eq 0 ]
 	wait_for_file "$SHARED/ready"
