@@ -11,27 +11,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "netns/common/proto.h"
 #include "netns/helper/ackmerge.h"
 #include "netns/helper/frame.h"
 #include "netns/helper/tapio.h"
 #include "netns/netns.h"
 #include "tap.h"
-
-static char *read_fixture(const char *name)
-{
-    char path[512];
-    static char buf[16384];
-    snprintf(path, sizeof(path), "%s/%s", FIXTURES, name);
-    int fd = open(path, O_RDONLY);
-    ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-    if (fd >= 0)
-        close(fd);
-    if (n < 0)
-        return NULL;
-    buf[n] = '\0';
-    return buf;
-}
 
 /* --- settings from plain strings ------------------------------------------------------------------ */
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "netns/netns.h"
 #include "runtime/network.h"
 #include "spec/spec.h"
@@ -32,21 +33,6 @@ static struct urun_spec *spec_with(const char *annotations, const char *namespac
         return NULL;
     }
     return s;
-}
-
-static char *read_fixture(const char *name)
-{
-    char path[512];
-    static char buf[16384];
-    snprintf(path, sizeof(path), "%s/%s", FIXTURES, name);
-    int fd = open(path, O_RDONLY);
-    ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-    if (fd >= 0)
-        close(fd);
-    if (n < 0)
-        return NULL;
-    buf[n] = '\0';
-    return buf;
 }
 
 /* --- settings ------------------------------------------------------------------------------------ */

@@ -408,6 +408,8 @@ static void test_remove_hostile(void)
     state_root_close(&r);
 }
 
+/* IDs longer than a directory name can be (up to URUN_ID_MAX) work, stay distinct when they share a
+ * long prefix, and list under their full ID. */
 static void test_long_ids(void)
 {
     struct state_root r = {.fd = -1};
@@ -528,13 +530,8 @@ static void test_paths(void)
 
 int main(void)
 {
-    snprintf(tmp, sizeof(tmp), "/tmp/urun-test-state-XXXXXX");
-    if (!mkdtemp(tmp)) {
-        printf("Bail out! mkdtemp: %s\n", strerror(errno));
+    if (state_test_begin() < 0)
         return 1;
-    }
-    umask(022);
-    alarm(120); /* a lock bug must fail the test, not hang it */
     test_root_create();
     test_root_refusals();
     test_root_default();

@@ -418,17 +418,10 @@ static void test_to_json(void)
     TAP_STREQ(urun_status_name(URUN_STATUS_UNKNOWN), "unknown", "status name unknown");
 }
 
-/* IDs longer than a directory name can be (up to URUN_ID_MAX) work, stay distinct when they share a
- * long prefix, and list under their full ID. */
 int main(void)
 {
-    snprintf(tmp, sizeof(tmp), "/tmp/urun-test-state-XXXXXX");
-    if (!mkdtemp(tmp)) {
-        printf("Bail out! mkdtemp: %s\n", strerror(errno));
+    if (state_test_begin() < 0)
         return 1;
-    }
-    umask(022);
-    alarm(120); /* a lock bug must fail the test, not hang it */
     test_read_write();
     test_procs();
     test_proc_stat();
