@@ -254,9 +254,9 @@ static int finish_create(struct making *m, struct urun_error *err)
     int r = maps_and_network(m, err);
     if (r >= 0)
         r = spawn_await_pid(&m->sp, err);
-    /* Record the state now, while the init does its mounts: the fsync (required, and the slowest step
-     * on a disk-backed state root) overlaps the init's work instead of following it.  create holds the
-     * container's lock until the end, so start and delete cannot act on it before READY. */
+    /* Record the state now, while the init does its mounts: writing it overlaps the init's work
+     * instead of following it.  create holds the container's lock until the end, so start and delete
+     * cannot act on it before READY. */
     if (r >= 0)
         r = record_state(m, err);
     if (r >= 0 && (m->plan.phases & SYNC_PHASE_HOOKS)) {

@@ -124,7 +124,7 @@ char *state_image_bundle_path(const struct state_root *r, const char *id);
  * Fails on what only the user namespace may remove (files of subordinate IDs). */
 int state_image_bundle_remove(const struct state_root *r, const char *id, struct urun_error *err);
 
-/* state.json: write to a temporary file, fsync, rename into place; STATE_PROCS_FILE before it. */
+/* state.json: write to a temporary file, rename into place (no fsync); STATE_PROCS_FILE before it. */
 int state_write(int dirfd, const struct urun_state *st, struct urun_error *err);
 /* -ENOENT (with err set) when there is no state.json yet: the container is still being created.
  * Any other failure (not a regular file, too large, corrupt) is an error naming the file's path. */

@@ -95,6 +95,26 @@ HEADER_RE='^ID +PID +STATUS +BUNDLE +CREATED +OWNER *$'
 	[ "${f[2]}" = stopped ]
 }
 
+# state.json is renamed into place but not fsync'd (as runc's and crun's): what a crash of the machine
+# can leave is an empty file, which must read as "unknown" and go with delete --force.
+@test "a state.json a crash left empty shows as unknown, and delete --force removes it" {
+	bundle_args true
+	run urun run --keep --bundle "$BUNDLE" c1
+	[ "$status" -eq 0 ]
+	: >"$URUN_ROOT/c1/state.json"
+	run urun list
+	[ "$status" -eq 0 ]
+	read -r -a f <<<"${lines[1]}"
+	[ "${f[0]}" = c1 ]
+	[ "${f[2]}" = unknown ]
+	run urun delete c1
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"c1/state.json: empty document"* ]]
+	run urun delete --force c1
+	[ "$status" -eq 0 ]
+	[ ! -e "$URUN_ROOT/c1" ]
+}
+
 @test "list --format with an unknown format is refused" {
 	run --separate-stderr urun list --format yaml
 	assert_urun_error yaml
