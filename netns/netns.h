@@ -56,6 +56,10 @@ struct netns_config {
     /* run.urun.dns-upstream: empty = libslirp's own forwarding to the host's resolv.conf servers. */
     char dns_upstream_ip[64];
     uint16_t dns_upstream_port;
+    /* The container's own addresses on tap0 (NETNS_GUEST_IP4, NETNS_GUEST_IP6): what the tap child
+     * configures, and where the helper connects a published TCP port's connections to. */
+    char guest_ip4[16];
+    char guest_ip6[46];
 };
 
 /* The network settings as given, in plain strings: the run.urun.* annotations (NULL = absent) and

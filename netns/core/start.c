@@ -103,7 +103,7 @@ void netns_target_close(struct netns_target *t)
     t->userns_fd = t->netns_fd = -1;
 }
 
-static _Noreturn void tap_child_main(int sock, const struct netns_target *t, unsigned mtu, pid_t parent)
+static _Noreturn void tap_child_main(int sock, const struct netns_target *t, const struct netns_config *c, pid_t parent)
 {
     struct urun_error e = {0};
     struct netns_reply rep;
@@ -112,13 +112,14 @@ static _Noreturn void tap_child_main(int sock, const struct netns_target *t, uns
     /* Dies with urun: a create killed with SIGKILL leaves no half-configured child behind. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
         _exit(1);
-    r = tap_setup(t, mtu, &fd, &e);
+    r = tap_setup(t, c, &fd, &e);
     netns_reply_from(&rep, r < 0 ? &e : NULL);
     netns_proto_send(sock, &rep, sizeof(rep), &fd, r < 0 ? 0 : 1);
     _exit(r < 0 ? 1 : 0);
 }
 
-static pid_t spawn_tap_child(const struct netns_target *t, unsigned mtu, int *ret_sock, struct urun_error *err)
+static pid_t spawn_tap_child(const struct netns_target *t, const struct netns_config *c, int *ret_sock,
+                             struct urun_error *err)
 {
     int sv[2];
     pid_t parent = getpid(), pid;
@@ -134,7 +135,7 @@ static pid_t spawn_tap_child(const struct netns_target *t, unsigned mtu, int *re
     }
     if (pid == 0) {
         close(sv[0]);
-        tap_child_main(sv[1], t, mtu, parent);
+        tap_child_main(sv[1], t, c, parent);
     }
     close(sv[1]);
     *ret_sock = sv[0];
@@ -354,7 +355,7 @@ int netns_start_target(const struct netns_target *t, const struct netns_config *
         log = open("/dev/null", O_WRONLY | O_CLOEXEC);
     fill_hello(&hello, init_pid, pidfd >= 0, c, log_fd, log_json);
 
-    r = tap_pid = spawn_tap_child(t, c->mtu, &tap_sock, err);
+    r = tap_pid = spawn_tap_child(t, c, &tap_sock, err);
     if (r >= 0)
         r = helper_pid = spawn_helper(helper, init_pid, &ctl, err);
     if (r >= 0)

@@ -41,6 +41,8 @@ static void test_settings(void)
     TAP_OK(c.slirp && c.allow_host_loopback && c.mtu == 1500 && c.n_publish == 1 && c.publish[0].host_port == 8080,
            "slirp, host loopback, mtu 1500, one port");
     TAP_OK(strcmp(c.dns_upstream_ip, "::1") == 0 && c.dns_upstream_port == 5353, "IPv6 dns upstream");
+    TAP_OK(strcmp(c.guest_ip4, NETNS_GUEST_IP4) == 0 && strcmp(c.guest_ip6, NETNS_GUEST_IP6) == 0,
+           "the container's own addresses: 10.0.2.100 and fd00::100");
     TAP_STREQ(netns_mode_source(&in), "annotation run.urun.network:", "the annotation's source");
 
     in.opt_network = "host";
