@@ -22,7 +22,8 @@
 # As root it installs iperf3, slirp4netns, passt, socat, hyperfine and crun from Debian when missing, prepares
 # the `urun-test` user (tests/setup-test-user.sh) and measures as that user.  Every byte stays on this machine: the
 # server listens on 127.0.0.1, and pasta runs inside a private network namespace whose only way out is
-# a tap device nobody reads.
+# a tap device nobody reads (through a published port, pasta forwards only 127.0.0.1:P to a server that
+# connects nowhere).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
