@@ -62,7 +62,7 @@ struct conn {
     int pipe[2][2]; /* per direction: read end, write end */
     size_t fill[2], cap[2];
     bool eof[2];     /* the direction's source has ended */
-    bool blocked[2]; /* splicing in found the pipe full or the source empty while the pipe held data */
+    bool blocked[2]; /* splicing in found the pipe full (data waiting in the source, none taken) */
     bool shut[2];    /* the direction's destination is shut down for writing */
     int idx[2];      /* poll indices of fd[], -1: not polled this round */
 };
@@ -374,6 +374,14 @@ static ssize_t read_urgent(struct conn *c, int d)
     return 0;
 }
 
+/* After splicing in said EAGAIN with data in the pipe: whether that was the pipe, full (it may be
+ * with fewer bytes than its size: a slot holds a piece of a page), rather than an empty socket. */
+static bool has_data(int fd)
+{
+    int n = 0;
+    return ioctl(fd, FIONREAD, &n) == 0 && n > 0;
+}
+
 /* Direction d as far as it goes now.  < 0: a socket failed (-errno). */
 static int pump(struct conn *c, int d)
 {
@@ -394,7 +402,7 @@ static int pump(struct conn *c, int d)
             } else if (n == 0) {
                 c->eof[d] = true;
             } else if (errno == EAGAIN) {
-                c->blocked[d] = c->fill[d] > 0;
+                c->blocked[d] = c->fill[d] > 0 && has_data(src);
             } else if (errno != EINTR) {
                 return -errno;
             }

@@ -27,6 +27,7 @@ struct rig {
     struct tcpfwd *t;
     int factory;     /* the test's end of the socketpair; -1: closed */
     int refuse_with; /* nonzero: the factory answers every request with this errno */
+    bool small_bufs; /* the factory's sockets get a small send buffer */
     uint16_t host_port, ctr_port;
     int server; /* listening at 127.0.0.1:ctr_port, or -1 */
     struct pollfd pfd[MAX_POLL];
@@ -109,7 +110,10 @@ static void serve_factory(struct rig *r)
     while (r->factory >= 0 && netns_proto_recv(r->factory, &req, sizeof(req), none, &n_none) == 0) {
         struct netns_sock_reply rep = {.magic = NETNS_PROTO_MAGIC, .size = sizeof(rep), .family = req.family};
         int fd = r->refuse_with ? -1 : socket(req.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        int small = 4096;
         rep.errnum = fd < 0 ? (r->refuse_with ? r->refuse_with : errno) : 0;
+        if (fd >= 0 && r->small_bufs)
+            setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
         netns_proto_send(r->factory, &rep, sizeof(rep), &fd, fd >= 0 ? 1 : 0);
         if (fd >= 0)
             close(fd);
@@ -117,14 +121,25 @@ static void serve_factory(struct rig *r)
     }
 }
 
-/* One round of the helper's loop (and of the factory's). */
-static void rig_step(struct rig *r)
+/* One round of the helper's loop (and of the factory's): whether poll(2) saw anything. */
+static bool rig_step(struct rig *r)
 {
     serve_factory(r);
     r->n = 0;
     tcpfwd_fill(r->t, rig_add, r);
-    if (poll(r->pfd, r->n, 10) > 0)
-        tcpfwd_dispatch(r->t, r->pfd);
+    if (poll(r->pfd, r->n, 10) <= 0)
+        return false;
+    tcpfwd_dispatch(r->t, r->pfd);
+    return true;
+}
+
+/* Of n rounds, how many woke up (poll(2) did not wait its 10 ms out). */
+static int busy_rounds(struct rig *r, int n)
+{
+    int busy = 0;
+    for (int i = 0; i < n; i++)
+        busy += rig_step(r);
+    return busy;
 }
 
 static int client_connect(const struct rig *r)
@@ -282,6 +297,56 @@ static void test_urgent_data(void)
     rig_free(&r);
 }
 
+/* A full pipe, and a socket shut down for writing whose peer's end of file arrived, must not make poll
+ * return at once again and again: the loop would spin while the other side does not move. */
+static void test_stalled_is_quiet(void)
+{
+    struct rig r;
+    static char junk[1 << 20];
+    int cli, srv, busy, small = 4096;
+    size_t sent = 0;
+
+    rig_init(&r, TCPFWD_MAX_CONNS, true);
+    r.small_bufs = true; /* for the second part, and before the first socket is made (the spare) */
+    cli = client_connect(&r);
+    srv = server_accept(&r);
+    /* the container's server reads nothing: everything fills up, the pipe included */
+    for (int i = 0; i < 200; i++) {
+        ssize_t k = send(cli, junk, sizeof(junk), MSG_DONTWAIT);
+        sent += k > 0 ? (size_t)k : 0;
+        rig_step(&r);
+    }
+    busy = busy_rounds(&r, 30);
+    TAP_OK(sent > 0 && busy < 5,
+           "a stalled direction (%zu bytes sent, nothing read) leaves the loop idle: %d of 30 rounds woke", sent, busy);
+    close(cli);
+    close(srv);
+
+    /* Small buffers inside, so that the client's bytes and its end of file all leave the host socket's
+     * queue but for what waits in the pipe; the server has shut its write side (so the helper has shut
+     * the host socket's) and reads nothing. */
+    setsockopt(r.server, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+    cli = client_connect(&r);
+    srv = server_accept(&r);
+    shutdown(srv, SHUT_WR);
+    sent = 0;
+    for (int i = 0; i < 200 && sent < sizeof(junk) / 4; i++) {
+        ssize_t k = send(cli, junk, sizeof(junk) / 4 - sent, MSG_DONTWAIT);
+        sent += k > 0 ? (size_t)k : 0;
+        rig_step(&r);
+    }
+    shutdown(cli, SHUT_WR);
+    for (int i = 0; i < 10; i++)
+        rig_step(&r);
+    busy = busy_rounds(&r, 30);
+    TAP_OK(sent == sizeof(junk) / 4 && busy < 5,
+           "so does a host socket shut both ways while the container lags: %d of 30 rounds woke", busy);
+    TAP_OK(tcpfwd_conns(r.t) >= 1, "and the connection waits for the container");
+    close(cli);
+    close(srv);
+    rig_free(&r);
+}
+
 /* --- refusals and resets ------------------------------------------------------------------------- */
 
 static void test_refused_inside(void)
@@ -411,6 +476,7 @@ int main(void)
     setvbuf(stdout, NULL, _IOLBF, 0);
     test_both_ways_and_half_close();
     test_urgent_data();
+    test_stalled_is_quiet();
     test_refused_inside();
     test_reset_inside();
     test_limit();
