@@ -5,7 +5,9 @@
 # cannot run), and both without a network, in one hyperfine run.  Throughput: iperf3 from a container to an iperf3 server on the host's loopback
 # and back (-R), through urun's built-in slirp (10.0.2.2 is the host's loopback with
 # --allow-host-loopback), then in the same run through slirp4netns and pasta (where installed) under
-# the same MTU.  Prints medians and the ratios against the other tools.
+# the same MTU.  Published port: iperf3 from the host to a server in the container through a port
+# published on the host's loopback (urun -p 127.0.0.1:P:5201, slirp4netns's add_hostfwd through its API
+# socket, pasta -t 127.0.0.1/P:5201), same MTU.  Prints medians and the ratios against the other tools.
 #
 # usage: bench/network.sh [URUN]       (default: build/urun, built first if missing; urun-slirp must
 #                                       be next to it, as meson builds them)
@@ -13,13 +15,15 @@
 #   BENCH_RUNS     runs per tool, interleaved; the median counts (default 3)
 #   BENCH_MTU      MTU for all tools (default 65520, urun's default)
 #   BENCH_REVERSE  0: leave out host -> container (iperf3 -R; default 1)
+#   BENCH_PUBLISH  0: leave out host -> container through a published port (default 1)
 #   BENCH_STARTUP  0: leave out the start-up case (default 1)
 #   BENCH_STARTUP_RUNS  hyperfine runs per start-up command (default 40)
 #
-# As root it installs iperf3, slirp4netns, passt, hyperfine and crun from Debian when missing, prepares
+# As root it installs iperf3, slirp4netns, passt, socat, hyperfine and crun from Debian when missing, prepares
 # the `urun-test` user (tests/setup-test-user.sh) and measures as that user.  Every byte stays on this machine: the
 # server listens on 127.0.0.1, and pasta runs inside a private network namespace whose only way out is
-# a tap device nobody reads.
+# a tap device nobody reads (through a published port, pasta forwards only 127.0.0.1:P to a server that
+# connects nowhere).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
@@ -28,6 +32,7 @@ time_s=${BENCH_TIME:-10}
 runs=${BENCH_RUNS:-3}
 mtu=${BENCH_MTU:-65520}
 reverse=${BENCH_REVERSE:-1}
+publish=${BENCH_PUBLISH:-1}
 startup=${BENCH_STARTUP:-1}
 startup_runs=${BENCH_STARTUP_RUNS:-40}
 
@@ -121,6 +126,83 @@ measure_pasta() {
 		kill $srv; wait $srv 2>/dev/null
 		true' sh "$work/pasta.json" "$port" "$mtu" iperf3 -c 10.0.2.2 -p "$port" -t "$time_s" -J "$@" >/dev/null 2>&1
 	gbits <"$work/pasta.json"
+}
+
+# --- through a published port: an iperf3 server in the container, the client on the host ---------
+
+# iperf3 from the host to 127.0.0.1:PORT, again until the server behind it answers (until then the
+# forwarder refuses or drops the connection); Gbit/s.
+pub_client() {
+	local port=$1 out v
+	for _ in $(seq 100); do
+		out=$(timeout $((time_s + 30)) iperf3 -c 127.0.0.1 -p "$port" -t "$time_s" -J 2>/dev/null) || out=
+		v=$(echo "$out" | jq -r '.end.sum_received.bits_per_second // empty' 2>/dev/null) || v=
+		if [ -n "$v" ]; then
+			echo "$out" | gbits
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
+# Waits until process PID is in a network namespace other than ours.
+wait_netns() {
+	local me
+	me=$(readlink /proc/self/ns/net)
+	for _ in $(seq 500); do
+		[ "$(readlink "/proc/$1/ns/net" 2>/dev/null)" != "$me" ] && return 0
+		sleep 0.01
+	done
+	return 1
+}
+
+# urun: the server in the container (iperf3 -s -1 ends after one test), its port published.
+measure_urun_pub() {
+	local urun=$1 bundle=$2 root=$3 port=$4 id=bench-pub-$$ v
+	jq --arg mtu "$mtu" '.process.args = ["iperf3", "-s", "-1", "-p", "5201"] | .annotations["run.urun.mtu"] = $mtu' \
+		"$bundle/config.json" >"$bundle/config.json.tmp"
+	mv "$bundle/config.json.tmp" "$bundle/config.json"
+	"$urun" --root "$root" run -d --bundle "$bundle" --network slirp -p "127.0.0.1:$port:5201" "$id" \
+		</dev/null >/dev/null 2>&1 || return 1
+	v=$(pub_client "$port") || v=0
+	"$urun" --root "$root" delete --force "$id" >/dev/null 2>&1
+	echo "$v"
+}
+
+# slirp4netns: the server in a new user+net namespace, its port forwarded with add_hostfwd through
+# slirp4netns's API socket once tap0 is up.
+measure_slirp4netns_pub() {
+	local work=$1 port=$2 v=0
+	local fifo=$work/s4n.ready api=$work/s4n.sock
+	rm -f "$fifo" "$api"
+	mkfifo "$fifo"
+	unshare --user --map-root-user --net iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
+	local ns=$!
+	wait_netns "$ns" || { kill "$ns"; return 1; }
+	slirp4netns --configure --mtu="$mtu" --ready-fd=3 --api-socket "$api" "$ns" tap0 3>"$fifo" >/dev/null 2>&1 &
+	local s4n=$!
+	if [ "$(head -c 1 <"$fifo")" = 1 ] &&
+		printf '{"execute": "add_hostfwd", "arguments": {"proto": "tcp", "host_addr": "127.0.0.1", "host_port": %d, "guest_port": 5201}}' \
+			"$port" | socat - "UNIX-CONNECT:$api" | grep -q '"return"'; then
+		v=$(pub_client "$port") || v=0
+	fi
+	kill "$ns" "$s4n" 2>/dev/null || true
+	wait "$ns" "$s4n" 2>/dev/null || true
+	echo "$v"
+}
+
+# pasta: the server in the namespace pasta makes, the port forwarded with -t (spliced by pasta to the
+# namespace's loopback); no other port is forwarded either way.
+measure_pasta_pub() {
+	local work=$1 port=$2 v
+	pasta --config-net -m "$mtu" -t "127.0.0.1/$port:5201" -u none -T none -U none -- iperf3 -s -1 -p 5201 \
+		>/dev/null 2>&1 &
+	local p=$!
+	v=$(pub_client "$port") || v=0
+	kill "$p" 2>/dev/null || true
+	wait "$p" 2>/dev/null || true
+	echo "$v"
 }
 
 # --- start-up: a container whose network is up when its process starts --------------------------
@@ -268,25 +350,27 @@ ratio() {
 	awk -v a="$1" -v b="$2" 'BEGIN {if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "n/a"}'
 }
 
-# One direction: every tool BENCH_RUNS times, interleaved, so that they share the machine's moods.
+# One case: every tool BENCH_RUNS times, interleaved, so that they share the machine's moods.  KIND ""
+# measures through the gateway (measure_urun ...), "_pub" through a published port (measure_urun_pub
+# ...); ARGS go to the measure functions.
 measure_direction() {
-	local urun=$1 work=$2 port=$3 label=$4
-	shift 4
+	local urun=$1 work=$2 port=$3 label=$4 kind=$5
+	shift 5
 	local -a u=() s=() p=()
 	local have_s4n=0 have_pasta=0 v i
 	command -v slirp4netns >/dev/null && have_s4n=1
 	command -v pasta >/dev/null && have_pasta=1
 	for i in $(seq "$runs"); do
-		v=$(measure_urun "$urun" "$work/bundle" "$work/root" "$port" "$@" || echo 0)
+		v=$("measure_urun$kind" "$urun" "$work/bundle" "$work/root" "$port" "$@" || echo 0)
 		u+=("$v")
 		say "$label run $i: urun $v Gbit/s"
 		if [ "$have_s4n" = 1 ]; then
-			v=$(measure_slirp4netns "$work" "$port" "$@" || echo 0)
+			v=$("measure_slirp4netns$kind" "$work" "$port" "$@" || echo 0)
 			s+=("$v")
 			say "$label run $i: slirp4netns $v Gbit/s"
 		fi
 		if [ "$have_pasta" = 1 ]; then
-			v=$(measure_pasta "$work" "$port" "$@" || echo 0)
+			v=$("measure_pasta$kind" "$work" "$port" "$@" || echo 0)
 			p+=("$v")
 			say "$label run $i: pasta $v Gbit/s"
 		fi
@@ -314,7 +398,7 @@ measure() {
 	port=$(free_port)
 	iperf3 -s -B 127.0.0.1 -p "$port" >/dev/null 2>&1 &
 	server=$!
-	trap 'set +e; kill $server 2>/dev/null; [ -f "$work/userns.pid" ] && kill "$(cat "$work/userns.pid")"; "$bench_urun" --root "$work/root" delete --force "bench-net-$$" >/dev/null 2>&1; rm -rf "$work"' EXIT
+	trap 'set +e; kill $server 2>/dev/null; [ -f "$work/userns.pid" ] && kill "$(cat "$work/userns.pid")"; "$bench_urun" --root "$work/root" delete --force "bench-net-$$" >/dev/null 2>&1; "$bench_urun" --root "$work/root" delete --force "bench-pub-$$" >/dev/null 2>&1; rm -rf "$work"' EXIT
 	make_iperf_bundle "$work/bundle" "$urun"
 	for _ in $(seq 100); do ss -H -ltn "sport = :$port" | grep -q . && break; sleep 0.05; done
 
@@ -332,9 +416,13 @@ measure() {
 	if [ "$startup" = 1 ]; then
 		measure_startup "$urun" "$work"
 	fi
-	measure_direction "$urun" "$work" "$port" "container -> host"
+	measure_direction "$urun" "$work" "$port" "container -> host" ""
 	if [ "$reverse" = 1 ]; then
-		measure_direction "$urun" "$work" "$port" "host -> container (-R)" -R
+		measure_direction "$urun" "$work" "$port" "host -> container (-R)" "" -R
+	fi
+	if [ "$publish" = 1 ]; then
+		command -v socat >/dev/null || say "socat is not installed: slirp4netns's API cannot be reached, its published-port runs count 0"
+		measure_direction "$urun" "$work" "$(free_port)" "host -> container through a published port" _pub
 	fi
 }
 
@@ -366,7 +454,7 @@ fi
 
 # Root: install what is missing, then measure as the unprivileged test user.
 . "$repo/bench/common.sh"
-bench_root_setup urun-netbench-stage iperf3 slirp4netns passt uidmap jq busybox-static iproute2 hyperfine crun runc
+bench_root_setup urun-netbench-stage iperf3 slirp4netns passt uidmap jq busybox-static iproute2 hyperfine crun runc socat
 cp "$urun" "$stage/urun"
 [ -x "$(dirname "$urun")/urun-slirp" ] && cp "$(dirname "$urun")/urun-slirp" "$stage/urun-slirp"
 cp "$here/network.sh" "$here/startup.sh" "$stage/bench/"
@@ -385,6 +473,7 @@ fi
 cd "$home"
 "${bench_view[@]}" runuser -u "$user" -- env -i HOME="$home" USER="$user" LOGNAME="$user" LANG=C.UTF-8 \
 	PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin XDG_RUNTIME_DIR="/run/user/$uid" \
-	BENCH_TIME="$time_s" BENCH_RUNS="$runs" BENCH_MTU="$mtu" BENCH_REVERSE="$reverse" BENCH_STARTUP="$startup" \
+	BENCH_TIME="$time_s" BENCH_RUNS="$runs" BENCH_MTU="$mtu" BENCH_REVERSE="$reverse" BENCH_PUBLISH="$publish" \
+	BENCH_STARTUP="$startup" \
 	BENCH_STARTUP_RUNS="$startup_runs" \
 	bash "$stage/bench/network.sh" --measure "$stage/urun"

@@ -56,6 +56,10 @@ struct netns_config {
     /* run.urun.dns-upstream: empty = libslirp's own forwarding to the host's resolv.conf servers. */
     char dns_upstream_ip[64];
     uint16_t dns_upstream_port;
+    /* The container's own addresses on tap0 (NETNS_GUEST_IP4, NETNS_GUEST_IP6): what the tap child
+     * configures, and where the helper connects a published TCP port's connections to. */
+    char guest_ip4[16];
+    char guest_ip6[46];
 };
 
 /* The network settings as given, in plain strings: the run.urun.* annotations (NULL = absent) and
@@ -115,8 +119,10 @@ void netns_target_close(struct netns_target *t); /* accepts NETNS_TARGET_NONE an
  * namespaces and its ID maps are written.  Configures tap0 inside the container (through a short-lived
  * child that joins t's user+net namespaces) and starts the `urun-slirp` helper for it, which exits by
  * itself when the init exits.  Returns once the network is configured, the helper runs and the
- * published ports are bound; *ret_helper_pid is the helper (a child of the caller).  On failure
- * nothing is left running.  log_fd -1: the helper logs to urun's stderr.  t is not consumed.
+ * published ports are bound; *ret_helper_pid is the helper (a child of the caller).  When c publishes
+ * a TCP port, the helper also gets t's user and network namespaces, for its socket factory (published
+ * TCP connections are spliced to the container's own address, made from inside its namespace).  On
+ * failure nothing is left running.  log_fd -1: the helper logs to urun's stderr.  t is not consumed.
  * c->slirp false: nothing to do, *ret_helper_pid = 0. */
 int netns_start_target(const struct netns_target *t, const struct netns_config *c, int log_fd, int log_json,
                        pid_t *ret_helper_pid, struct urun_error *err);

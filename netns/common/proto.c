@@ -73,7 +73,7 @@ int netns_proto_recv(int sock, void *msg, size_t len, int *fds, size_t *n_fds)
         close_fds(got_fds, got);
         return -EPIPE;
     }
-    /* Both message types start with magic and size. */
+    /* Every message type starts with magic and size. */
     uint32_t hdr[2];
     if ((size_t)n != len || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || got > room) {
         close_fds(got_fds, got);
@@ -100,4 +100,29 @@ void netns_reply_from(struct netns_reply *r, const struct urun_error *err)
         r->errnum = err->errnum;
         snprintf(r->msg, sizeof(r->msg), "%s", err->msg);
     }
+}
+
+int netns_sock_request(int sock, int family)
+{
+    struct netns_sock_request req = {.magic = NETNS_PROTO_MAGIC, .size = sizeof(req), .family = family};
+    return netns_proto_send(sock, &req, sizeof(req), NULL, 0);
+}
+
+int netns_sock_reply_recv(int sock, int *ret_family, int *ret_fd, int *ret_errnum)
+{
+    struct netns_sock_reply rep;
+    int fds[NETNS_PROTO_MAX_FDS];
+    size_t n = 1;
+    int r = netns_proto_recv(sock, &rep, sizeof(rep), fds, &n);
+
+    if (r < 0)
+        return r;
+    if ((rep.errnum == 0) != (n == 1)) {
+        close_fds(fds, n);
+        return -EBADMSG;
+    }
+    *ret_family = rep.family;
+    *ret_fd = n ? fds[0] : -1;
+    *ret_errnum = rep.errnum;
+    return 0;
 }

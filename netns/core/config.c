@@ -272,6 +272,8 @@ static int parse_settings(const struct netns_settings *in, struct netns_config *
     if (in->opt_allow_host_loopback)
         c->allow_host_loopback = true;
     c->mtu = NETNS_MTU_DEFAULT;
+    snprintf(c->guest_ip4, sizeof(c->guest_ip4), "%s", NETNS_GUEST_IP4);
+    snprintf(c->guest_ip6, sizeof(c->guest_ip6), "%s", NETNS_GUEST_IP6);
     if ((v = in->ann_mtu)) {
         if (!parse_uint(v, strlen(v), 1u << 20, &mtu) || mtu < NETNS_MTU_MIN || mtu > NETNS_MTU_MAX)
             return urun_error_set(err, 0, "annotation %s: \"%s\": expected a number from %u to %u", NETNS_ANN_MTU, v,

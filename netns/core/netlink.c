@@ -89,8 +89,7 @@ static int add_address(struct nl_batch *b, int ifindex, int family, const char *
     size_t len = family == AF_INET ? 4 : 16;
     struct nlmsghdr *h =
         nl_add(b, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, &ifa, sizeof(ifa),
-               family == AF_INET ? "add address " NETNS_GUEST_IP4 "/24" : "add address " NETNS_GUEST_IP6 "/64",
-               family == AF_INET6);
+               family == AF_INET ? "add its IPv4 address" : "add its IPv6 address", family == AF_INET6);
 
     if (!h || inet_pton(family, addr, bin) != 1)
         return -EINVAL;
@@ -145,7 +144,7 @@ static int read_acks(int fd, const struct nl_batch *b, struct urun_error *err)
     return r;
 }
 
-int netlink_configure_tap(int ifindex, unsigned mtu, struct urun_error *err)
+int netlink_configure_tap(int ifindex, const struct netns_config *c, struct urun_error *err)
 {
     _cleanup_close_ int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
     struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
@@ -157,9 +156,9 @@ int netlink_configure_tap(int ifindex, unsigned mtu, struct urun_error *err)
     b.len = 0;
     b.seq = 0;
     /* Order matters: the routes need the link up and the addresses that make their gateways on-link. */
-    if (add_link_up(&b, ifindex, mtu) < 0 || add_address(&b, ifindex, AF_INET, NETNS_GUEST_IP4, 24) < 0 ||
+    if (add_link_up(&b, ifindex, c->mtu) < 0 || add_address(&b, ifindex, AF_INET, c->guest_ip4, 24) < 0 ||
         add_default_route(&b, ifindex, AF_INET, NETNS_GATEWAY_IP4) < 0 ||
-        add_address(&b, ifindex, AF_INET6, NETNS_GUEST_IP6, 64) < 0 ||
+        add_address(&b, ifindex, AF_INET6, c->guest_ip6, 64) < 0 ||
         add_default_route(&b, ifindex, AF_INET6, NETNS_GATEWAY_IP6) < 0)
         return urun_error_set(err, ENOBUFS, "configure %s: build netlink request", NETNS_TAP_NAME);
     do

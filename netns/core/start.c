@@ -103,7 +103,7 @@ void netns_target_close(struct netns_target *t)
     t->userns_fd = t->netns_fd = -1;
 }
 
-static _Noreturn void tap_child_main(int sock, const struct netns_target *t, unsigned mtu, pid_t parent)
+static _Noreturn void tap_child_main(int sock, const struct netns_target *t, const struct netns_config *c, pid_t parent)
 {
     struct urun_error e = {0};
     struct netns_reply rep;
@@ -112,13 +112,14 @@ static _Noreturn void tap_child_main(int sock, const struct netns_target *t, uns
     /* Dies with urun: a create killed with SIGKILL leaves no half-configured child behind. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
         _exit(1);
-    r = tap_setup(t, mtu, &fd, &e);
+    r = tap_setup(t, c, &fd, &e);
     netns_reply_from(&rep, r < 0 ? &e : NULL);
     netns_proto_send(sock, &rep, sizeof(rep), &fd, r < 0 ? 0 : 1);
     _exit(r < 0 ? 1 : 0);
 }
 
-static pid_t spawn_tap_child(const struct netns_target *t, unsigned mtu, int *ret_sock, struct urun_error *err)
+static pid_t spawn_tap_child(const struct netns_target *t, const struct netns_config *c, int *ret_sock,
+                             struct urun_error *err)
 {
     int sv[2];
     pid_t parent = getpid(), pid;
@@ -134,7 +135,7 @@ static pid_t spawn_tap_child(const struct netns_target *t, unsigned mtu, int *re
     }
     if (pid == 0) {
         close(sv[0]);
-        tap_child_main(sv[1], t, mtu, parent);
+        tap_child_main(sv[1], t, c, parent);
     }
     close(sv[1]);
     *ret_sock = sv[0];
@@ -310,19 +311,42 @@ static int reap_tap_child(pid_t *pid, struct urun_error *err)
     return 0;
 }
 
-static void fill_hello(struct netns_hello *h, pid_t init_pid, bool has_pidfd, const struct netns_config *c, int log_fd,
-                       int log_json)
+/* Whether the helper needs the container's namespaces: for its socket factory, which makes the
+ * sockets through which published TCP ports reach the container. */
+static bool publishes_tcp(const struct netns_config *c)
 {
+    for (size_t i = 0; i < c->n_publish; i++)
+        if (!c->publish[i].udp)
+            return true;
+    return false;
+}
+
+/* The hello (but for its log fields) and its fds, in the order proto.h gives; base_fds: the tap, the
+ * log and the pidfd (-1: none). */
+static size_t fill_hello(struct netns_hello *h, const struct netns_target *t, const struct netns_config *c,
+                         const int base_fds[3], int *fds)
+{
+    size_t n = 0;
+
     memset(h, 0, sizeof(*h));
     h->magic = NETNS_PROTO_MAGIC;
     h->size = sizeof(*h);
-    h->init_pid = init_pid;
-    h->has_pidfd = has_pidfd;
-    if (!has_pidfd)
-        proc_start_time(init_pid, &h->init_start_time);
-    h->log_json = log_json != 0;
-    h->log_is_file = log_fd >= 0;
+    h->init_pid = t->pid;
+    h->has_pidfd = base_fds[2] >= 0;
+    if (!h->has_pidfd)
+        proc_start_time(t->pid, &h->init_start_time);
+    h->has_netns = publishes_tcp(c) && t->netns_fd >= 0;
+    h->has_userns = h->has_netns && t->userns_fd >= 0;
     h->config = *c;
+    fds[n++] = base_fds[0];
+    fds[n++] = base_fds[1];
+    if (h->has_pidfd)
+        fds[n++] = base_fds[2];
+    if (h->has_netns)
+        fds[n++] = t->netns_fd;
+    if (h->has_userns)
+        fds[n++] = t->userns_fd;
+    return n;
 }
 
 int netns_start_target(const struct netns_target *t, const struct netns_config *c, int log_fd, int log_json,
@@ -352,9 +376,8 @@ int netns_start_target(const struct netns_target *t, const struct netns_config *
     log = log_fd >= 0 ? fcntl(log_fd, F_DUPFD_CLOEXEC, 3) : -1;
     if (log < 0)
         log = open("/dev/null", O_WRONLY | O_CLOEXEC);
-    fill_hello(&hello, init_pid, pidfd >= 0, c, log_fd, log_json);
 
-    r = tap_pid = spawn_tap_child(t, c->mtu, &tap_sock, err);
+    r = tap_pid = spawn_tap_child(t, c, &tap_sock, err);
     if (r >= 0)
         r = helper_pid = spawn_helper(helper, init_pid, &ctl, err);
     if (r >= 0)
@@ -362,8 +385,11 @@ int netns_start_target(const struct netns_target *t, const struct netns_config *
     if (r >= 0)
         r = reap_tap_child(&tap_pid, err);
     if (r >= 0) {
-        int fds[] = {tap, log, pidfd};
-        r = netns_proto_send(ctl, &hello, sizeof(hello), fds, pidfd >= 0 ? 3 : 2);
+        int fds[NETNS_PROTO_MAX_FDS];
+        size_t n_fds = fill_hello(&hello, t, c, (const int[3]){tap, log, pidfd}, fds);
+        hello.log_json = log_json != 0;
+        hello.log_is_file = log_fd >= 0;
+        r = netns_proto_send(ctl, &hello, sizeof(hello), fds, n_fds);
         if (r < 0)
             r = urun_error_set(err, -r, "send the configuration to %s", HELPER_NAME);
     }

@@ -68,7 +68,7 @@ static int open_tap(struct urun_error *err)
     return fd;
 }
 
-int tap_setup(const struct netns_target *t, unsigned mtu, int *ret_fd, struct urun_error *err)
+int tap_setup(const struct netns_target *t, const struct netns_config *c, int *ret_fd, struct urun_error *err)
 {
     _cleanup_close_ int fd = -1;
     unsigned idx;
@@ -83,7 +83,7 @@ int tap_setup(const struct netns_target *t, unsigned mtu, int *ret_fd, struct ur
     idx = if_nametoindex(NETNS_TAP_NAME);
     if (idx == 0)
         return urun_error_errno(err, "find %s", NETNS_TAP_NAME);
-    r = netlink_configure_tap((int)idx, mtu, err);
+    r = netlink_configure_tap((int)idx, c, err);
     if (r < 0)
         return r;
     *ret_fd = TAKE_FD(fd);

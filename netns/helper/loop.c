@@ -1,5 +1,6 @@
 /* The urun-slirp helper's event loop around libslirp (loop.h): one poll(2) over the tap, the init's
- * pidfd and libslirp's host sockets, through libslirp's pollfds callback API.  What makes it fast:
+ * pidfd, libslirp's host sockets (through libslirp's pollfds callback API) and the spliced published
+ * TCP ports' sockets (tcpfwd.h, the same way).  What makes it fast:
  *  - the tap is drained in bursts per wake-up (every frame the kernel has queued, up to a budget),
  *    into one buffer big enough for any frame of the MTU, without a poll(2) between frames;
  *  - the ACKs libslirp answers a burst with are merged (ackmerge.c): one write, and one ACK for the
@@ -25,6 +26,7 @@
 #include "netns/helper/ackmerge.h"
 #include "netns/helper/dnsfwd.h"
 #include "netns/helper/tapio.h"
+#include "netns/helper/tcpfwd.h"
 #include "netns/helper/udpfwd.h"
 
 /* Frames read from the tap per wake-up before libslirp's sockets get their turn again. */
@@ -51,6 +53,7 @@ struct slirp_loop {
     int64_t next_watch_ms;
     struct dnsfwd *dns;
     struct udpfwd *udp; /* published UDP ports */
+    struct tcpfwd *tcp; /* published TCP ports, spliced; NULL: through libslirp */
     struct pollfd *pfd;
     size_t n_pfd, cap_pfd;
     struct loop_timer *timers;
@@ -207,6 +210,12 @@ static int poll_add(struct slirp_loop *l, int fd, short events)
     return (int)l->n_pfd++;
 }
 
+/* tcpfwd_poll_add_fn */
+static int tcp_poll_add(void *opaque, int fd, short events)
+{
+    return poll_add(opaque, fd, events);
+}
+
 /* SlirpAddPollCb */
 static int cb_add_poll(int fd, int events, void *opaque)
 {
@@ -324,15 +333,22 @@ static int forward_tcp(struct slirp_loop *l, const struct sockaddr_storage *host
     return slirp_add_hostxfwd(l->slirp, (const struct sockaddr *)host, len, (struct sockaddr *)&g4, sizeof(g4), 0);
 }
 
+void slirp_loop_splice_tcp(struct slirp_loop *l, const struct netns_config *c, int factory, size_t max_conns)
+{
+    l->tcp = tcpfwd_new(c, factory, max_conns);
+}
+
 int slirp_loop_forward(struct slirp_loop *l, const struct netns_publish *p, struct urun_error *err)
 {
     struct sockaddr_storage host;
     socklen_t len;
     char what[96];
 
-    /* UDP: forwarded by the helper itself (udpfwd.c says why). */
+    /* UDP: forwarded by the helper itself (udpfwd.c says why); TCP too, with a socket factory. */
     if (p->udp)
         return udpfwd_add(l->udp, p, err);
+    if (l->tcp)
+        return tcpfwd_add(l->tcp, p, err);
     netns_publish_host_str(p, what, sizeof(what));
     if (netns_publish_sockaddr(p, &host, &len) < 0)
         return urun_error_set(err, EINVAL, "publish %s: bad host address", what);
@@ -361,6 +377,7 @@ void slirp_loop_free(struct slirp_loop *l)
     }
     dnsfwd_free(l->dns);
     udpfwd_free(l->udp);
+    tcpfwd_free(l->tcp);
     g_free(l->pfd);
     g_free(l->rx);
     g_free(l);
@@ -492,6 +509,8 @@ int slirp_loop_run(struct slirp_loop *l)
             if (i == 0)
                 udp_idx = idx;
         }
+        if (l->tcp)
+            tcpfwd_fill(l->tcp, tcp_poll_add, l);
         slirp_pollfds_fill(l->slirp, &timeout, cb_add_poll, l);
         n = poll(l->pfd, l->n_pfd, next_timeout(l, timeout));
         if (n < 0 && errno != EINTR) {
@@ -510,6 +529,8 @@ int slirp_loop_run(struct slirp_loop *l)
         for (size_t i = 0; n > 0 && udp_idx >= 0 && i < udpfwd_count(l->udp); i++)
             if (l->pfd[(size_t)udp_idx + i].revents & POLLIN)
                 udpfwd_receive(l->udp, i, l->tap, now_ms());
+        if (n > 0 && l->tcp)
+            tcpfwd_dispatch(l->tcp, l->pfd);
         run_timers(l);
         /* The container's network namespace is gone with its last process. */
         if (l->tap_gone || (n > 0 && (l->pfd[tap_idx].revents & (POLLERR | POLLHUP | POLLNVAL))))

@@ -195,6 +195,23 @@ wait_no_helper() {
 	return 1
 }
 
+# The slirp helper of container ID, from the container's own state (procs: "helper PID START").
+helper_from_state() {
+	awk '$1 == "helper" { print $2 }' "$URUN_ROOT/$1/procs"
+}
+
+# Waits until the echo server (nc -ll -e cat) behind published port PORT answers.
+wait_echo() {
+	local port=$1 out=
+	for _ in $(seq 100); do
+		out=$(echo ready | timeout 5 busybox nc 127.0.0.1 "$port" 2>/dev/null) || true
+		[ "$out" = ready ] && return 0
+		sleep 0.1
+	done
+	echo "no echo through published port $port" >&2
+	return 1
+}
+
 # Runs a detached slirp container whose process is the shell script SCRIPT, with extra options.
 run_net_detached() {
 	local id=$1 script=$2
@@ -392,6 +409,136 @@ run_net_detached() {
 		sleep 0.1
 	done
 	assert_equal "$out" "hello from the container"
+}
+
+@test "slirp: 64 MiB through a published TCP port arrive intact, there and back" {
+	local port sum
+	port=$(free_port)
+	run_net_detached big1 'nc -ll -p 8000 -e cat' -p "127.0.0.1:$port:8000"
+	wait_echo "$port"
+	head -c $((64 << 20)) /dev/urandom >"$BATS_TEST_TMPDIR/big"
+	sum=$(timeout 60 busybox nc 127.0.0.1 "$port" <"$BATS_TEST_TMPDIR/big" | sha256sum)
+	assert_equal "$sum" "$(sha256sum <"$BATS_TEST_TMPDIR/big")"
+}
+
+@test "slirp: a forwarded TCP connection comes from the container's own address, not 10.0.2.2" {
+	# spliced (the helper connects from inside the container's network namespace), not libslirp's
+	# hostfwd, whose connections came from the gateway
+	mkdir -p "$BUNDLE/rootfs/www/cgi-bin"
+	printf '#!/bin/sh\necho "Content-Type: text/plain"\necho\necho "peer $REMOTE_ADDR"\n' \
+		>"$BUNDLE/rootfs/www/cgi-bin/peer"
+	chmod 0755 "$BUNDLE/rootfs/www/cgi-bin/peer"
+	local port out=
+	port=$(free_port)
+	run_net_detached peer1 'httpd -f -p 0.0.0.0:80 -h /www' -p "127.0.0.1:$port:80"
+	for _ in $(seq 50); do
+		out=$(busybox timeout 5 busybox wget -q -O- "http://127.0.0.1:$port/cgi-bin/peer" 2>/dev/null) && break
+		sleep 0.1
+	done
+	assert_equal "$out" "peer 10.0.2.100"
+}
+
+@test "slirp: the end of a client's data reaches the container's server, which still answers" {
+	local port out
+	port=$(free_port)
+	run_net_detached half1 'nc -ll -p 8000 -e sh -c "n=\$(wc -c); echo got \$n bytes, then end of file"' \
+		-p "127.0.0.1:$port:8000"
+	wait_listen "$port"
+	# busybox nc shuts its write side at the end of its input and reads on until the server closes
+	for _ in $(seq 50); do
+		out=$(printf '0123456789' | timeout 10 busybox nc 127.0.0.1 "$port" 2>/dev/null) || true
+		[ -n "$out" ] && break
+		sleep 0.1
+	done
+	assert_equal "$out" "got 10 bytes, then end of file"
+}
+
+@test "slirp: a container server bound to its loopback only cannot be reached through a published port" {
+	local port_lo port_all out
+	port_lo=$(free_port)
+	port_all=$(free_port)
+	run_net_detached lo1 'httpd -p 127.0.0.1:80 -h /www; exec httpd -f -p 81 -h /www' \
+		-p "127.0.0.1:$port_lo:80" -p "127.0.0.1:$port_all:81"
+	# the container is up once its server on all addresses answers
+	for _ in $(seq 50); do
+		out=$(busybox timeout 5 busybox wget -q -O- "http://127.0.0.1:$port_all/index.html" 2>/dev/null) && break
+		sleep 0.1
+	done
+	assert_equal "$out" "hello from the container"
+	run busybox timeout 5 busybox wget -q -O- "http://127.0.0.1:$port_lo/index.html"
+	[ "$status" -ne 0 ]
+	[[ $output != *"hello from the container"* ]]
+}
+
+@test "slirp: a connection to a published port where nothing listens inside is closed at once" {
+	local port t0
+	port=$(free_port)
+	run_net_detached none1 "sleep $SLEEP_ARG" -p "127.0.0.1:$port:8000"
+	wait_listen "$port"
+	t0=$SECONDS
+	run timeout 20 busybox nc 127.0.0.1 "$port" </dev/null
+	# 124: timeout had to end it
+	[ "$status" -ne 124 ]
+	[ -z "$output" ]
+	[ $((SECONDS - t0)) -lt 10 ]
+}
+
+@test "slirp: the helper holds no fd of finished connections" {
+	local port hp before after i out
+	port=$(free_port)
+	run_net_detached fds1 'nc -ll -p 8000 -e cat' -p "127.0.0.1:$port:8000"
+	wait_echo "$port"
+	hp=$(helper_from_state fds1)
+	[ -n "$hp" ] && [ -d "/proc/$hp/fd" ]
+	before=$(ls "/proc/$hp/fd" | wc -l)
+	for i in $(seq 50); do
+		out=$(echo "ping $i" | timeout 10 busybox nc 127.0.0.1 "$port")
+		assert_equal "$out" "ping $i"
+	done
+	# the helper closes a connection once both of its directions are done: soon after the client
+	for _ in $(seq 50); do
+		after=$(ls "/proc/$hp/fd" | wc -l)
+		[ "$after" -eq "$before" ] && break
+		sleep 0.1
+	done
+	[ "$after" -eq "$before" ] || { ls -l "/proc/$hp/fd" >&2; echo "$before fds before, $after after" >&2; return 1; }
+}
+
+@test "slirp: the socket factory is in the container's namespaces, sandboxed, holds one socket, and ends with the helper" {
+	local port pid hp fp target fd
+	port=$(free_port)
+	run_net_detached fac1 "sleep $SLEEP_ARG" -p "127.0.0.1:$port:8000"
+	pid=$(state_field fac1 .pid)
+	hp=$(helper_from_state fac1)
+	fp=$(tr -d ' ' <"/proc/$hp/task/$hp/children")
+	[ -n "$fp" ] || { echo "the helper $hp has no child" >&2; return 1; }
+	assert_equal "$(cat "/proc/$fp/comm")" urun-slirp-sock
+	assert_equal "$(readlink "/proc/$fp/ns/net")" "$(readlink "/proc/$pid/ns/net")"
+	assert_equal "$(readlink "/proc/$fp/ns/user")" "$(readlink "/proc/$pid/ns/user")"
+	run grep -E '^(NoNewPrivs|Seccomp):' "/proc/$fp/status"
+	assert_contains "$output" "NoNewPrivs:	1"
+	assert_contains "$output" "Seccomp:	2"
+	for fd in /proc/"$fp"/fd/*; do
+		target=$(readlink "$fd")
+		case ${fd##*/}:$target in
+		[012]:/dev/null | [0-9]*:socket:*) ;;
+		*)
+			echo "the socket factory holds $fd -> $target" >&2
+			return 1
+			;;
+		esac
+	done
+	[ "$(ls "/proc/$fp/fd" | grep -c .)" -eq 4 ]
+	# the helper itself keeps none of the container's namespaces
+	run sh -c "ls -l /proc/$hp/fd | grep -E 'net:|user:'"
+	[ "$status" -ne 0 ]
+	kill -9 "$hp"
+	for _ in $(seq 100); do
+		pid_alive "$fp" || return 0
+		sleep 0.05
+	done
+	echo "the socket factory $fp outlived its helper $hp" >&2
+	return 1
 }
 
 # --- DNS ----------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 /* Unit tests for netns/: the network settings from plain strings (from a spec: test_network.c), the
- * published-port syntax, resolv.conf generation, the helper protocol's framing, ACK merging, the UDP
- * frames the helper builds itself, the virtio-net header before frames to the tap, and the host port check (against real loopback sockets). */
+ * published-port syntax, resolv.conf generation, the helper protocol's framing and the socket
+ * factory's messages, ACK merging, the UDP frames the helper builds itself, the virtio-net header
+ * before frames to the tap, and the host port check (against real loopback sockets). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -41,6 +42,8 @@ static void test_settings(void)
     TAP_OK(c.slirp && c.allow_host_loopback && c.mtu == 1500 && c.n_publish == 1 && c.publish[0].host_port == 8080,
            "slirp, host loopback, mtu 1500, one port");
     TAP_OK(strcmp(c.dns_upstream_ip, "::1") == 0 && c.dns_upstream_port == 5353, "IPv6 dns upstream");
+    TAP_OK(strcmp(c.guest_ip4, NETNS_GUEST_IP4) == 0 && strcmp(c.guest_ip6, NETNS_GUEST_IP6) == 0,
+           "the container's own addresses: 10.0.2.100 and fd00::100");
     TAP_STREQ(netns_mode_source(&in), "annotation run.urun.network:", "the annotation's source");
 
     in.opt_network = "host";
@@ -148,6 +151,45 @@ static void test_proto(void)
     TAP_OK(netns_proto_send(sv[1], &rep, sizeof(rep), NULL, 0) == -EPIPE,
            "sending to a dead peer is -EPIPE, no SIGPIPE");
     close(sv[1]);
+    close(pass[0]);
+    close(pass[1]);
+}
+
+/* The socket factory's messages (proto.h): the helper's side against hand-made answers. */
+static void test_sock_messages(void)
+{
+    struct netns_sock_request req;
+    struct netns_sock_reply rep = {.magic = NETNS_PROTO_MAGIC, .size = sizeof(rep), .family = AF_INET6};
+    int sv[2], fds[NETNS_PROTO_MAX_FDS], pass[2], family = 0, fd = -2, errnum = -1;
+    size_t n = 0;
+
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0 || pipe(pass) < 0) {
+        TAP_OK(false, "socketpair");
+        return;
+    }
+    TAP_OK(netns_sock_reply_recv(sv[0], &family, &fd, &errnum) == -EAGAIN, "no answer yet: -EAGAIN");
+    TAP_OK(netns_sock_request(sv[0], AF_INET6) == 0 && netns_proto_recv(sv[1], &req, sizeof(req), fds, &n) == 0 &&
+               req.family == AF_INET6 && n == 0,
+           "a request carries its family and no fd");
+    netns_proto_send(sv[1], &rep, sizeof(rep), pass, 1);
+    TAP_OK(netns_sock_reply_recv(sv[0], &family, &fd, &errnum) == 0 && family == AF_INET6 && fd >= 0 && errnum == 0,
+           "an answer with its fd");
+    if (fd >= 0)
+        close(fd);
+    rep.errnum = EMFILE;
+    netns_proto_send(sv[1], &rep, sizeof(rep), NULL, 0);
+    TAP_OK(netns_sock_reply_recv(sv[0], &family, &fd, &errnum) == 0 && fd == -1 && errnum == EMFILE,
+           "an answer without one, and why");
+    netns_proto_send(sv[1], &rep, sizeof(rep), pass, 1);
+    TAP_OK(netns_sock_reply_recv(sv[0], &family, &fd, &errnum) == -EBADMSG, "an error with an fd is -EBADMSG");
+    rep.errnum = 0;
+    netns_proto_send(sv[1], &rep, sizeof(rep), NULL, 0);
+    TAP_OK(netns_sock_reply_recv(sv[0], &family, &fd, &errnum) == -EBADMSG, "success without an fd is -EBADMSG");
+    close(sv[1]);
+    TAP_OK(netns_sock_reply_recv(sv[0], &family, &fd, &errnum) == -EPIPE &&
+               netns_sock_request(sv[0], AF_INET) == -EPIPE,
+           "the factory gone: -EPIPE both ways");
+    close(sv[0]);
     close(pass[0]);
     close(pass[1]);
 }
@@ -369,6 +411,7 @@ int main(void)
     test_publish_syntax();
     test_resolv_conf();
     test_proto();
+    test_sock_messages();
     test_ackmerge();
     test_frames();
     test_tapio();
