@@ -90,6 +90,24 @@ int netns_proto_recv(int sock, void *msg, size_t len, int *fds, size_t *n_fds)
     return 0;
 }
 
+pid_t netns_fork_paired(int *ret_sock)
+{
+    int sv[2];
+
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+        return -errno;
+    pid_t pid = fork();
+    if (pid < 0) {
+        int e = errno;
+        close(sv[0]);
+        close(sv[1]);
+        return -e;
+    }
+    close(sv[pid == 0 ? 0 : 1]);
+    *ret_sock = sv[pid == 0 ? 1 : 0];
+    return pid;
+}
+
 void netns_reply_from(struct netns_reply *r, const struct urun_error *err)
 {
     memset(r, 0, sizeof(*r));

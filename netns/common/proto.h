@@ -70,6 +70,11 @@ int netns_proto_send(int sock, const void *msg, size_t len, const int *fds, size
  * -EBADMSG for a malformed message, or -errno. */
 int netns_proto_recv(int sock, void *msg, size_t len, int *fds, size_t *n_fds);
 
+/* fork with a SOCK_SEQPACKET pair (close-on-exec) between parent and child, as the tap child and the
+ * socket factory talk to their parents: the child's pid in the parent, 0 in the child, *ret_sock the
+ * caller's own end either way; -errno (nothing left open) when the pair or the fork failed. */
+pid_t netns_fork_paired(int *ret_sock);
+
 /* A reply from an error (or success when err is NULL). */
 void netns_reply_from(struct netns_reply *r, const struct urun_error *err);
 

@@ -121,24 +121,13 @@ static _Noreturn void tap_child_main(int sock, const struct netns_target *t, con
 static pid_t spawn_tap_child(const struct netns_target *t, const struct netns_config *c, int *ret_sock,
                              struct urun_error *err)
 {
-    int sv[2];
-    pid_t parent = getpid(), pid;
+    pid_t parent = getpid();
+    pid_t pid = netns_fork_paired(ret_sock);
 
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-        return urun_error_errno(err, "socketpair");
-    pid = fork();
-    if (pid < 0) {
-        int e = errno;
-        close(sv[0]);
-        close(sv[1]);
-        return urun_error_set(err, e, "fork tap child");
-    }
-    if (pid == 0) {
-        close(sv[0]);
-        tap_child_main(sv[1], t, c, parent);
-    }
-    close(sv[1]);
-    *ret_sock = sv[0];
+    if (pid < 0)
+        return urun_error_set(err, (int)-pid, "fork tap child");
+    if (pid == 0)
+        tap_child_main(*ret_sock, t, c, parent);
     return pid;
 }
 

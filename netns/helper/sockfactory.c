@@ -131,25 +131,16 @@ static _Noreturn void factory_main(int sock, int userns_fd, int netns_fd, pid_t 
 
 int sockfactory_start(int userns_fd, int netns_fd, struct sockfactory *ret, struct urun_error *err)
 {
-    pid_t parent = getpid(), pid;
-    int sv[2];
+    pid_t parent = getpid();
+    int sock;
+    pid_t pid = netns_fork_paired(&sock);
 
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-        return urun_error_errno(err, "socket factory: socketpair");
-    pid = fork();
-    if (pid < 0) {
-        int e = errno;
-        close(sv[0]);
-        close(sv[1]);
-        return urun_error_set(err, e, "socket factory: fork");
-    }
-    if (pid == 0) {
-        close(sv[0]);
-        factory_main(sv[1], userns_fd, netns_fd, parent);
-    }
-    close(sv[1]);
+    if (pid < 0)
+        return urun_error_set(err, (int)-pid, "socket factory: fork");
+    if (pid == 0)
+        factory_main(sock, userns_fd, netns_fd, parent);
     ret->pid = pid;
-    ret->sock = sv[0];
+    ret->sock = sock;
     return 0;
 }
 

@@ -344,16 +344,25 @@ run_net_detached() {
 
 # --- published ports ----------------------------------------------------------------------------
 
+# fetch_retry URL: the body at URL, retried for up to 5 s while the server inside comes up (each
+# attempt bounded; busybox wget -T crashes, so timeout bounds it); empty when it never answered.
+fetch_retry() {
+	local body
+	for _ in $(seq 50); do
+		body=$(busybox timeout 5 busybox wget -q -O- "$1" 2>/dev/null) && break
+		body=
+		sleep 0.1
+	done
+	printf '%s' "$body"
+}
+
 @test "slirp: a host client reaches the container's server through a published TCP port" {
 	local port
 	port=$(free_port)
 	run_net_detached pub1 'httpd -f -p 80 -h /www' -p "127.0.0.1:$port:80"
 	wait_listen "$port"
-	local out=
-	for _ in $(seq 50); do
-		out=$(busybox timeout 5 busybox wget -q -O- "http://127.0.0.1:$port/index.html" 2>/dev/null) && break
-		sleep 0.1
-	done
+	local out
+	out=$(fetch_retry "http://127.0.0.1:$port/index.html")
 	assert_equal "$out" "hello from the container"
 }
 
@@ -363,11 +372,8 @@ run_net_detached() {
 	port=$(free_port)
 	run_net_detached pub6 'httpd -f -p 80 -h /www' -p "[::1]:$port:80"
 	wait_listen "$port"
-	local out=
-	for _ in $(seq 50); do
-		out=$(busybox timeout 5 busybox wget -q -O- "http://[::1]:$port/index.html" 2>/dev/null) && break
-		sleep 0.1
-	done
+	local out
+	out=$(fetch_retry "http://[::1]:$port/index.html")
 	assert_equal "$out" "hello from the container"
 }
 
@@ -403,11 +409,8 @@ run_net_detached() {
 	run_detached run --detach --bundle "$BUNDLE" pub4
 	[ "$status" -eq 0 ] || { echo "$output" >&2; return 1; }
 	wait_listen "$port"
-	local out=
-	for _ in $(seq 50); do
-		out=$(busybox timeout 5 busybox wget -q -O- "http://127.0.0.1:$port/index.html" 2>/dev/null) && break
-		sleep 0.1
-	done
+	local out
+	out=$(fetch_retry "http://127.0.0.1:$port/index.html")
 	assert_equal "$out" "hello from the container"
 }
 
@@ -431,10 +434,7 @@ run_net_detached() {
 	local port out=
 	port=$(free_port)
 	run_net_detached peer1 'httpd -f -p 0.0.0.0:80 -h /www' -p "127.0.0.1:$port:80"
-	for _ in $(seq 50); do
-		out=$(busybox timeout 5 busybox wget -q -O- "http://127.0.0.1:$port/cgi-bin/peer" 2>/dev/null) && break
-		sleep 0.1
-	done
+	out=$(fetch_retry "http://127.0.0.1:$port/cgi-bin/peer")
 	assert_equal "$out" "peer 10.0.2.100"
 }
 
@@ -460,10 +460,7 @@ run_net_detached() {
 	run_net_detached lo1 'httpd -p 127.0.0.1:80 -h /www; exec httpd -f -p 81 -h /www' \
 		-p "127.0.0.1:$port_lo:80" -p "127.0.0.1:$port_all:81"
 	# the container is up once its server on all addresses answers
-	for _ in $(seq 50); do
-		out=$(busybox timeout 5 busybox wget -q -O- "http://127.0.0.1:$port_all/index.html" 2>/dev/null) && break
-		sleep 0.1
-	done
+	out=$(fetch_retry "http://127.0.0.1:$port_all/index.html")
 	assert_equal "$out" "hello from the container"
 	run busybox timeout 5 busybox wget -q -O- "http://127.0.0.1:$port_lo/index.html"
 	[ "$status" -ne 0 ]
