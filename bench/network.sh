@@ -353,9 +353,23 @@ ratio() {
 # One case: every tool BENCH_RUNS times, interleaved, so that they share the machine's moods.  KIND ""
 # measures through the gateway (measure_urun ...), "_pub" through a published port (measure_urun_pub
 # ...); ARGS go to the measure functions.
+# target_line NAME RATIO WANT: "  urun/NAME = RATIO   (target >= WANT: met|NOT met)"; no target
+# when WANT is empty.
+target_line() {
+	local name=$1 r=$2 want=$3
+	if [ -z "$want" ]; then
+		printf '  %-16s = %s\n' "urun/$name" "$r"
+		return
+	fi
+	printf '  %-16s = %s   (target >= %s: %s)\n' "urun/$name" "$r" "$want" \
+		"$(awk -v r="$r" -v w="$want" 'BEGIN {print (r == "n/a" ? "no measurement" : (r >= w ? "met" : "NOT met"))}')"
+}
+
+# measure_direction URUN WORK PORT LABEL KIND S4N_TARGET PASTA_TARGET [IPERF3 ARGS...]: the targets
+# are the ratios urun must reach against slirp4netns and pasta (empty: none).
 measure_direction() {
-	local urun=$1 work=$2 port=$3 label=$4 kind=$5
-	shift 5
+	local urun=$1 work=$2 port=$3 label=$4 kind=$5 want_s4n=$6 want_pasta=$7
+	shift 7
 	local -a u=() s=() p=()
 	local have_s4n=0 have_pasta=0 v i
 	command -v slirp4netns >/dev/null && have_s4n=1
@@ -382,8 +396,8 @@ measure_direction() {
 	echo
 	echo "$label, MTU $mtu, ${time_s}s x $runs runs (median Gbit/s):"
 	printf '  %-12s %s\n' urun "$mu" slirp4netns "$ms" pasta "$mp"
-	echo "  urun/slirp4netns = $(ratio "$mu" "$ms")   (target > 1.0: $(awk -v r="$(ratio "$mu" "$ms")" 'BEGIN {print (r == "n/a" ? "no slirp4netns measurement" : (r > 1.0 ? "met" : "NOT met"))}'))"
-	echo "  urun/pasta       = $(ratio "$mu" "$mp")"
+	target_line slirp4netns "$(ratio "$mu" "$ms")" "$want_s4n"
+	target_line pasta "$(ratio "$mu" "$mp")" "$want_pasta"
 }
 
 measure() {
@@ -416,13 +430,15 @@ measure() {
 	if [ "$startup" = 1 ]; then
 		measure_startup "$urun" "$work"
 	fi
-	measure_direction "$urun" "$work" "$port" "container -> host" ""
+	# the project's targets (issue 14): container -> host keeps ahead of both; host -> container
+	# at least 1.3 times slirp4netns and level with pasta
+	measure_direction "$urun" "$work" "$port" "container -> host" "" 1.0 1.0
 	if [ "$reverse" = 1 ]; then
-		measure_direction "$urun" "$work" "$port" "host -> container (-R)" "" -R
+		measure_direction "$urun" "$work" "$port" "host -> container (-R)" "" 1.3 1.0 -R
 	fi
 	if [ "$publish" = 1 ]; then
 		command -v socat >/dev/null || say "socat is not installed: slirp4netns's API cannot be reached, its published-port runs count 0"
-		measure_direction "$urun" "$work" "$(free_port)" "host -> container through a published port" _pub
+		measure_direction "$urun" "$work" "$(free_port)" "host -> container through a published port" _pub 1.3 1.0
 	fi
 }
 
