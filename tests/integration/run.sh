@@ -111,12 +111,24 @@ fi
 slurm_env=()
 slurm_started=0
 slurm_dir=/run/urun-slurm-$$
-# A free port for slurmctld with a free one after it (slurmd's), in 40000-59998.
+# A free port for slurmctld with a free one after it (slurmd's), outside the kernel's ephemeral range
+# (net.ipv4.ip_local_port_range): a port inside it can be held by any outgoing connection of the
+# parallel suite, which a check for listeners does not see, and slurmd then fails to bind it (seen
+# once in CI as "Unable to bind listen port (48454): Address already in use").  No socket in any
+# state may use either port.
 slurm_ports() {
-	local p
+	local p lo=32768 hi=60999 base span
+	read -r lo hi </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+	if [ "$lo" -gt 11000 ]; then
+		base=10000 span=$((lo - 10001))
+	elif [ "$hi" -lt 64000 ]; then
+		base=$((hi + 1)) span=$((65534 - hi - 1))
+	else
+		base=40000 span=19999 # no room outside it: the old behaviour
+	fi
 	for _ in $(seq 50); do
-		p=$((40000 + RANDOM % 19999))
-		if [ -z "$(ss -Hltn "( sport = :$p or sport = :$((p + 1)) )" 2>/dev/null)" ]; then
+		p=$((base + RANDOM % span))
+		if [ -z "$(ss -Hatn "( sport = :$p or sport = :$((p + 1)) )" 2>/dev/null)" ]; then
 			echo "$p"
 			return 0
 		fi

@@ -10,7 +10,7 @@
 #   DIR/bundle is a bundle root made with `urun spec --rootless` (tests/make-bundle.sh), for every user.
 #   URUN_SLURM_SECOND_USER, URUN_SLURM_TEST_USER: when set, the second user submits a job whose
 #     containerised step waits until the test user creates DIR/shared/go (tests/slurm/second-user.sh).
-#   URUN_SLURM_PORT   slurmctld's port; slurmd gets the next one (default 46817)
+#   URUN_SLURM_PORT   slurmctld's port; slurmd gets the next one (default 31817: below the usual ephemeral range, 32768-60999)
 #   URUN_SLURM_FIRST_JOB_ID   the first job ID (default 1): containers are named after job IDs
 #     (NODE.USER.JOB.STEP.0) in each user's /tmp/urun-UID, so two clusters at once need apart ranges
 set -euo pipefail
@@ -26,7 +26,7 @@ fi
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 urun=$(realpath -e "$1")
 dir=${2:-/run/urun-slurm}
-ctld_port=${URUN_SLURM_PORT:-46817}
+ctld_port=${URUN_SLURM_PORT:-31817}
 slurmd_port=$((ctld_port + 1))
 first_job_id=${URUN_SLURM_FIRST_JOB_ID:-1}
 
@@ -42,8 +42,9 @@ if [ -e "$dir" ]; then
 	"$here/stop.sh" "$dir" || true
 fi
 
+# no socket in any state (a listener, or an outgoing connection's local port) uses port $1
 port_free() {
-	[ -z "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]
+	[ -z "$(ss -Hatn "sport = :$1" 2>/dev/null)" ]
 }
 for p in "$ctld_port" "$slurmd_port"; do
 	if ! port_free "$p"; then
