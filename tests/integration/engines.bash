@@ -2,21 +2,7 @@
 # 127.0.0.1, a bounded HTTP fetch from the host, and the test image as a docker-archive tar, made
 # offline from the suite's busybox rootfs. Everything stays on 127.0.0.1.
 
-# A TCP port in 20000-59999 that nothing listens on now (another user may take it before we do; the
-# callers use it at once).
-free_port() {
-	local port hex
-	for _ in $(seq 50); do
-		port=$((20000 + RANDOM % 40000))
-		hex=$(printf ':%04X ' "$port")
-		if ! grep -q "$hex" /proc/net/tcp /proc/net/tcp6 2>/dev/null; then
-			echo "$port"
-			return 0
-		fi
-	done
-	echo "no free port found" >&2
-	return 1
-}
+# free_port: helpers.bash's.
 
 # http_get URL: the body, fetched once, within 5 seconds (curl when installed, else busybox wget, whose
 # -T Debian's busybox lacks: `timeout` bounds it).

@@ -134,19 +134,7 @@ teardown() {
 
 # --- helpers ------------------------------------------------------------------------------------
 
-# A TCP or UDP port (PROTO tcp|udp) nobody listens on at 127.0.0.1.
-free_port() {
-	local proto=${1:-tcp} p opt=-ltn
-	[ "$proto" = udp ] && opt=-lun
-	for _ in $(seq 100); do
-		p=$((20000 + RANDOM % 30000))
-		if ! ss -H "$opt" "sport = :$p" | grep -q .; then
-			echo "$p"
-			return 0
-		fi
-	done
-	return 1
-}
+# free_port [tcp|udp]: helpers.bash's.
 
 # Waits until something listens on 127.0.0.1:PORT (PROTO tcp|udp).
 wait_listen() {
