@@ -45,14 +45,26 @@ on_tty() {
 	assert_nothing_left notty
 }
 
+# console_receiver SOCK: tools/console-receiver.py listening on SOCK in the background (20 s at
+# most), once it is ready; console_output then waits for it and puts what it wrote (the name of the
+# fd it got, then what came through the pty master) in $output and $lines.
+console_receiver() {
+	python3 "$BATS_TEST_DIRNAME/tools/console-receiver.py" "$1" 20 >"$BATS_TEST_TMPDIR/console.out" 3>&- &
+	CONSOLE_PEER=$!
+	wait_for_file "$1.ready"
+}
+
+console_output() {
+	wait "$CONSOLE_PEER"
+	run cat "$BATS_TEST_TMPDIR/console.out"
+}
+
 @test "terminal: create with a console socket lets go of its caller's stdout and stderr (create | cat returns)" {
 	command -v python3 >/dev/null || skip "python3 is needed for the console-socket peer"
 	bundle_jq '.process.terminal = true'
 	bundle_args sh -c 'echo on-the-pty'
 	local sock=$BATS_TEST_TMPDIR/console.sock
-	python3 "$BATS_TEST_DIRNAME/tools/console-receiver.py" "$sock" 20 >"$BATS_TEST_TMPDIR/console.out" 3>&- &
-	local peer=$!
-	wait_for_file "$sock.ready"
+	console_receiver "$sock"
 	# containerd's shim reads create's output through a pipe until it closes: it must close when
 	# create returns, although the container waits for start
 	run timeout 10 bash -c '"$0" --root "$1" create --console-socket "$2" --bundle "$3" piped 2>&1 | cat' \
@@ -60,8 +72,7 @@ on_tty() {
 	[ "$status" -eq 0 ]
 	[ "$(state_field piped .status)" = created ]
 	start_ctr piped
-	wait "$peer"
-	run cat "$BATS_TEST_TMPDIR/console.out"
+	console_output
 	[[ $output == *on-the-pty* ]]
 }
 
@@ -70,13 +81,10 @@ on_tty() {
 	bundle_jq '.process.terminal = true'
 	bundle_args sh -c 'echo "on the terminal: $(tty)"'
 	local sock=$BATS_TEST_TMPDIR/console.sock
-	python3 "$BATS_TEST_DIRNAME/tools/console-receiver.py" "$sock" 20 >"$BATS_TEST_TMPDIR/console.out" 3>&- &
-	local peer=$!
-	wait_for_file "$sock.ready"
+	console_receiver "$sock"
 	create_ctr csock --console-socket "$sock"
 	start_ctr csock
-	wait "$peer"
-	run cat "$BATS_TEST_TMPDIR/console.out"
+	console_output
 	[[ ${lines[0]} == /dev/ptmx ]]
 	[[ $output == *"on the terminal: /dev/pts/0"* ]]
 }
@@ -89,13 +97,10 @@ on_tty() {
 	mkdir -p "$dir"
 	local sock=$dir/console.sock
 	[ "${#sock}" -gt 108 ]
-	python3 "$BATS_TEST_DIRNAME/tools/console-receiver.py" "$sock" 20 >"$BATS_TEST_TMPDIR/console.out" 3>&- &
-	local peer=$!
-	wait_for_file "$sock.ready"
+	console_receiver "$sock"
 	create_ctr deepsock --console-socket "$sock"
 	start_ctr deepsock
-	wait "$peer"
-	run cat "$BATS_TEST_TMPDIR/console.out"
+	console_output
 	[[ ${lines[0]} == /dev/ptmx ]]
 	[[ $output == *"deep terminal: /dev/pts/0"* ]]
 }
