@@ -102,20 +102,23 @@ check_built() {
 	[ -z "$(ls -A "$URUN_ROOT/.image")" ]
 }
 
-@test "image-podman: podman save --format docker-archive of a podman-built image imports and runs" {
-	run --separate-stderr urun image import "docker-archive:$BATS_FILE_TMPDIR/docker.tar" name1
+# import_and_check SOURCE NAME: urun image import of SOURCE as NAME succeeds, and the image runs as
+# built (check_built).
+import_and_check() {
+	local src=$1 name=$2
+	run --separate-stderr urun image import "$src" "$name"
 	echo "$stderr" >&2
 	[ "$status" -eq 0 ]
-	[[ "$output" == "Imported name1:latest (sha256:"* ]]
-	check_built name1
+	[[ "$output" == "Imported $name:latest (sha256:"* ]]
+	check_built "$name"
+}
+
+@test "image-podman: podman save --format docker-archive of a podman-built image imports and runs" {
+	import_and_check "docker-archive:$BATS_FILE_TMPDIR/docker.tar" name1
 }
 
 @test "image-podman: podman save --format oci-archive of a podman-built image imports and runs" {
-	run --separate-stderr urun image import "oci-archive:$BATS_FILE_TMPDIR/oci.tar" name2
-	echo "$stderr" >&2
-	[ "$status" -eq 0 ]
-	[[ "$output" == "Imported name2:latest (sha256:"* ]]
-	check_built name2
+	import_and_check "oci-archive:$BATS_FILE_TMPDIR/oci.tar" name2
 }
 
 @test "image-podman: both archives as plain paths, recognised by content; list shows both, sharing layers" {
