@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pwd.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -190,18 +191,77 @@ static bool passwd_file_name(uid_t uid, char *buf, size_t size)
     return false;
 }
 
+/* The name getent(1) gives uid: NSS (LDAP, sssd, systemd's userdb) asked of a program of the system.
+ * urun itself is linked statically, and a static glibc that loads the system's NSS modules crashes
+ * (seen with libnss_systemd for any uid /etc/passwd lacks); getent runs them in a process of its
+ * own, dynamically linked as they need. */
+static bool nss_name(uid_t uid, char *buf, size_t size)
+{
+    static const char *const paths[] = {"/usr/bin/getent", "/bin/getent"};
+    char num[16], out[1024];
+    size_t len = 0;
+    int p[2], status = 0; /* stays 0 if SIGCHLD is ignored and the child was reaped for us */
+    pid_t pid = -1;
+
+    snprintf(num, sizeof(num), "%u", (unsigned)uid);
+    char *const argv[] = {(char *)"getent", (char *)"passwd", num, NULL};
+    char *const envp[] = {(char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return false;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, p[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+    for (size_t i = 0; i < ARRAY_SIZE(paths) && pid < 0; i++)
+        if (access(paths[i], X_OK) == 0 && posix_spawn(&pid, paths[i], &fa, NULL, argv, envp) != 0)
+            pid = -1;
+    posix_spawn_file_actions_destroy(&fa);
+    close(p[1]);
+    while (pid > 0) { /* to EOF: what does not fit (a long GECOS field) is read and dropped */
+        char scratch[256];
+        bool room = len < sizeof(out) - 1;
+        ssize_t n = room ? read(p[0], out + len, sizeof(out) - 1 - len) : read(p[0], scratch, sizeof(scratch));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        if (room)
+            len += (size_t)n;
+    }
+    close(p[0]);
+    if (pid < 0)
+        return false;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    out[len] = '\0';
+    /* name:password:uid:... for exactly this uid */
+    char *colon = strchr(out, ':'), *f = colon ? strchr(colon + 1, ':') : NULL;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !colon || colon == out || !f ||
+        strtoul(f + 1, NULL, 10) != (unsigned long)uid || (size_t)(colon - out) >= size)
+        return false;
+    memcpy(buf, out, (size_t)(colon - out));
+    buf[colon - out] = '\0';
+    return true;
+}
+
 bool user_name_of(uid_t uid, char *buf, size_t size)
 {
-    struct passwd pw, *res = NULL;
-    char pwbuf[4096];
+    /* one lookup per process and uid: getent is a program to start */
+    static uid_t cached_uid = (uid_t)-1;
+    static char cached[256];
+    static bool cached_found;
 
     if (passwd_file_name(uid, buf, size))
         return true;
-    if (getpwuid_r(uid, &pw, pwbuf, sizeof(pwbuf), &res) == 0 && res && res->pw_name && res->pw_name[0]) {
-        snprintf(buf, size, "%s", res->pw_name);
-        return true;
+    if (uid != cached_uid) {
+        cached_found = nss_name(uid, cached, sizeof(cached));
+        cached_uid = uid;
     }
-    return false;
+    if (!cached_found || strlen(cached) >= size)
+        return false;
+    memcpy(buf, cached, strlen(cached) + 1);
+    return true;
 }
 
 static int64_t monotonic_ms(void)

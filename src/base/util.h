@@ -22,9 +22,9 @@ int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t l
 int write_all(int fd, const void *data, size_t len);
 /* Write a short string to a file that must already exist (procfs/sysfs style). */
 int write_file_str(const char *path, const char *s, struct urun_error *err);
-/* The login name of uid: /etc/passwd read directly (NSS would dlopen its modules first, a tenth of
- * a millisecond of every create), then NSS for users that file does not have (LDAP, sssd).  False
- * when neither knows the uid. */
+/* The login name of uid: /etc/passwd read directly (NSS would load its modules first, a tenth of
+ * a millisecond of every create), then, for users that file does not have (LDAP, sssd), NSS through
+ * getent(1), once per process and uid.  False when neither knows the uid. */
 bool user_name_of(uid_t uid, char *buf, size_t size);
 /* How long urun waits for a socket the caller names (--console-socket) to take a connection or data. */
 #define UTIL_SOCKET_TIMEOUT_MS 5000

@@ -182,6 +182,20 @@ create_default_root() {
 	[ ! -e "$r" ]
 }
 
+@test "a --root owned by an ID no user database names is refused by number, without a crash" {
+	# A subordinate ID owns it (no passwd entry); urun then asks NSS for a name.  A statically linked
+	# glibc crashed loading the system's NSS modules (libnss_systemd) there: urun asks getent instead.
+	local d=$BATS_TEST_TMPDIR/sub-owned uid
+	mkdir -m 0700 "$d"
+	run urun unshare chown 1000:1000 "$d"
+	[ "$status" -eq 0 ]
+	uid=$(stat -c %u "$d")
+	[ "$uid" != "$(id -u)" ]
+	! getent passwd "$uid" >/dev/null || skip "uid $uid has a name on this machine"
+	run --separate-stderr "$URUN" --root "$d" list
+	assert_urun_error "state root $d: owned by uid $uid, not you" "--root DIR"
+}
+
 @test "a state root someone else made names its owner and --root" {
 	# (the suite's user cannot make a root-owned directory: / stands in for someone else's)
 	run --separate-stderr "$URUN" --root / list
