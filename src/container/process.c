@@ -101,25 +101,35 @@ int process_prepare(const struct spec_process *p, struct urun_error *err)
     return r;
 }
 
-static bool in_list(char **list, cap_value_t v)
+/* The capabilities a list names, as a bit mask (unknown names, which check_caps has refused, are
+ * skipped).  Looked up once per list: testing each of the ~41 capabilities against each name of
+ * four lists by name cost the init thousands of linear searches of libcap's name table. */
+static uint64_t cap_mask(char **list)
 {
+    uint64_t m = 0;
     for (size_t i = 0; list && list[i]; i++) {
         cap_value_t c;
-        if (cap_from_name(list[i], &c) == 0 && c == v)
-            return true;
+        if (cap_from_name(list[i], &c) == 0 && c >= 0 && c < 64)
+            m |= UINT64_C(1) << c;
     }
-    return false;
+    return m;
+}
+
+static bool in_mask(uint64_t m, cap_value_t v)
+{
+    return v >= 0 && v < 64 && (m & (UINT64_C(1) << v));
 }
 
 void process_drop_unraisable_ambient(struct spec_capabilities *c, const char *what)
 {
     char skipped[1024] = "";
     size_t w = 0, len = 0;
+    const uint64_t raisable = c ? cap_mask(c->permitted) & cap_mask(c->inheritable) : 0;
 
     for (size_t i = 0; c && c->ambient && c->ambient[i]; i++) {
         cap_value_t v;
         char *name = c->ambient[i];
-        if (cap_from_name(name, &v) < 0 || (in_list(c->permitted, v) && in_list(c->inheritable, v))) {
+        if (cap_from_name(name, &v) < 0 || in_mask(raisable, v)) {
             c->ambient[w++] = name; /* unknown names stay: check_caps reports them */
             continue;
         }
@@ -141,8 +151,9 @@ void process_drop_unraisable_ambient(struct spec_capabilities *c, const char *wh
 static int drop_bounding(const struct spec_capabilities *c, struct urun_error *err)
 {
     cap_value_t last = (cap_value_t)cap_max_bits() - 1;
+    const uint64_t keep = cap_mask(c->bounding);
     for (cap_value_t v = 0; v <= last; v++)
-        if (!in_list(c->bounding, v) && prctl(PR_CAPBSET_DROP, v, 0, 0, 0) < 0 && errno != EINVAL)
+        if (!in_mask(keep, v) && prctl(PR_CAPBSET_DROP, v, 0, 0, 0) < 0 && errno != EINVAL)
             return urun_error_errno(err, "process.capabilities.bounding: drop %s", cap_to_name(v));
     return 0;
 }
@@ -156,11 +167,11 @@ static int apply_caps(const struct spec_capabilities *c, struct urun_error *err)
 
     if (!caps)
         return urun_error_errno(err, "cap_init");
+    const cap_flag_t flags[] = {CAP_EFFECTIVE, CAP_PERMITTED, CAP_INHERITABLE};
+    const uint64_t masks[] = {cap_mask(c->effective), cap_mask(c->permitted), cap_mask(c->inheritable)};
     for (cap_value_t v = 0; v <= last; v++) {
-        cap_flag_t flags[] = {CAP_EFFECTIVE, CAP_PERMITTED, CAP_INHERITABLE};
-        char **lists[] = {c->effective, c->permitted, c->inheritable};
         for (size_t f = 0; f < ARRAY_SIZE(flags); f++)
-            if (in_list(lists[f], v))
+            if (in_mask(masks[f], v))
                 cap_set_flag(caps, flags[f], 1, &v, CAP_SET);
     }
     if (cap_set_proc(caps) < 0) {
