@@ -226,3 +226,29 @@ in_nested() {
 	assert_urun_error "linux.uidMappings[0]: host IDs 70000-70000 do not exist in the user namespace urun runs in"
 	assert_nothing_left nested3
 }
+
+# A range urun believes delegated (URUN_SUBUID_FILE/URUN_SUBGID_FILE, as for tests) that the system's
+# /etc/subuid or /etc/subgid does not grant: urun plans the map, and the helper refuses it.
+refused_by_helper() {
+	local which=$1 fake=$BATS_TEST_TMPDIR/sub$1
+	printf '%s:%s:65536\n' "$(id -un)" 3000000000 >"$fake"
+	if [ "$which" = uid ]; then
+		URUN_SUBUID_FILE=$fake run --separate-stderr urun run --bundle "$BUNDLE" refused
+	else
+		URUN_SUBGID_FILE=$fake run --separate-stderr urun run --bundle "$BUNDLE" refused
+	fi
+	assert_urun_error "write ${which} map: " "new${which}map failed (exit status 1): new${which}map: ${which} range"
+	run urun list -q
+	[ -z "$output" ]
+	# nothing of it runs on: no helper, no init (each would be our child or grandchild, now orphaned)
+	run pgrep -u "$(id -u)" -f "new${which}map [0-9]+ 0 "
+	[ "$status" -eq 1 ]
+}
+
+@test "idmap: a uid map newuidmap refuses fails create with newuidmap's own words, and leaves nothing" {
+	refused_by_helper uid
+}
+
+@test "idmap: a gid map newgidmap refuses fails create with newgidmap's own words, and leaves nothing" {
+	refused_by_helper gid
+}
