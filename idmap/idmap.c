@@ -5,12 +5,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
-#include <sched.h>
-#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -324,244 +322,6 @@ int idmap_plan(const struct idmap_request *lx, const struct idmap_user *u, struc
     return 0;
 }
 
-/* ---- newuidmap/newgidmap, started before the process they map ------------------------------- */
-
-/* Each helper is started as a launcher: a child sharing urun's memory (CLONE_VM, as posix_spawn's,
- * so no copy of urun's page tables) on a stack of its own, which waits for the pid on a pipe and
- * then execs the helper.  Started before the clone of the process to map, and sent its pid by that
- * process itself as its first act, the helpers' start (the exec of a setuid program, its libraries,
- * glibc's start-up) runs beside urun's clone and the new process's namespace creation: urun is
- * preempted by the new process at the clone and cannot start anything then.  urun waits for nothing
- * while starting them (posix_spawn waits for each exec).  Each reads one fixed-size record, so one
- * write of two records feeds both. */
-#define LAUNCH_RECORD 12 /* "%11d\n" */
-#define LAUNCH_STACK (64 * 1024)
-
-struct launcher {
-    const char *helper;
-    pid_t pid;        /* the launcher, then the helper (an exec keeps the pid); -1 when none */
-    int out_r, out_w; /* urun's: the read end, and the write end until the launcher holds its own */
-    /* The launcher's own view, which urun never changes once it runs: they share this memory. */
-    int pid_r, child_out;
-    int close_fds[4]; /* what the launcher must not keep: the pid pipe's write end, the pipes' other ends */
-    size_t n_close;
-    void *stack;
-    char *argv[2 + 3 * IDMAP_MAX_LINES + 1];
-    char nums[3 * IDMAP_MAX_LINES][12];
-    char pidbuf[LAUNCH_RECORD + 1];
-};
-
-struct idmap_launch {
-    int pid_r, pid_w; /* -1 once closed */
-    size_t n;         /* launchers started */
-    struct launcher l[2];
-};
-
-/* The launcher, on its own stack in urun's memory: only system calls, and nothing urun reads back
- * but its exit status and output.  It shares urun's errno too, which only a failed call would set
- * (an exec of a helper idmap_user_load found executable, or a close of a closed fd: never).  Signals
- * stay blocked (as urun has them) until just before the exec; urun has no handlers at this point. */
-static int launcher_main(void *arg)
-{
-    struct launcher *l = arg;
-    size_t len = 0;
-    ssize_t n;
-    sigset_t none;
-
-    for (size_t i = 0; i < l->n_close; i++)
-        close(l->close_fds[i]);
-    while (len < LAUNCH_RECORD && (n = read(l->pid_r, l->pidbuf + len, LAUNCH_RECORD - len)) > 0)
-        len += (size_t)n;
-    if (len != LAUNCH_RECORD)
-        _exit(127); /* the pipe closed without a pid: there is no process to map */
-    l->pidbuf[LAUNCH_RECORD - 1] = '\0';
-    char *pid = l->pidbuf;
-    while (*pid == ' ')
-        pid++;
-    l->argv[1] = pid;
-    dup2(l->child_out, STDOUT_FILENO);
-    dup2(l->child_out, STDERR_FILENO);
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    execve(l->helper, l->argv, (char *[]){NULL});
-    static const char msg[] = "could not be executed\n";
-    ssize_t ignored = write(STDERR_FILENO, msg, sizeof(msg) - 1);
-    (void)ignored;
-    _exit(127);
-}
-
-static void launcher_close(struct launcher *l)
-{
-    closep(&l->out_r);
-    closep(&l->out_w);
-    if (l->stack)
-        munmap(l->stack, LAUNCH_STACK);
-    l->stack = NULL;
-}
-
-/* Collect a helper: its exit status, and its output in the error when it failed. */
-static int wait_helper(struct launcher *h, struct urun_error *err)
-{
-    char out[1024];
-    size_t len = 0;
-    int status;
-
-    for (ssize_t got; len < sizeof(out) - 1 && (got = read(h->out_r, out + len, sizeof(out) - 1 - len)) != 0;) {
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0)
-            break;
-        len += (size_t)got;
-    }
-    out[len] = '\0';
-    while (len && (out[len - 1] == '\n' || out[len - 1] == ' '))
-        out[--len] = '\0';
-    for (char *p = out; *p; p++)
-        if (*p == '\n')
-            *p = ' ';
-    int r = 0;
-    while (waitpid(h->pid, &status, 0) < 0)
-        if (errno != EINTR) {
-            r = urun_error_errno(err, "run %s: wait", h->helper);
-            break;
-        }
-    h->pid = -1;
-    launcher_close(h);
-    if (r < 0)
-        return r;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        return urun_error_set(err, 0, "%s failed (exit status %d)%s%s", h->helper,
-                              WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), len ? ": " : "", out);
-    return 0;
-}
-
-static int launcher_start(struct idmap_launch *la, struct launcher *l, const char *helper, const struct idmap_range *r,
-                          size_t n, struct urun_error *err)
-{
-    int fds[2], k = 0;
-
-    l->helper = helper;
-    l->argv[k++] = (char *)helper;
-    l->argv[k++] = NULL; /* the pid, once known */
-    for (size_t i = 0; i < n; i++) {
-        uint32_t v[3] = {r[i].container_id, r[i].host_id, r[i].size};
-        for (int j = 0; j < 3; j++) {
-            snprintf(l->nums[3 * i + j], sizeof(l->nums[0]), "%u", v[j]);
-            l->argv[k++] = l->nums[3 * i + j];
-        }
-    }
-    l->argv[k] = NULL;
-    if (pipe2(fds, O_CLOEXEC) < 0)
-        return urun_error_errno(err, "run %s: pipe", helper);
-    l->out_r = fds[0];
-    l->out_w = l->child_out = fds[1];
-    l->pid_r = la->pid_r;
-    /* only open fds: a failed close would set errno, which the launcher shares with urun */
-    int other[] = {la->pid_w, l->out_r, la->n == 1 ? la->l[0].out_r : -1, la->n == 1 ? la->l[0].out_w : -1};
-    for (size_t i = 0; i < ARRAY_SIZE(other); i++)
-        if (other[i] >= 0)
-            l->close_fds[l->n_close++] = other[i];
-    l->stack = mmap(NULL, LAUNCH_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-    if (l->stack == MAP_FAILED) {
-        l->stack = NULL;
-        return urun_error_errno(err, "run %s: stack", helper);
-    }
-    l->pid = clone(launcher_main, (char *)l->stack + LAUNCH_STACK, CLONE_VM | SIGCHLD, l);
-    if (l->pid < 0)
-        return urun_error_errno(err, "run %s", helper);
-    closep(&l->out_w);
-    la->n++;
-    return 0;
-}
-
-void idmap_launch_cancel(struct idmap_launch *la)
-{
-    if (!la)
-        return;
-    closep(&la->pid_w);
-    closep(&la->pid_r);
-    for (size_t i = 0; i < ARRAY_SIZE(la->l); i++) {
-        struct urun_error ignored;
-        if (la->l[i].pid > 0)
-            wait_helper(&la->l[i], &ignored);
-        launcher_close(&la->l[i]);
-    }
-    free(la);
-}
-
-int idmap_launch_start(const struct idmap *m, const struct idmap_user *u, struct idmap_launch **ret,
-                       struct urun_error *err)
-{
-    bool own_uid = u->uid == 0 || only_own(m->uid, m->n_uid, u->uid);
-    bool own_gid = u->uid == 0 || only_own(m->gid, m->n_gid, u->gid);
-    int fds[2], r = 0;
-
-    *ret = NULL;
-    if (own_uid && own_gid)
-        return 0;
-    struct idmap_launch *la = xcalloc(1, sizeof(*la));
-    la->pid_r = la->pid_w = -1;
-    for (size_t i = 0; i < ARRAY_SIZE(la->l); i++)
-        la->l[i] = (struct launcher){.pid = -1, .out_r = -1, .out_w = -1, .pid_r = -1, .child_out = -1};
-    if (pipe2(fds, O_CLOEXEC) < 0) {
-        free(la);
-        return urun_error_errno(err, "run newuidmap/newgidmap: pipe");
-    }
-    la->pid_r = fds[0];
-    la->pid_w = fds[1];
-    if (!own_uid)
-        r = launcher_start(la, &la->l[la->n], u->newuidmap, m->uid, m->n_uid, err);
-    if (r >= 0 && !own_gid)
-        r = launcher_start(la, &la->l[la->n], u->newgidmap, m->gid, m->n_gid, err);
-    closep(&la->pid_r);
-    if (r < 0) {
-        idmap_launch_cancel(la);
-        return urun_error_wrap(err, r, own_uid || la->n ? "write gid map" : "write uid map");
-    }
-    *ret = la;
-    return 0;
-}
-
-int idmap_launch_fd(const struct idmap_launch *la)
-{
-    return la ? la->pid_w : -1;
-}
-
-int idmap_launch_send_pid(int fd, size_t n, pid_t pid)
-{
-    char buf[2 * LAUNCH_RECORD + 1];
-    size_t len = 0;
-
-    for (size_t i = 0; i < n && i < 2; i++)
-        len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%11d\n", (int)pid);
-    ssize_t w = write(fd, buf, len);
-    return w == (ssize_t)len ? 0 : -EPIPE;
-}
-
-size_t idmap_launch_count(const struct idmap_launch *la)
-{
-    return la ? la->n : 0;
-}
-
-bool idmap_by_helpers(const struct idmap *m, const struct idmap_user *u)
-{
-    return u->uid != 0 && !only_own(m->uid, m->n_uid, u->uid) && !only_own(m->gid, m->n_gid, u->gid);
-}
-
-size_t idmap_launch_output_fds(const struct idmap_launch *la, int out[2])
-{
-    size_t n = 0;
-    for (size_t i = 0; la && i < la->n && i < 2; i++)
-        out[n++] = la->l[i].out_r;
-    return n;
-}
-
-void idmap_launch_started(struct idmap_launch *la)
-{
-    if (la)
-        closep(&la->pid_w);
-}
-
 static int write_proc(pid_t pid, const char *file, const char *data, struct urun_error *err)
 {
     char path[64];
@@ -569,27 +329,109 @@ static int write_proc(pid_t pid, const char *file, const char *data, struct urun
     return write_file_str(path, data, err);
 }
 
-int idmap_launch_finish(struct idmap_launch *la, pid_t pid, const struct idmap *m, const struct idmap_user *u,
+/* A running newuidmap/newgidmap: its pid and the read end of its output. */
+struct helper_run {
+    const char *helper;
+    pid_t pid;
+    int out;
+};
+
+/* Start newuidmap/newgidmap PID C H S ... with an argv array and no environment (it is setuid), its
+ * stdout and stderr into a pipe.  posix_spawn: vfork-style, no copy of urun's page tables. */
+static int spawn_helper(const char *helper, pid_t pid, const struct idmap_range *r, size_t n, struct helper_run *ret,
                         struct urun_error *err)
+{
+    char *argv[2 + 3 * IDMAP_MAX_LINES + 1];
+    static char nums[2][1 + 3 * IDMAP_MAX_LINES][12]; /* two helpers may run at once */
+    static int slot;
+    char(*num)[12] = nums[slot++ & 1];
+    posix_spawn_file_actions_t fa;
+    int pipefd[2], k = 0, e;
+
+    snprintf(num[0], sizeof(num[0]), "%d", (int)pid);
+    argv[k++] = (char *)helper;
+    argv[k++] = num[0];
+    for (size_t i = 0; i < n; i++) {
+        uint32_t v[3] = {r[i].container_id, r[i].host_id, r[i].size};
+        for (int j = 0; j < 3; j++) {
+            snprintf(num[1 + 3 * i + j], sizeof(num[0]), "%u", v[j]);
+            argv[k++] = num[1 + 3 * i + j];
+        }
+    }
+    argv[k] = NULL;
+    if (pipe2(pipefd, O_CLOEXEC) < 0)
+        return urun_error_errno(err, "run %s: pipe", helper);
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDERR_FILENO);
+    e = posix_spawn(&ret->pid, helper, &fa, NULL, argv, (char *[]){NULL});
+    posix_spawn_file_actions_destroy(&fa);
+    close(pipefd[1]);
+    if (e != 0) {
+        close(pipefd[0]);
+        return urun_error_set(err, e, "run %s", helper);
+    }
+    ret->helper = helper;
+    ret->out = pipefd[0];
+    return 0;
+}
+
+/* Collect a helper: its exit status, and its output in the error when it failed. */
+static int wait_helper(struct helper_run *h, struct urun_error *err)
+{
+    char out[1024];
+    size_t len = 0;
+    int status;
+
+    for (ssize_t got; len < sizeof(out) - 1 && (got = read(h->out, out + len, sizeof(out) - 1 - len)) != 0;) {
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            break;
+        len += (size_t)got;
+    }
+    close(h->out);
+    out[len] = '\0';
+    while (len && (out[len - 1] == '\n' || out[len - 1] == ' '))
+        out[--len] = '\0';
+    for (char *p = out; *p; p++)
+        if (*p == '\n')
+            *p = ' ';
+    while (waitpid(h->pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return urun_error_errno(err, "run %s: wait", h->helper);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return urun_error_set(err, 0, "%s failed (exit status %d)%s%s", h->helper,
+                              WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), len ? ": " : "", out);
+    return 0;
+}
+
+int idmap_write(pid_t pid, const struct idmap *m, const struct idmap_user *u, struct urun_error *err)
 {
     char buf[IDMAP_MAX_LINES * 36];
     bool own_uid = u->uid == 0 || only_own(m->uid, m->n_uid, u->uid);
     bool own_gid = u->uid == 0 || only_own(m->gid, m->n_gid, u->gid);
-    struct launcher *hu = NULL, *hg = NULL;
-    struct urun_error gerr;
-    int r, rg;
+    int r;
 
-    if (la) {
-        idmap_launch_started(la);
-        hu = own_uid ? NULL : &la->l[0];
-        hg = own_gid ? NULL : &la->l[own_uid ? 0 : 1];
+    struct helper_run hu = {.pid = -1}, hg = {.pid = -1};
+    struct urun_error gerr;
+
+    /* The two helpers are independent: start both, then collect both (start-up is a feature). */
+    if (!own_uid && (r = spawn_helper(u->newuidmap, pid, m->uid, m->n_uid, &hu, err)) < 0)
+        return urun_error_wrap(err, r, "write uid map");
+    if (!own_gid && (r = spawn_helper(u->newgidmap, pid, m->gid, m->n_gid, &hg, &gerr)) < 0) {
+        if (hu.pid > 0)
+            wait_helper(&hu, err);
+        *err = gerr;
+        return urun_error_wrap(err, r, "write gid map");
     }
     if (own_uid) {
         idmap_format(m->uid, m->n_uid, buf, sizeof(buf));
         r = write_proc(pid, "uid_map", buf, err);
     } else {
-        r = wait_helper(hu, err);
+        r = wait_helper(&hu, err);
     }
+    int rg;
     if (own_gid) {
         /* An unprivileged gid_map write needs setgroups denied first (user_namespaces(7)). */
         rg = u->uid != 0 ? write_proc(pid, "setgroups", "deny", &gerr) : 0;
@@ -598,9 +440,8 @@ int idmap_launch_finish(struct idmap_launch *la, pid_t pid, const struct idmap *
             rg = write_proc(pid, "gid_map", buf, &gerr);
         }
     } else {
-        rg = wait_helper(hg, &gerr);
+        rg = wait_helper(&hg, &gerr);
     }
-    idmap_launch_cancel(la); /* what is left: nothing, or the pipes */
     if (r < 0)
         return urun_error_wrap(err, r, "write uid map");
     if (rg < 0) {
@@ -608,20 +449,6 @@ int idmap_launch_finish(struct idmap_launch *la, pid_t pid, const struct idmap *
         return urun_error_wrap(err, rg, "write gid map");
     }
     return 0;
-}
-
-int idmap_write(pid_t pid, const struct idmap *m, const struct idmap_user *u, struct urun_error *err)
-{
-    struct idmap_launch *la;
-    int r = idmap_launch_start(m, u, &la, err);
-
-    if (r < 0)
-        return r;
-    if (la && idmap_launch_send_pid(la->pid_w, la->n, pid) < 0) {
-        idmap_launch_cancel(la);
-        return urun_error_set(err, EPIPE, "write uid map: newuidmap/newgidmap exited before their start");
-    }
-    return idmap_launch_finish(la, pid, m, u, err);
 }
 
 int idmap_check_user(const struct idmap_ids *u, const struct idmap *m, struct urun_error *err)

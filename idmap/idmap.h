@@ -80,32 +80,6 @@ void idmap_plan_own(const struct idmap_user *u, struct idmap *ret);
 /* Write pid's uid_map, setgroups and gid_map: directly for the caller's own ID, else via the helpers. */
 int idmap_write(pid_t pid, const struct idmap *m, const struct idmap_user *u, struct urun_error *err);
 
-/* The same in steps, with newuidmap/newgidmap started before the process to map exists (their start,
- * an exec of a setuid program, then overlaps the clone and the new process's own work):
- * - idmap_launch_start, before the clone: the helpers m needs wait for a pid (*ret NULL when none is
- *   needed; else idmap_launch_fd is the pipe they read it from, and idmap_launch_count says how many);
- * - idmap_launch_send_pid, in the new process as its first act (it inherits the pipe): its pid as the
- *   host sees it, once per helper;
- * - idmap_launch_finish, in urun: writes what needs no helper, collects the helpers, frees;
- * - idmap_launch_cancel instead when there is no process: the helpers exit without running. */
-struct idmap_launch;
-int idmap_launch_start(const struct idmap *m, const struct idmap_user *u, struct idmap_launch **ret,
-                       struct urun_error *err);
-int idmap_launch_fd(const struct idmap_launch *la);
-size_t idmap_launch_count(const struct idmap_launch *la);
-int idmap_launch_send_pid(int fd, size_t n, pid_t pid);
-/* urun's copy of the pipe closed, once the new process holds its own (a helper then sees EOF if that
- * process dies before sending). */
-void idmap_launch_started(struct idmap_launch *la);
-int idmap_launch_finish(struct idmap_launch *la, pid_t pid, const struct idmap *m, const struct idmap_user *u,
-                        struct urun_error *err);
-void idmap_launch_cancel(struct idmap_launch *la);
-/* Both maps are written by the helpers (subordinate ranges for both). */
-bool idmap_by_helpers(const struct idmap *m, const struct idmap_user *u);
-/* The read ends of the launched helpers' output pipes (up to 2 into out; returns how many): they end
- * when the helpers exit, which the new process can wait for itself. */
-size_t idmap_launch_output_fds(const struct idmap_launch *la, int out[2]);
-
 /* Whether container ID `id` is inside one of the ranges. */
 bool idmap_maps(const struct idmap_range *r, size_t n, uint32_t id);
 

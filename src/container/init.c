@@ -8,7 +8,6 @@
 #include <limits.h>
 #include <linux/keyctl.h>
 #include <linux/magic.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -258,7 +257,7 @@ static int set_time_offsets(const struct init_args *a, struct urun_error *err)
 static void seal_fds(const struct init_run *in)
 {
     const struct init_args *a = in->a;
-    int keep[7 + SPEC_NS__MAX];
+    int keep[5 + SPEC_NS__MAX];
     size_t n = 0;
 
     keep[n++] = a->sync.fd;
@@ -266,46 +265,9 @@ static void seal_fds(const struct init_run *in)
     keep[n++] = a->proc_fd;
     keep[n++] = a->ns_listen_fd;
     keep[n++] = urun_log_fd();
-    keep[n++] = a->helper_out[0];
-    keep[n++] = a->helper_out[1];
     for (int t = 0; t < SPEC_NS__MAX; t++)
         keep[n++] = a->plan->join.fd[t];
     spawn_seal_fds(&in->c, keep, n);
-}
-
-/* plan->maps_awaited: the end of newuidmap and newgidmap, seen directly (their output pipes close when
- * they exit; urun reads what they say), and then the maps themselves.  A helper that failed leaves
- * its map empty; urun reports its error and ends this process. */
-static int await_maps(const struct init_args *a, struct urun_error *err)
-{
-    struct pollfd p[2];
-    nfds_t n = 0;
-
-    for (size_t i = 0; i < ARRAY_SIZE(a->helper_out); i++)
-        if (a->helper_out[i] >= 0)
-            p[n++] = (struct pollfd){.fd = a->helper_out[i], .events = 0}; /* POLLHUP only */
-    while (n > 0) {
-        if (poll(p, n, -1) < 0) {
-            if (errno == EINTR)
-                continue;
-            return urun_error_errno(err, "wait for newuidmap/newgidmap");
-        }
-        for (nfds_t i = 0; i < n;)
-            if (p[i].revents) {
-                close(p[i].fd);
-                p[i] = p[--n];
-            } else {
-                i++;
-            }
-    }
-    static const char *const maps[] = {"self/uid_map", "self/gid_map"};
-    for (size_t i = 0; i < ARRAY_SIZE(maps); i++) {
-        char buf[8];
-        _cleanup_close_ int fd = openat(a->proc_fd, maps[i], O_RDONLY | O_CLOEXEC);
-        if (fd < 0 || read(fd, buf, sizeof(buf)) <= 0)
-            return urun_error_set(err, 0, "the user namespace has no %s (newuidmap/newgidmap failed)", maps[i] + 5);
-    }
-    return 0;
 }
 
 /* Into the namespaces, with the maps written; ending non-dumpable, and forked again if planned. */
@@ -321,8 +283,6 @@ static void enter(struct init_run *in)
         urun_error_errno(&err, "create the container's namespaces");
         spawn_fail(&in->c, &err);
     }
-    if (p->maps_awaited && await_maps(a, &err) < 0)
-        spawn_fail(&in->c, &err);
     if (sync_step(&in->c.sync, SYNC_SIDE_INIT, SYNC_PHASE_UNSHARED, NULL, &err) < 0 ||
         sync_step(&in->c.sync, SYNC_SIDE_INIT, SYNC_PHASE_MAPS, NULL, &err) < 0)
         _exit(1); /* the parent is gone or failed: it cleans up and reports */

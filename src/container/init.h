@@ -22,7 +22,6 @@ struct init_args {
     int fifo_fd;            /* O_PATH fd of the exec fifo */
     int proc_fd;            /* O_PATH fd of the host's /proc, until the container's paths are resolved */
     int ns_listen_fd;       /* listening socket of nsshare.h: hands our namespaces to exec/ps until start */
-    int helper_out[2];      /* plan->maps_awaited: newuidmap's and newgidmap's output pipes, or -1 */
 };
 
 _Noreturn void init_main(const struct init_args *a);

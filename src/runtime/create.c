@@ -170,8 +170,6 @@ static int start_init(struct making *m, struct urun_error *err)
         .cgroup_fd = m->cg.fd,
         .want_pidfd = true,
         .phases = m->plan.phases,
-        .maps = (m->plan.phases & SYNC_PHASE_MAPS) || m->plan.maps_awaited ? &m->plan.maps : NULL,
-        .user = &m->plan.user,
     };
     int r = spawn_start(&rq, &m->sp, err);
     if (r != 0)
@@ -187,8 +185,6 @@ static int start_init(struct making *m, struct urun_error *err)
         .fifo_fd = m->fifo,
         .proc_fd = m->procfd,
         .ns_listen_fd = m->ns_listen,
-        .helper_out = {m->plan.maps_awaited ? m->sp.helper_out[0] : -1,
-                       m->plan.maps_awaited ? m->sp.helper_out[1] : -1},
     };
     /* The container directory's flock belongs to this create, not to the init: holding it until
      * exec would deadlock `start`.  (The init closes everything else it does not need itself.) */
@@ -212,7 +208,7 @@ static int maps_and_network(struct making *m, struct urun_error *err)
     struct netns_target t = NETNS_TARGET_NONE;
     int r;
 
-    if (!(m->plan.phases & SYNC_PHASE_MAPS) && !m->plan.maps_awaited) /* no user namespace (real root) */
+    if (!(m->plan.phases & SYNC_PHASE_MAPS)) /* no user namespace (real root): nothing to join first */
         return net ? netns_start(m->sp.pid, net, urun_log_fd(), urun_log_is_json(), &m->helper_pid, err) : 0;
     r = spawn_write_maps(&m->sp, &m->plan.maps, &m->plan.user, net ? open_network_target : NULL, &t, err);
     if (r >= 0 && net)

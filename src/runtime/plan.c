@@ -269,9 +269,9 @@ static unsigned plan_phases(const struct urun_spec *s, const struct create_plan 
 {
     unsigned phases = SYNC_PHASE_READY | SYNC_PHASE_GO;
 
-    if ((p->clone_flags & CLONE_NEWUSER) && !p->maps_awaited)
+    if (p->clone_flags & CLONE_NEWUSER)
         phases |= SYNC_PHASE_MAPS;
-    if (p->early_unshare && !p->maps_awaited)
+    if (p->early_unshare)
         phases |= SYNC_PHASE_UNSHARED;
     if (p->respawn)
         phases |= SYNC_PHASE_PID;
@@ -348,7 +348,6 @@ int plan_create(struct urun_bundle *b, const struct create_plan_opts *o, const s
         plan_clear(p);
         return r;
     }
-    p->maps_awaited = (p->clone_flags & CLONE_NEWUSER) && !p->net.slirp && idmap_by_helpers(&p->maps, &p->user);
     p->phases = plan_phases(s, p);
     return 0;
 }

@@ -61,11 +61,7 @@ struct create_plan {
     bool resolv_conf;             /* slirp: bind a resolv.conf from the state directory (the rootfs has one) */
     struct urun_seccomp *seccomp; /* NULL: none */
     struct cgroup_limits limits;
-    unsigned phases; /* enum sync_phase bits (runtime/sync.h) */
-    /* Both maps come from newuidmap/newgidmap and nothing waits on the init in between (no slirp):
-     * the init watches the helpers itself and goes on when they are done, with no SYNC_PHASE_MAPS
-     * (or UNSHARED) message from urun, which would only reach it once urun is scheduled again. */
-    bool maps_awaited;
+    unsigned phases;                       /* enum sync_phase bits (runtime/sync.h) */
     char owner_name[STATE_OWNER_NAME_MAX]; /* the caller's login name, for every state document */
     /* Passed on from the options. */
     bool terminal, no_pivot, no_new_keyring;

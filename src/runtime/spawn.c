@@ -30,60 +30,29 @@ static int userns_refused(int e, struct urun_error *err)
     return urun_error_set(err, e, "create namespaces (clone): the kernel refused a new user namespace; %s", why);
 }
 
-/* In the child, first: its pid, as urun's /proc shows it, to the helpers waiting for it. */
-static void send_pid_to_helpers(int fd, size_t n)
-{
-    char self[32];
-    ssize_t len = readlink("/proc/self", self, sizeof(self) - 1);
-
-    if (len > 0) {
-        self[len] = '\0';
-        idmap_launch_send_pid(fd, n, (pid_t)atoi(self));
-    }
-    close(fd); /* without a pid the helpers see EOF and fail, and so does urun's spawn_write_maps */
-}
-
 int spawn_start(const struct spawn_req *rq, struct spawn *sp, struct urun_error *err)
 {
     int sv[2];
 
     *sp = SPAWN_NONE;
-    if (rq->maps && (rq->clone_flags & CLONE_NEWUSER)) {
-        int r = idmap_launch_start(rq->maps, rq->user, &sp->launch, err);
-        if (r < 0)
-            return r;
-    }
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-        idmap_launch_cancel(sp->launch);
-        sp->launch = NULL;
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
         return urun_error_errno(err, "socketpair");
-    }
     /* born in the container's cgroup, so its limits, freezer and kill reach the process at once */
     pid_t pid = cgroup_clone(rq->clone_flags, rq->cgroup_fd, rq->want_pidfd ? &sp->pidfd : NULL);
     if (pid < 0) {
         int e = errno;
         close(sv[0]);
         close(sv[1]);
-        idmap_launch_cancel(sp->launch);
-        sp->launch = NULL;
         if ((rq->clone_flags & CLONE_NEWUSER) && (e == EPERM || e == EACCES || e == ENOSPC || e == EUSERS))
             return userns_refused(e, err);
         return urun_error_set(err, e, "create namespaces (clone)");
     }
-    if (pid == 0) {
-        if (sp->launch) {
-            send_pid_to_helpers(idmap_launch_fd(sp->launch), idmap_launch_count(sp->launch));
-            idmap_launch_output_fds(sp->launch, sp->helper_out);
-        }
-        sp->launch = NULL; /* urun's, in our copy of its memory */
-        sp->pidfd = -1;
-    } else {
-        idmap_launch_started(sp->launch);
-    }
     sp->sync = (struct sync_chan){.fd = pid == 0 ? sv[1] : sv[0], .phases = rq->phases};
     close(pid == 0 ? sv[0] : sv[1]);
-    if (pid == 0)
+    if (pid == 0) {
+        sp->pidfd = -1;
         return 0;
+    }
     sp->pid = pid;
     return 1;
 }
@@ -92,9 +61,7 @@ int spawn_write_maps(struct spawn *sp, const struct idmap *m, const struct idmap
                      int (*between)(struct spawn *sp, void *data, struct urun_error *err), void *data,
                      struct urun_error *err)
 {
-    struct idmap_launch *la = sp->launch;
-    sp->launch = NULL;
-    int r = la ? idmap_launch_finish(la, sp->pid, m, u, err) : idmap_write(sp->pid, m, u, err);
+    int r = idmap_write(sp->pid, m, u, err);
     if (r >= 0)
         r = sync_step(&sp->sync, SYNC_SIDE_PARENT, SYNC_PHASE_UNSHARED, NULL, err);
     if (r >= 0 && between)
@@ -169,9 +136,6 @@ int spawn_pid_file(const char *path, pid_t pid, struct urun_error *err)
 
 void spawn_release(struct spawn *sp)
 {
-    /* after the child: the helpers could wait for its pid as long as it lives */
-    idmap_launch_cancel(sp->launch);
-    sp->launch = NULL;
     closep(&sp->sync.fd);
     closep(&sp->pidfd);
 }

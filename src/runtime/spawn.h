@@ -14,27 +14,20 @@
 
 struct idmap;
 struct idmap_user;
-struct idmap_launch;
 
 struct spawn_req {
     unsigned long clone_flags; /* CLONE_NEW* */
     int cgroup_fd;             /* born in this cgroup (CLONE_INTO_CGROUP), or -1 */
     bool want_pidfd;
     unsigned phases; /* enum sync_phase bits */
-    /* With CLONE_NEWUSER: the maps spawn_write_maps will write.  Their helpers are then started
-     * before the clone and sent the pid by the child itself (idmap_launch_start). */
-    const struct idmap *maps;
-    const struct idmap_user *user;
 };
 
 struct spawn {
-    pid_t pid;                   /* the process; after SYNC_PHASE_PID, its child */
-    int pidfd;                   /* -1 when none */
-    struct sync_chan sync;       /* urun's end (the child's end, in the child) */
-    struct idmap_launch *launch; /* helpers waiting for the child's pid, until spawn_write_maps */
-    int helper_out[2];           /* in the child: the helpers' output pipes (idmap_launch_output_fds), or -1 */
+    pid_t pid;             /* the process; after SYNC_PHASE_PID, its child */
+    int pidfd;             /* -1 when none */
+    struct sync_chan sync; /* urun's end (the child's end, in the child) */
 };
-#define SPAWN_NONE ((struct spawn){.pid = -1, .pidfd = -1, .sync = {.fd = -1}, .helper_out = {-1, -1}})
+#define SPAWN_NONE ((struct spawn){.pid = -1, .pidfd = -1, .sync = {.fd = -1}})
 
 /* Make the sync socket and clone.  Returns 1 in urun, 0 in the child (sp->sync is then the child's
  * end; urun's is closed), negative with err set when nothing was started.  A user namespace the

@@ -33,9 +33,7 @@ enum sync_type {
  *   SYNC_PHASE_READY    init -> parent  SYNC_READY [+fd]  set up (with the pty master of a terminal)
  *   SYNC_PHASE_GO       parent -> init  SYNC_GO           state recorded: wait on the exec fifo (create)
  *
- * SYNC_ERROR may come from the init in place of any message it sends or waits for.  A create whose
- * two maps both come from newuidmap/newgidmap and that sets nothing up in between (no slirp) has no
- * UNSHARED or MAPS phase: the init waits for the helpers itself (plan.h, maps_awaited). */
+ * SYNC_ERROR may come from the init in place of any message it sends or waits for. */
 enum sync_phase {
     SYNC_PHASE_UNSHARED = 1u << 0,
     SYNC_PHASE_MAPS = 1u << 1,
