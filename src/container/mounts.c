@@ -366,6 +366,8 @@ static int mount_one(const struct mounts_config *c, int rootfd, const struct spe
     if (r < 0)
         return r;
     bool fallback = bound && !is_bind(m, &o);
+    if (!bound && covered < 0 && !o.propagation)
+        return 0; /* nothing to do on the new mount itself */
     /* Re-resolve: the fd still names the directory under the new mount. */
     closep(&fd);
     r = pathres_open(rootfd, m->destination, PATHRES_NO_CREATE, &fd, err);
