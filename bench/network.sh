@@ -45,15 +45,8 @@ gbits() {
 	jq -r '.end.sum_received.bits_per_second / 1e9 | . * 100 | round / 100'
 }
 
-# A TCP port nobody listens on at 127.0.0.1.
-free_port() {
-	local p
-	for _ in $(seq 100); do
-		p=$((20000 + RANDOM % 30000))
-		ss -H -ltn "sport = :$p" | grep -q . || { echo "$p"; return 0; }
-	done
-	return 1
-}
+# free_port: a TCP port no socket uses, below the ephemeral range (tests/free-port.sh).
+. "$repo/tests/free-port.sh"
 
 # A bundle whose rootfs holds the host's iperf3 and the shared libraries it needs (same binary for
 # every tool), with a writable /tmp (iperf3 makes its buffers from a temporary file).
@@ -474,7 +467,7 @@ bench_root_setup urun-netbench-stage iperf3 slirp4netns passt uidmap jq busybox-
 cp "$urun" "$stage/urun"
 [ -x "$(dirname "$urun")/urun-slirp" ] && cp "$(dirname "$urun")/urun-slirp" "$stage/urun-slirp"
 cp "$here/network.sh" "$here/startup.sh" "$stage/bench/"
-cp "$repo/tests/make-bundle.sh" "$stage/tests/"
+cp "$repo/tests/make-bundle.sh" "$repo/tests/free-port.sh" "$stage/tests/"
 chmod -R a+rX "$stage"
 # crun 1.8 cannot run rootless on this hybrid cgroup host as it is: the measurement then runs in a
 # private mount view made for crun (bench_crun_private_view in common.sh), every tool alike.

@@ -281,30 +281,8 @@ bundle_long_running() {
 
 # --- ports ------------------------------------------------------------------------------------
 
-# free_port [tcp|udp]: a port no socket of that protocol uses now, in any state, taken below the
-# kernel's ephemeral range (net.ipv4.ip_local_port_range) so that no outgoing connection of this
-# parallel suite can come to hold it between the check and its use (a check for listeners alone does
-# not see those; a test then failed with "the host port is already in use").  Another user may still
-# bind it first: callers use it at once.
-free_port() {
-	local opt=-Hatn lo=32768 hi=60999 base=10000 span p
-	[ "${1:-tcp}" = udp ] && opt=-Haun
-	read -r lo hi </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
-	span=$((lo - base - 1))
-	if [ "$span" -lt 1000 ]; then # no room below it: above, else anywhere
-		base=$((hi + 1)) span=$((65534 - hi - 1))
-		[ "$span" -ge 1000 ] || base=20000 span=30000
-	fi
-	for _ in $(seq 100); do
-		p=$((base + RANDOM % span))
-		if [ -z "$(ss "$opt" "sport = :$p" 2>/dev/null)" ]; then
-			echo "$p"
-			return 0
-		fi
-	done
-	echo "free_port: no free port found" >&2
-	return 1
-}
+# free_port [tcp|udp]: one below the kernel's ephemeral range, unused in any state.
+. "$TESTS_DIR/free-port.sh"
 
 # --- processes --------------------------------------------------------------------------------
 

@@ -68,7 +68,7 @@ if [ "$rc" -eq 3 ]; then
 		mkdir -p "$stage/tests/probe" && cp "$(dirname "$urun")/tests/probe/urun-probe" "$stage/tests/probe/"
 	fi
 	mkdir "$stage/tests"
-	cp -r "$here" "$tests/security" "$tests/image" "$tests/make-bundle.sh" "$stage/tests/"
+	cp -r "$here" "$tests/security" "$tests/image" "$tests/make-bundle.sh" "$tests/free-port.sh" "$stage/tests/"
 	chmod -R a+rX "$stage"
 	chown -R "$user:" "$stage/tests"
 	urun=$stage/urun
@@ -111,34 +111,12 @@ fi
 slurm_env=()
 slurm_started=0
 slurm_dir=/run/urun-slurm-$$
-# A free port for slurmctld with a free one after it (slurmd's), outside the kernel's ephemeral range
-# (net.ipv4.ip_local_port_range): a port inside it can be held by any outgoing connection of the
-# parallel suite, which a check for listeners does not see, and slurmd then fails to bind it (seen
-# once in CI as "Unable to bind listen port (48454): Address already in use").  No socket in any
-# state may use either port.
-slurm_ports() {
-	local p lo=32768 hi=60999 base span
-	read -r lo hi </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
-	if [ "$lo" -gt 11000 ]; then
-		base=10000 span=$((lo - 10001))
-	elif [ "$hi" -lt 64000 ]; then
-		base=$((hi + 1)) span=$((65534 - hi - 1))
-	else
-		base=40000 span=19999 # no room outside it: the old behaviour
-	fi
-	for _ in $(seq 50); do
-		p=$((base + RANDOM % span))
-		if [ -z "$(ss -Hatn "( sport = :$p or sport = :$((p + 1)) )" 2>/dev/null)" ]; then
-			echo "$p"
-			return 0
-		fi
-	done
-	return 1
-}
+# A free port for slurmctld with a free one after it (slurmd's): tests/free-port.sh.
+. "$orig_tests/free-port.sh"
 for a in "${args[@]}"; do
 	[ "$a" = "$here" ] || [ "${a##*/}" = slurm.bats ] || continue
 	if URUN_TEST_USER=urun-test2 "$orig_tests/setup-test-user.sh" &&
-		slurm_port=$(slurm_ports) &&
+		slurm_port=$(free_port tcp 2) &&
 		slurm_conf=$(URUN_SLURM_SECOND_USER=urun-test2 URUN_SLURM_TEST_USER="$user" \
 			URUN_SLURM_PORT=$slurm_port URUN_SLURM_FIRST_JOB_ID=$(($$ % 60000 * 1000 + 1)) \
 			"$orig_tests/slurm/setup.sh" "$urun" "$slurm_dir"); then

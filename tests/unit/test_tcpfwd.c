@@ -78,16 +78,21 @@ static void rig_init(struct rig *r, size_t max_conns, bool with_server)
     r->server = with_server ? listen_loopback(&r->ctr_port) : -1;
     if (!with_server)
         r->ctr_port = free_port();
-    r->host_port = free_port();
     strcpy(c.guest_ip4, "127.0.0.1");
     strcpy(c.guest_ip6, "::1");
     strcpy(c.publish[0].host_ip, "127.0.0.1");
-    c.publish[0].host_port = r->host_port;
     c.publish[0].ctr_port = r->ctr_port;
     r->t = tcpfwd_new(&c, sv[0], max_conns);
-    if (tcpfwd_add(r->t, &c.publish[0], &err) < 0) {
-        printf("# tcpfwd_add: %s\n", err.msg);
-        abort();
+    /* A port free a moment ago can be taken before tcpfwd binds it (an outgoing connection of
+     * anything running beside, in the same ephemeral range): another one then. */
+    for (int attempt = 0;; attempt++) {
+        c.publish[0].host_port = r->host_port = free_port();
+        if (tcpfwd_add(r->t, &c.publish[0], &err) == 0)
+            break;
+        if (err.errnum != EADDRINUSE || attempt == 20) {
+            printf("# tcpfwd_add: %s\n", err.msg);
+            abort();
+        }
     }
 }
 
