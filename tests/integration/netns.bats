@@ -526,6 +526,35 @@ fetch_retry() {
 	return 1
 }
 
+# The attacker's view: a container that shares the host's pid namespace (HPC style, /proc bound from
+# the host) sees urun-slirp and its socket factory.  Every access that needs ptrace rights must fail:
+# urun-slirp is in the host's user namespace, and the factory, in the container's, holds capabilities
+# the container lacks.  The probe is checked on the container's own process, where it must succeed.
+@test "slirp: a container without its own pid namespace can neither read nor trace urun-slirp or its factory" {
+	bundle_jq '.linux.namespaces |= map(select(.type != "pid")) |
+		.mounts |= map(if .destination == "/proc" then {"destination": "/proc", "type": "bind",
+			"source": "/proc", "options": ["rbind", "nosuid", "noexec", "nodev"]} else . end)'
+	bundle_args sh -c '
+		probe() {
+			head -c 1 "$1/environ" >/dev/null 2>&1 && echo "read $1/environ"
+			head -c 1 "$1/maps" >/dev/null 2>&1 && echo "read $1/maps"
+			readlink "$1/fd/0" >/dev/null 2>&1 && echo "readlink $1/fd/0"
+			ls "$1/root/" >/dev/null 2>&1 && echo "listed $1/root"
+		}
+		[ "$(probe /proc/self | wc -l)" -eq 4 ] && echo "probe works"
+		seen=0
+		for p in /proc/[0-9]*; do
+			case $(cat "$p/comm" 2>/dev/null) in urun-slirp | urun-slirp-sock) ;; *) continue ;; esac
+			seen=$((seen + 1))
+			probe "$p"
+		done
+		[ "$seen" -ge 2 ] && echo "helpers seen"'
+	run --separate-stderr urun run --bundle "$BUNDLE" --network slirp -p "127.0.0.1:$(free_port):8000" trace1
+	[ "$status" -eq 0 ]
+	assert_equal "$output" "probe works
+helpers seen"
+}
+
 # --- DNS ----------------------------------------------------------------------------------------
 
 @test "slirp: DNS at 10.0.2.3 resolves against the resolver given by run.urun.dns-upstream" {
