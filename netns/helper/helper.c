@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 
 #include "base/cleanup.h"
 #include "base/log.h"
+#include "base/pidfd.h"
 #include "netns/common/proto.h"
 #include "netns/helper/loop.h"
 #include "netns/helper/sandbox.h"
@@ -116,6 +118,23 @@ static void factory_start(struct helper_fds *f, struct sockfactory *fac, struct 
     closep(&f->userns);
 }
 
+/* The running socket factory's pidfd, or -1: the helper sees it gone before it ends itself. */
+static int factory_pidfd = -1;
+
+/* The factory ends when its socket closes (slirp_loop_free), and is reaped by the kernel only while
+ * the helper lives (SA_NOCLDWAIT): a factory still exiting when the helper is gone would be handed to
+ * init or the caller's subreaper, and stay there as a zombie where that never reaps. */
+static void wait_factory_gone(void)
+{
+    struct pollfd p = {.fd = factory_pidfd, .events = POLLIN};
+
+    if (factory_pidfd < 0)
+        return;
+    while (poll(&p, 1, 2000) < 0 && errno == EINTR)
+        ;
+    closep(&factory_pidfd);
+}
+
 /* Published TCP ports are spliced once the factory is ready; else libslirp forwards them, as before. */
 static void factory_use(struct slirp_loop *l, const struct netns_hello *h, struct sockfactory *fac,
                         struct urun_error *ferr)
@@ -123,6 +142,8 @@ static void factory_use(struct slirp_loop *l, const struct netns_hello *h, struc
     char msg[URUN_ERROR_MSG_MAX + 64];
 
     if (fac->sock >= 0 && sockfactory_wait_ready(fac, FACTORY_TIMEOUT_MS, ferr) >= 0) {
+        int pidfd = pidfd_open_fd(fac->pid);
+        factory_pidfd = pidfd >= 0 ? pidfd : -1;
         slirp_loop_splice_tcp(l, &h->config, TAKE_FD(fac->sock), tcp_conn_limit());
         /* Reaped by the kernel when it exits (SA_NOCLDWAIT, main). */
         *fac = SOCKFACTORY_NONE;
@@ -211,6 +232,7 @@ int main(int argc, char **argv)
     log_info("serving container init %d: tap0 mtu %u, %zu published port(s)%s", (int)hello.init_pid, hello.config.mtu,
              hello.config.n_publish, hello.config.allow_host_loopback ? ", host loopback allowed" : "");
     r = slirp_loop_run(loop);
-    slirp_loop_free(loop);
+    slirp_loop_free(loop); /* closes the factory's socket: it ends */
+    wait_factory_gone();
     return r < 0 ? 1 : 0;
 }

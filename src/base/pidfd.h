@@ -5,7 +5,12 @@
 #include <errno.h>
 #include <signal.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#ifndef P_PIDFD
+#define P_PIDFD 3 /* waitid(2) on a pidfd (Linux 5.4) */
+#endif
 
 static inline int pidfd_open_fd(pid_t pid)
 {
@@ -17,4 +22,14 @@ static inline int pidfd_signal(int pidfd, pid_t pid, int sig)
 {
     long r = pidfd >= 0 ? syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) : kill(pid, sig);
     return r < 0 ? -errno : 0;
+}
+
+/* Reap the process behind pidfd if it has exited and is the caller's child; nothing otherwise (not a
+ * child: ECHILD; still running: WNOHANG).  Exactly that process: never another child that got its
+ * pid. */
+static inline void pidfd_reap_if_child(int pidfd)
+{
+    siginfo_t si;
+    if (pidfd >= 0)
+        waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED | WNOHANG);
 }

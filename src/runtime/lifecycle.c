@@ -372,22 +372,38 @@ int container_kill(const struct state_root *root, const char *id, int sig, bool 
  * to finish exiting on its own: killing it halfway through its exit would cut short whatever it
  * does there (in sanitizer builds, the leak check).  With the init still alive it is killed first,
  * so it never sees the init go. */
+/* `run`, or a create that fails, is the helper's parent: it reaps the helper, exactly that process
+ * (pidfd, start time), once it has exited, as a zombie already or just now.  Left to init, or to a
+ * caller's subreaper, it would stay a zombie for good where that never reaps (a container's or a
+ * batch job's PID 1).  Not our child (delete from another process): nothing. */
+static void reap_helper(const struct urun_state *h)
+{
+    uint64_t start;
+    char letter;
+    int fd = pidfd_open_fd(h->pid);
+
+    if (fd < 0)
+        return;
+    if (proc_stat_read(h->pid, &letter, &start) == 0 && start == h->start_time)
+        pidfd_reap_if_child(fd);
+    close(fd);
+}
+
 static void stop_helper(const struct urun_state *st, bool init_gone)
 {
     struct urun_state h = {.pid = st->helper_pid, .start_time = st->helper_start_time};
     if (st->helper_pid <= 0)
         return;
     int fd = open_init(&h);
-    if (fd == -ESRCH)
-        return;
-    if (init_gone && fd >= 0 && wait_exit(fd, &h, 2000) == 0) {
-        close(fd);
-        return;
+    if (fd != -ESRCH) { /* not yet exited */
+        if (!init_gone || fd < 0 || wait_exit(fd, &h, 2000) < 0) {
+            pidfd_signal(fd, h.pid, SIGKILL);
+            wait_exit(fd, &h, 5000);
+        }
+        if (fd >= 0)
+            close(fd);
     }
-    pidfd_signal(fd, h.pid, SIGKILL);
-    wait_exit(fd, &h, 5000);
-    if (fd >= 0)
-        close(fd);
+    reap_helper(&h);
 }
 
 /* SIGKILL to the recorded init, only while its pid has the recorded start time, and wait for it to
