@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -191,6 +193,11 @@ static bool passwd_file_name(uid_t uid, char *buf, size_t size)
     return false;
 }
 
+static int64_t monotonic_ms(void);
+
+/* How long a directory service may take to name a user before urun goes on with the number. */
+#define NSS_TIMEOUT_MS 10000
+
 /* The name getent(1) gives uid: NSS (LDAP, sssd, systemd's userdb) asked of a program of the system.
  * urun itself is linked statically, and a static glibc that loads the system's NSS modules crashes
  * (seen with libnss_systemd for any uid /etc/passwd lacks); getent runs them in a process of its
@@ -213,13 +220,23 @@ static bool nss_name(uid_t uid, char *buf, size_t size)
     posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, p[1], STDOUT_FILENO);
     posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addclosefrom_np(&fa, 3); /* none of the caller's fds (--preserve-fds) */
     for (size_t i = 0; i < ARRAY_SIZE(paths) && pid < 0; i++)
         if (access(paths[i], X_OK) == 0 && posix_spawn(&pid, paths[i], &fa, NULL, argv, envp) != 0)
             pid = -1;
     posix_spawn_file_actions_destroy(&fa);
     close(p[1]);
+    bool timed_out = false;
+    int64_t deadline = monotonic_ms() + NSS_TIMEOUT_MS;
     while (pid > 0) { /* to EOF: what does not fit (a long GECOS field) is read and dropped */
         char scratch[256];
+        struct pollfd pf = {.fd = p[0], .events = POLLIN};
+        int64_t left = deadline - monotonic_ms();
+        if (left <= 0 || poll(&pf, 1, (int)left) == 0) {
+            timed_out = true; /* an unreachable directory server: the number will do */
+            kill(pid, SIGKILL);
+            break;
+        }
         bool room = len < sizeof(out) - 1;
         ssize_t n = room ? read(p[0], out + len, sizeof(out) - 1 - len) : read(p[0], scratch, sizeof(scratch));
         if (n < 0 && errno == EINTR)
@@ -237,7 +254,7 @@ static bool nss_name(uid_t uid, char *buf, size_t size)
     out[len] = '\0';
     /* name:password:uid:... for exactly this uid */
     char *colon = strchr(out, ':'), *f = colon ? strchr(colon + 1, ':') : NULL;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !colon || colon == out || !f ||
+    if (timed_out || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || !colon || colon == out || !f ||
         strtoul(f + 1, NULL, 10) != (unsigned long)uid || (size_t)(colon - out) >= size)
         return false;
     memcpy(buf, out, (size_t)(colon - out));
