@@ -226,6 +226,7 @@ int main(int argc, char **argv)
     netns_reply_from(&reply, r < 0 ? &err : NULL);
     if (netns_proto_send(NETNS_HELPER_CTL_FD, &reply, sizeof(reply), NULL, 0) < 0 || r < 0) {
         slirp_loop_free(loop);
+        wait_factory_gone();
         return 1;
     }
     close(NETNS_HELPER_CTL_FD);

@@ -367,11 +367,6 @@ int container_kill(const struct state_root *root, const char *id, int sig, bool 
     return 0;
 }
 
-/* The slirp helper exits by itself when the init does; make sure of it (pid + start time, so a
- * recycled pid is never signalled).  Once the init is gone (init_gone) the helper is given a moment
- * to finish exiting on its own: killing it halfway through its exit would cut short whatever it
- * does there (in sanitizer builds, the leak check).  With the init still alive it is killed first,
- * so it never sees the init go. */
 /* `run`, or a create that fails, is the helper's parent: it reaps the helper, exactly that process
  * (pidfd, start time), once it has exited, as a zombie already or just now.  Left to init, or to a
  * caller's subreaper, it would stay a zombie for good where that never reaps (a container's or a
@@ -389,6 +384,11 @@ static void reap_helper(const struct urun_state *h)
     close(fd);
 }
 
+/* The slirp helper exits by itself when the init does; make sure of it (pid + start time, so a
+ * recycled pid is never signalled).  Once the init is gone (init_gone) the helper is given a moment
+ * to finish exiting on its own: killing it halfway through its exit would cut short whatever it
+ * does there (in sanitizer builds, the leak check).  With the init still alive it is killed first,
+ * so it never sees the init go. */
 static void stop_helper(const struct urun_state *st, bool init_gone)
 {
     struct urun_state h = {.pid = st->helper_pid, .start_time = st->helper_start_time};
