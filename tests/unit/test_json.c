@@ -63,7 +63,7 @@ static void test_quotes_backslash(void)
 
 static void test_utf8(void)
 {
-    const char *ok = "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xef\xbf\xbf\xf4\x8f\xbf\xbf"; /* é € 😀 U+FFFF U+10FFFF */
+    const char *ok = "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xef\xbf\xbd\xf4\x8f\xbf\xbf"; /* é € 😀 U+FFFD U+10FFFF */
     char want[64];
 
     snprintf(want, sizeof(want), "\"%s\"", ok);
@@ -88,6 +88,22 @@ static void test_utf8(void)
                 "a\"",
                 "truncated sequence before ASCII replaced");
     check_quote("\xc3\xa9\xff\n", 4, "\"\xc3\xa9\xef\xbf\xbd\\n\"", "mixed valid, invalid and control");
+}
+
+/* What urun's reader (libyaml) would not read back as written is \uXXXX: fuzz_state found a state.json
+ * with a raw U+2029 in an annotation that state_read then refused. */
+static void test_yaml_unsafe(void)
+{
+    check_quote("\xe2\x80\xa8", 3, "\"\\u2028\"", "U+2028 (a line break to YAML) is escaped");
+    check_quote("a\xe2\x80\xa9"
+                "b",
+                5, "\"a\\u2029b\"", "U+2029 is escaped");
+    check_quote("\xc2\x85", 2, "\"\\u0085\"", "U+0085 (NEL) is escaped");
+    check_quote("\xc2\x80\xc2\x9f", 4, "\"\\u0080\\u009f\"", "C1 controls are escaped");
+    check_quote("\xef\xbf\xbe\xef\xbf\xbf", 6, "\"\\ufffe\\uffff\"",
+                "the non-characters U+FFFE and U+FFFF are escaped");
+    check_quote("\xc2\xa0\xe2\x80\xa7\xe2\x80\xaa", 8, "\"\xc2\xa0\xe2\x80\xa7\xe2\x80\xaa\"",
+                "their neighbours (U+00A0, U+2027, U+202A) pass through");
 }
 
 static char *build_nested(bool pretty)
@@ -273,6 +289,7 @@ int main(void)
     test_control_chars();
     test_quotes_backslash();
     test_utf8();
+    test_yaml_unsafe();
     test_layout();
     test_integers();
     test_depth();

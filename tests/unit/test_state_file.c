@@ -12,14 +12,17 @@ static void fill_state(struct urun_state *st)
         {"null", "null"},
         {"number", "42"},
         {"colon: key", "- [not, yaml]"},
+        /* line breaks to YAML, not to JSON (U+2029, U+2028, U+0085), C1 and non-characters: fuzz_state
+         * found a state.json with a raw U+2029 that state_read refused */
+        {"para\xe2\x80\xa9graph", "line\xe2\x80\xa8sep nel\xc2\x85 c1\xc2\x9a nonchar\xef\xbf\xbe"},
         {NULL, NULL}, /* a key longer than YAML's 1024-character limit on simple keys */
     };
     static char long_key[1500], long_value[5000];
 
     memset(long_key, 'k', sizeof(long_key) - 1);
     memset(long_value, 'v', sizeof(long_value) - 1);
-    ann[6].key = long_key;
-    ann[6].value = long_value;
+    ann[7].key = long_key;
+    ann[7].value = long_value;
 
     memset(st, 0, sizeof(*st));
     st->id = "rt";
