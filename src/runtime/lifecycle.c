@@ -367,10 +367,11 @@ int container_kill(const struct state_root *root, const char *id, int sig, bool 
     return 0;
 }
 
-/* `run`, or a create that fails, is the helper's parent: it reaps the helper, exactly that process
- * (pidfd, start time), once it has exited, as a zombie already or just now.  Left to init, or to a
- * caller's subreaper, it would stay a zombie for good where that never reaps (a container's or a
- * batch job's PID 1).  Not our child (delete from another process): nothing. */
+/* `run`, or a create that fails, is the helper's parent and reaps it once it has exited (stop_helper,
+ * through the pidfd it waited on).  Left to init, or to a caller's subreaper, it would stay a zombie
+ * for good where that never reaps (a container's or a batch job's PID 1).  This is for a helper that
+ * is a zombie already, which open_init no longer opens: exactly that process (pidfd, start time).
+ * Not our child (delete from another process): nothing. */
 static void reap_helper(const struct urun_state *h)
 {
     uint64_t start;
@@ -395,15 +396,18 @@ static void stop_helper(const struct urun_state *st, bool init_gone)
     if (st->helper_pid <= 0)
         return;
     int fd = open_init(&h);
-    if (fd != -ESRCH) { /* not yet exited */
-        if (!init_gone || fd < 0 || wait_exit(fd, &h, 2000) < 0) {
-            pidfd_signal(fd, h.pid, SIGKILL);
-            wait_exit(fd, &h, 5000);
-        }
-        if (fd >= 0)
-            close(fd);
+    if (fd == -ESRCH) { /* exited already: a zombie, if it is ours */
+        reap_helper(&h);
+        return;
     }
-    reap_helper(&h);
+    if (!init_gone || fd < 0 || wait_exit(fd, &h, 2000) < 0) {
+        pidfd_signal(fd, h.pid, SIGKILL);
+        wait_exit(fd, &h, 5000);
+    }
+    if (fd >= 0) {
+        pidfd_reap_if_child(fd); /* the pidfd pins exactly this process */
+        close(fd);
+    }
 }
 
 /* SIGKILL to the recorded init, only while its pid has the recorded start time, and wait for it to
